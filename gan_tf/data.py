@@ -1,0 +1,102 @@
+"""The one reader models get data through: TFRecord shards -> batched `tf.data.Dataset`.
+
+Shards are listed from `metadata.json` (a folder without it was never completely written),
+read as a file dataset so `tf.distribute` can auto-shard by file, decoded once, cached, then
+shuffled, batched, scaled to the model's value range and prefetched.
+"""
+
+import json
+import os
+
+import tensorflow as tf
+
+from gan_tf import records
+
+UNIT_RANGE = (0.0, 1.0)
+TANH_RANGE = (-1.0, 1.0)
+DEFAULT_SHUFFLE_BUFFER = 60_000
+
+
+class DataError(RuntimeError):
+    """A preprocessed data folder is missing, incomplete or of the wrong kind."""
+
+
+def load_metadata(data_dir):
+    path = os.path.join(data_dir, records.METADATA_FILE)
+    if not tf.io.gfile.exists(path):
+        raise DataError(
+            f"{path} not found: {data_dir} is not a finished preprocessed data set; "
+            f"run `gan-tf preprocess ... --output {data_dir}` first"
+        )
+    with tf.io.gfile.GFile(path) as handle:
+        return json.load(handle)
+
+
+def scale_images(images, value_range):
+    """uint8 images -> float32 in `value_range`."""
+    low, high = value_range
+    return tf.cast(images, tf.float32) * ((high - low) / 255.0) + low
+
+
+def shard_paths(data_dir, split, metadata=None):
+    metadata = metadata or load_metadata(data_dir)
+    if split not in metadata["splits"]:
+        raise DataError(
+            f"{data_dir} has no split {split!r}; it has {', '.join(metadata['splits'])}"
+        )
+    return [os.path.join(data_dir, name) for name in metadata["splits"][split]["shards"]]
+
+
+def make_dataset(
+    data_dir,
+    split="train",
+    batch_size=128,
+    value_range=UNIT_RANGE,
+    with_labels=False,
+    shuffle=True,
+    seed=None,
+    limit=None,
+    cache=True,
+    drop_remainder=True,
+    shuffle_buffer=DEFAULT_SHUFFLE_BUFFER,
+):
+    """A dataset of image batches (or (images, labels) batches) from a preprocessed folder.
+
+    `limit` keeps only the first N records (quick runs and tests); `drop_remainder` keeps every
+    batch the same size, which GAN steps and XLA prefer.
+    """
+    metadata = load_metadata(data_dir)
+    files = shard_paths(data_dir, split, metadata)
+    channels = metadata["image_shape"][-1]
+    dataset = tf.data.Dataset.from_tensor_slices(files).interleave(
+        tf.data.TFRecordDataset,
+        cycle_length=min(len(files), 8),
+        num_parallel_calls=tf.data.AUTOTUNE,
+        deterministic=True,
+    )
+    dataset = dataset.map(
+        lambda serialized: records.parse_example(serialized, channels),
+        num_parallel_calls=tf.data.AUTOTUNE,
+    )
+    count = metadata["splits"][split]["count"]
+    if limit:
+        dataset = dataset.take(limit)
+        count = min(count, limit)
+    # A known size lets Keras stop exactly at the end of an epoch; it also checks the shards
+    # hold as many records as the metadata says.
+    dataset = dataset.apply(tf.data.experimental.assert_cardinality(count))
+    if cache:
+        dataset = dataset.cache()
+    if shuffle:
+        dataset = dataset.shuffle(
+            min(count, shuffle_buffer),
+            seed=seed,
+            reshuffle_each_iteration=True,
+        )
+    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
+
+    def scale(images, labels):
+        images = scale_images(images, value_range)
+        return (images, labels) if with_labels else images
+
+    return dataset.map(scale, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,67 @@
+"""Versioned, atomic SavedModel export in the layout TensorFlow Serving loads.
+
+`export(model, base_dir, name)` writes `<base_dir>/<name>/<version>/` with the next free whole
+number. The SavedModel is written into a hidden temporary folder beside it and renamed into
+place, so a version number only ever names a complete export (TF Serving ignores folders
+whose names are not numbers). Endpoints come from `model.serving_endpoints()`:
+{signature name: (function, input TensorSpecs)}; named specs give stable serving names.
+"""
+
+import os
+import re
+import shutil
+import uuid
+
+import tensorflow as tf
+from keras.export import ExportArchive
+
+_VERSION = re.compile(r"^\d+$")
+
+
+def versions(model_dir):
+    """The whole-number versions present under `model_dir`, ascending."""
+    if not tf.io.gfile.isdir(model_dir):
+        return []
+    return sorted(int(n.rstrip("/")) for n in tf.io.gfile.listdir(model_dir) if _VERSION.match(n.rstrip("/")))
+
+
+def latest_version_dir(model_dir):
+    """`<model_dir>/<highest version>`; raises if there is none."""
+    found = versions(model_dir)
+    if not found:
+        raise FileNotFoundError(f"no exported version (a whole-number folder) under {model_dir}")
+    return os.path.join(model_dir, str(found[-1]))
+
+
+def build_archive(model):
+    """An `ExportArchive` of the networks `model` serves, with every endpoint it declares.
+
+    Only `model.serving_networks()` are tracked: a GAN's discriminator and optimizers stay out.
+    """
+    archive = ExportArchive()
+    for network in model.serving_networks():
+        archive.track(network)
+    for name, (function, input_signature) in model.serving_endpoints().items():
+        archive.add_endpoint(name, function, input_signature)
+    return archive
+
+
+def export(model, base_dir, name, version=None):
+    """Writes `model`'s endpoints as a new version; returns the version folder's path."""
+    model_dir = os.path.join(base_dir, name)
+    tf.io.gfile.makedirs(model_dir)
+    staging = os.path.join(model_dir, f".tmp-{uuid.uuid4().hex}")
+    build_archive(model).write_out(staging, verbose=False)
+    try:
+        while True:
+            number = version if version is not None else (versions(model_dir) or [0])[-1] + 1
+            final = os.path.join(model_dir, str(number))
+            if tf.io.gfile.exists(final):
+                if version is not None:
+                    raise FileExistsError(f"{final} already exists")
+                continue  # another export took this number meanwhile: try the next one
+            tf.io.gfile.rename(staging, final)
+            return final
+    finally:
+        if tf.io.gfile.exists(staging):
+            shutil.rmtree(staging, ignore_errors=True)

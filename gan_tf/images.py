@@ -1,0 +1,39 @@
+"""Image helpers shared by callbacks, export and the CLI: value ranges, grids, PNG files."""
+
+import numpy as np
+import tensorflow as tf
+
+
+def to_uint8(images, value_range):
+    """float images in `value_range` -> uint8 [0, 255], rounded and clipped; TF graph code."""
+    low, high = value_range
+    scaled = (tf.cast(images, tf.float32) - low) * (255.0 / (high - low))
+    return tf.cast(tf.clip_by_value(tf.round(scaled), 0.0, 255.0), tf.uint8)
+
+
+def make_grid(images, columns=None, padding=2, pad_value=255):
+    """One uint8 [H', W', C] picture of a uint8 [N, H, W, C] batch laid out row by row."""
+    images = np.asarray(images)
+    if images.ndim != 4:
+        raise ValueError(f"expected [N, H, W, C] images, got shape {images.shape}")
+    count, height, width, channels = images.shape
+    columns = columns or int(np.ceil(np.sqrt(count)))
+    rows = int(np.ceil(count / columns))
+    grid = np.full(
+        (rows * (height + padding) + padding, columns * (width + padding) + padding, channels),
+        pad_value,
+        np.uint8,
+    )
+    for index, image in enumerate(images):
+        row, column = divmod(index, columns)
+        top, left = padding + row * (height + padding), padding + column * (width + padding)
+        grid[top : top + height, left : left + width] = image
+    return grid
+
+
+def save_png(image, path):
+    """Writes a uint8 [H, W, C] array as PNG; any path `tf.io.gfile` knows (local, gs://)."""
+    parent = path.rsplit("/", 1)[0] if "/" in path else ""
+    if parent:
+        tf.io.gfile.makedirs(parent)
+    tf.io.write_file(path, tf.io.encode_png(np.asarray(image, np.uint8)))

@@ -1,0 +1,51 @@
+"""FashionGAN: the DCGAN-style Fashion-MNIST GAN of the source material."""
+
+import keras
+
+from gan_tf import losses
+from gan_tf.config import FashionGANConfig
+from gan_tf.models.adversarial import AdversarialModel
+from gan_tf.networks import fashion_gan as networks
+
+
+@keras.saving.register_keras_serializable(package="gan_tf")
+class FashionGAN(AdversarialModel):
+    """`FashionGAN()` then `compile()` then `fit(images)`; images in [0, 1]."""
+
+    config_class = FashionGANConfig
+
+    def __init__(self, config=None, **kwargs):
+        config = config or FashionGANConfig()
+        if isinstance(config, dict):
+            config = self.config_class.from_dict(config)
+        self.config = config
+        super().__init__(
+            generator=networks.build_generator(
+                config.latent_dim, config.generator_filters, config.image_shape
+            ),
+            discriminator=networks.build_discriminator(
+                config.image_shape, config.discriminator_filters, dropout=config.dropout
+            ),
+            latent_dim=config.latent_dim,
+            seed=config.seed,
+            **kwargs,
+        )
+
+    def default_optimizers(self):
+        config = self.config
+        return (
+            keras.optimizers.Adam(config.g_learning_rate, beta_1=config.beta_1, name="g_adam"),
+            keras.optimizers.Adam(config.d_learning_rate, beta_1=config.beta_1, name="d_adam"),
+        )
+
+    def default_losses(self):
+        config = self.config
+        return (
+            losses.binary_crossentropy_generator_loss,
+            losses.BinaryCrossentropyDiscriminatorLoss(
+                config.label_smoothing, config.label_noise, seed=config.seed
+            ),
+        )
+
+    def get_config(self):
+        return {**super().get_config(), "config": self.config.to_dict()}

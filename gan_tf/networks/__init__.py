@@ -1,0 +1,1 @@
+"""Network builders: functions returning functional `keras.Model`s, no training logic."""

@@ -1,0 +1,53 @@
+"""The `gan-tf` command end to end on real data: preprocess, train, resume, export, sample."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from gan_tf import cli
+
+TINY_FLAGS = ["--generator-filters", "8", "--discriminator-filters", "8,8,8,8", "--latent-dim", "16"]
+
+
+def test_help_is_quick_and_lists_the_commands():
+    result = subprocess.run([sys.executable, "-m", "gan_tf.cli", "--help"], capture_output=True,
+                            text=True, check=True, timeout=60)
+    for command in ("preprocess", "train", "export", "sample"):
+        assert command in result.stdout
+    result = subprocess.run([sys.executable, "-c", "import sys, gan_tf.cli; "
+                             "print('tensorflow' in sys.modules)"], capture_output=True, text=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_preprocess_train_export_sample(small_idx_dir, tmp_path, capsys):
+    data = str(tmp_path / "data")
+    assert cli.main(["preprocess", "fashion_mnist", "--source", small_idx_dir, "--output", data,
+                     "--train-shards", "2"]) == 0
+    assert json.load(open(os.path.join(data, "metadata.json")))["splits"]["train"]["count"] == 512
+    run_dir = str(tmp_path / "run")
+    assert cli.main(["train", "fashion_gan", "--data", data, "--run-dir", run_dir, "--epochs", "2",
+                     "--batch-size", "32", "--limit", "64", "--monitor-images", "4", *TINY_FLAGS]) == 0
+    assert sorted(os.listdir(os.path.join(run_dir, "samples"))) == ["epoch_0001.png", "epoch_0002.png"]
+    saved = str(tmp_path / "saved_models")
+    assert cli.main(["export", run_dir, "--output", saved]) == 0
+    assert os.listdir(os.path.join(saved, "fashion_gan")) == ["1"]
+    grid = str(tmp_path / "grid.png")
+    assert cli.main(["sample", "--model", os.path.join(saved, "fashion_gan"), "--count", "9",
+                     "--output", grid]) == 0
+    assert np.asarray(Image.open(grid)).shape == (3 * 30 + 2, 3 * 30 + 2)
+
+
+def test_cli_errors_are_clear(tmp_path, capsys):
+    assert cli.main(["train", "fashion_gan", "--data", str(tmp_path)]) == 1
+    assert "not a finished preprocessed data set" in capsys.readouterr().err
+    assert cli.main(["export", str(tmp_path)]) == 1
+    assert "train first" in capsys.readouterr().err
+    assert cli.main(["preprocess", "mnist", "--source", str(tmp_path), "--output", str(tmp_path / "o")]) == 1
+    assert "no train images file" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["train", "fashion_gan", "--data", str(tmp_path), "--unknown-flag", "1"])

@@ -1,0 +1,38 @@
+"""The tf.data reader: shapes, value ranges, labels and clear errors."""
+
+import pytest
+import tensorflow as tf
+
+from gan_tf import data
+
+
+def test_batches_are_scaled_to_the_requested_range(small_data_dir):
+    batch = next(iter(data.make_dataset(small_data_dir, batch_size=32, value_range=data.TANH_RANGE)))
+    assert batch.shape == (32, 28, 28, 1) and batch.dtype == tf.float32
+    assert float(tf.reduce_min(batch)) >= -1.0 and float(tf.reduce_max(batch)) <= 1.0
+    assert float(tf.reduce_min(batch)) == -1.0  # Fashion-MNIST backgrounds are black
+
+
+def test_labels_limit_and_remainder(small_data_dir):
+    dataset = data.make_dataset(small_data_dir, "test", batch_size=50, with_labels=True,
+                                shuffle=False, drop_remainder=False, limit=120)
+    sizes = [int(images.shape[0]) for images, _ in dataset]
+    assert sizes == [50, 50, 20]
+    _, labels = next(iter(dataset))
+    assert labels.dtype == tf.int64 and int(tf.reduce_max(labels)) < 10
+
+
+def test_seeded_shuffle_is_reproducible(small_data_dir):
+    first = next(iter(data.make_dataset(small_data_dir, batch_size=16, seed=3)))
+    second = next(iter(data.make_dataset(small_data_dir, batch_size=16, seed=3)))
+    tf.debugging.assert_equal(first, second)
+
+
+def test_unfinished_folder_is_refused(tmp_path):
+    with pytest.raises(data.DataError, match="not a finished preprocessed data set"):
+        data.make_dataset(str(tmp_path))
+
+
+def test_unknown_split_is_named(small_data_dir):
+    with pytest.raises(data.DataError, match="no split 'val'"):
+        data.make_dataset(small_data_dir, "val")

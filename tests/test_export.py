@@ -1,0 +1,69 @@
+"""Export for TF Serving: signatures, equality with Keras, versions, atomicity."""
+
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from gan_tf import export
+from gan_tf.config import FashionGANConfig
+from gan_tf.models.fashion_gan import FashionGAN
+
+TINY = FashionGANConfig(generator_filters=8, discriminator_filters=(8, 8, 8, 8), latent_dim=16)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return FashionGAN(TINY)
+
+
+def test_export_round_trip_matches_the_keras_generator(model, tmp_path):
+    path = export.export(model, str(tmp_path), "fashion_gan")
+    assert path == os.path.join(str(tmp_path), "fashion_gan", "1")
+    loaded = tf.saved_model.load(path)
+    assert set(loaded.signatures) == {"serving_default", "sample"}
+    latent = tf.random.normal([5, 16], seed=1)
+    images = loaded.signatures["serving_default"](latent=latent)["images"]
+    assert images.dtype == tf.uint8 and images.shape == (5, 28, 28, 1)
+    np.testing.assert_array_equal(images.numpy(), model.generate_images(latent).numpy())
+    first = loaded.signatures["sample"](count=tf.constant(3), seed=tf.constant(7, tf.int64))
+    again = loaded.signatures["sample"](count=tf.constant(3), seed=tf.constant(7, tf.int64))
+    assert first["images"].shape == (3, 28, 28, 1)
+    np.testing.assert_array_equal(first["images"], again["images"])
+    np.testing.assert_array_equal(first["images"], model.generate_images(first["latent"]))
+
+
+def test_export_holds_only_the_generator(model, tmp_path):
+    loaded = tf.saved_model.load(export.export(model, str(tmp_path), "g"))
+    assert len(loaded.variables) == len(model.generator.variables)
+
+
+def test_bad_sample_count_is_refused(model, tmp_path):
+    loaded = tf.saved_model.load(export.export(model, str(tmp_path), "g"))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="count must be positive"):
+        loaded.signatures["sample"](count=tf.constant(0), seed=tf.constant(1, tf.int64))
+
+
+def test_versions_increase_and_explicit_versions_are_not_overwritten(model, tmp_path):
+    base = str(tmp_path)
+    export.export(model, base, "m")
+    export.export(model, base, "m")
+    assert export.versions(os.path.join(base, "m")) == [1, 2]
+    assert export.latest_version_dir(os.path.join(base, "m")).endswith("2")
+    with pytest.raises(FileExistsError):
+        export.export(model, base, "m", version=2)
+
+
+def test_interrupted_export_leaves_no_version_behind(model, tmp_path, monkeypatch):
+    base = str(tmp_path)
+    export.export(model, base, "m")
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt("killed after writing, before publishing")
+
+    monkeypatch.setattr(tf.io.gfile, "rename", crash)
+    with pytest.raises(KeyboardInterrupt):
+        export.export(model, base, "m")
+    assert sorted(os.listdir(os.path.join(base, "m"))) == ["1"]
+    tf.saved_model.load(os.path.join(base, "m", "1"))  # the earlier version is intact
