@@ -114,6 +114,7 @@ def test_interrupted_training_resumes_from_the_last_epoch_with_full_state(small_
         first.fit(dataset, epochs=4, verbose=0, callbacks=[
             keras.callbacks.BackupAndRestore(backup, double_checkpoint=True), StopAtEpoch(2)])
     saved = [v.numpy() for v in first.weights]
+    saved_seed = first.seed_generator.state.numpy()
     saved_slots = [v.numpy() for v in first.g_optimizer.variables + first.d_optimizer.variables]
 
     second = FashionGAN(TINY)
@@ -124,6 +125,7 @@ def test_interrupted_training_resumes_from_the_last_epoch_with_full_state(small_
         def on_train_batch_begin(self, batch, logs=None):
             if not restored:
                 restored["weights"] = [v.numpy() for v in self.model.weights]
+                restored["seed"] = self.model.seed_generator.state.numpy()
                 restored["slots"] = [v.numpy() for v in second.g_optimizer.variables + second.d_optimizer.variables]
 
     record = RecordEpochs()
@@ -135,4 +137,6 @@ def test_interrupted_training_resumes_from_the_last_epoch_with_full_state(small_
         np.testing.assert_array_equal(restored_value, value)
     for a, b in zip(saved_slots, restored["slots"]):
         np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(restored["seed"], saved_seed)
+    assert saved_seed.any()  # the stream had advanced, so equality is not trivial
     assert int(second.g_optimizer.iterations.numpy()) == 8

@@ -15,6 +15,7 @@ from gan_tf.data import UNIT_RANGE
 from gan_tf.images import to_uint8
 
 MAX_SAMPLE_COUNT = 4096
+_SEED_STATE = "seed_generator_state"
 
 
 class AdversarialModel(keras.Model):
@@ -80,6 +81,16 @@ class AdversarialModel(keras.Model):
             g_optimizer=keras.optimizers.deserialize(config["g_optimizer"]),
             d_optimizer=keras.optimizers.deserialize(config["d_optimizer"]),
         )
+
+    def save_own_variables(self, store):
+        """Saves the random-generator state with the weights, so a resumed run continues the
+        same random stream (Keras leaves a model's SeedGenerator out of its weights)."""
+        super().save_own_variables(store)
+        store[_SEED_STATE] = self.seed_generator.state.numpy()
+
+    def load_own_variables(self, store):
+        if _SEED_STATE in store:
+            self.seed_generator.state.assign(store[_SEED_STATE])
 
     @property
     def metrics(self):
