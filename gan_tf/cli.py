@@ -4,7 +4,6 @@ TensorFlow and Beam are imported inside the sub-commands, so `--help` answers at
 """
 
 import argparse
-import dataclasses
 import os
 import sys
 
@@ -100,24 +99,19 @@ def run_train(args, _beam_args):
 
     from gan_tf import devices
     from gan_tf.callbacks import ModelMonitor
-    from gan_tf.data import load_metadata, make_dataset
+    from gan_tf.data import load_metadata
 
     devices.enable_memory_growth()
     model_class = _families()[args.family]
     config = CONFIGS[args.family].from_args(args)
-    data_shape = tuple(load_metadata(args.data)["image_shape"])
-    if args.image_shape is None:
-        config = dataclasses.replace(config, image_shape=data_shape)
-    elif config.image_shape != data_shape:
-        raise ValueError(f"--image-shape {config.image_shape} differs from the data's {data_shape}")
+    config = model_class.config_for_data(config, load_metadata(args.data))
     run_dir = args.run_dir or os.path.join("runs", args.family)
     backup_dir = os.path.join(run_dir, "backup")
     if args.fresh and os.path.isdir(backup_dir):
         import shutil
 
         shutil.rmtree(backup_dir)
-    dataset = make_dataset(args.data, batch_size=args.batch_size, value_range=model_class.value_range,
-                           limit=args.limit, seed=config.seed)
+    dataset = model_class.training_dataset(args.data, config, args.batch_size, args.limit)
     keras.utils.set_random_seed(config.seed)
     model = model_class(config)
     model.compile(jit_compile=args.jit)

@@ -47,3 +47,13 @@ class BinaryCrossentropyDiscriminatorLoss:
 def binary_crossentropy_generator_loss(fake_logits):
     """Non-saturating generator loss: -log D(G(z)) (Goodfellow et al. 2014, section 3)."""
     return _bce(ops.ones_like(fake_logits), fake_logits)
+
+
+def least_squares_discriminator_loss(real_outputs, fake_outputs):
+    """LSGAN (Mao et al. 2017): mean (D(x) - 1)^2 + mean D(G(z))^2, on raw outputs."""
+    return ops.mean(ops.square(real_outputs - 1.0)) + ops.mean(ops.square(fake_outputs))
+
+
+def least_squares_generator_loss(fake_outputs):
+    """LSGAN generator loss: mean (D(G(z)) - 1)^2."""
+    return ops.mean(ops.square(fake_outputs - 1.0))

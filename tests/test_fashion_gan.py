@@ -140,3 +140,12 @@ def test_interrupted_training_resumes_from_the_last_epoch_with_full_state(small_
     np.testing.assert_array_equal(restored["seed"], saved_seed)
     assert saved_seed.any()  # the stream had advanced, so equality is not trivial
     assert int(second.g_optimizer.iterations.numpy()) == 8
+
+
+def test_least_squares_losses_match_the_formula():
+    real = np.array([[0.5], [1.5]], "float32")
+    fake = np.array([[0.2], [-0.4]], "float32")
+    np.testing.assert_allclose(float(losses.least_squares_discriminator_loss(real, fake)),
+                               np.mean((real - 1) ** 2) + np.mean(fake**2), rtol=1e-6)
+    np.testing.assert_allclose(float(losses.least_squares_generator_loss(fake)),
+                               np.mean((fake - 1) ** 2), rtol=1e-6)

@@ -2,38 +2,29 @@
 
 `compile()` takes one optimizer and one loss per network; `train_step` does one discriminator
 update then one generator update and reports `d_loss` and `g_loss` through `keras.metrics.Mean`
-trackers (reset every epoch by Keras through the `metrics` property). Randomness comes from a
-`keras.random.SeedGenerator` owned by the model, so its state is saved with the weights.
-Families give the networks and their defaults; they override the hooks, not `train_step`.
+trackers (reset every epoch by Keras through the `metrics` property). Families give the networks
+(`build_networks` sets `self.generator` and `self.discriminator`, which returns logits) and
+their default optimizers and losses; they override the hooks, not `train_step`.
 """
 
 import keras
 import tensorflow as tf
 from keras import ops
 
-from gan_tf.data import UNIT_RANGE
 from gan_tf.images import to_uint8
+from gan_tf.models.base import GenerativeModel
 
 MAX_SAMPLE_COUNT = 4096
-_SEED_STATE = "seed_generator_state"
 
 
-class AdversarialModel(keras.Model):
+class AdversarialModel(GenerativeModel):
     """A generator, a discriminator returning logits, and the GAN training step."""
 
-    value_range = UNIT_RANGE  # range of the generator's output and of the data it is fed
-
-    def __init__(self, generator, discriminator, latent_dim, seed=None, **kwargs):
-        super().__init__(**kwargs)
-        self.generator = generator
-        self.discriminator = discriminator
-        self.latent_dim = latent_dim
-        self.seed_generator = keras.random.SeedGenerator(seed)
+    def __init__(self, config=None, **kwargs):
+        super().__init__(config, **kwargs)
+        self.latent_dim = self.config.latent_dim
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        # Both networks are built functional models; without this Keras treats the GAN as
-        # unbuilt after fit (train_step never calls it) and refuses to save its weights.
-        self.built = True
 
     # -- Family hooks --------------------------------------------------------------------
 
@@ -81,16 +72,6 @@ class AdversarialModel(keras.Model):
             g_optimizer=keras.optimizers.deserialize(config["g_optimizer"]),
             d_optimizer=keras.optimizers.deserialize(config["d_optimizer"]),
         )
-
-    def save_own_variables(self, store):
-        """Saves the random-generator state with the weights, so a resumed run continues the
-        same random stream (Keras leaves a model's SeedGenerator out of its weights)."""
-        super().save_own_variables(store)
-        store[_SEED_STATE] = self.seed_generator.state.numpy()
-
-    def load_own_variables(self, store):
-        if _SEED_STATE in store:
-            self.seed_generator.state.assign(store[_SEED_STATE])
 
     @property
     def metrics(self):
@@ -147,7 +128,6 @@ class AdversarialModel(keras.Model):
         return self.generate_images(self.seeded_latent(count, seed))
 
     def serving_networks(self):
-        """The networks an export needs (never the discriminator)."""
         return [self.generator]
 
     def serving_endpoints(self):

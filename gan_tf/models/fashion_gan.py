@@ -14,21 +14,12 @@ class FashionGAN(AdversarialModel):
 
     config_class = FashionGANConfig
 
-    def __init__(self, config=None, **kwargs):
-        config = config or FashionGANConfig()
-        if isinstance(config, dict):
-            config = self.config_class.from_dict(config)
-        self.config = config
-        super().__init__(
-            generator=networks.build_generator(
-                config.latent_dim, config.generator_filters, config.image_shape
-            ),
-            discriminator=networks.build_discriminator(
-                config.image_shape, config.discriminator_filters, dropout=config.dropout
-            ),
-            latent_dim=config.latent_dim,
-            seed=config.seed,
-            **kwargs,
+    def build_networks(self, config):
+        self.generator = networks.build_generator(
+            config.latent_dim, config.generator_filters, config.image_shape
+        )
+        self.discriminator = networks.build_discriminator(
+            config.image_shape, config.discriminator_filters, dropout=config.dropout
         )
 
     def default_optimizers(self):
@@ -46,6 +37,3 @@ class FashionGAN(AdversarialModel):
                 config.label_smoothing, config.label_noise, seed=config.seed
             ),
         )
-
-    def get_config(self):
-        return {**super().get_config(), "config": self.config.to_dict()}
