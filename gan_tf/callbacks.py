@@ -37,3 +37,42 @@ class ModelMonitor(keras.callbacks.Callback):
             with self.writer.as_default():
                 tf.summary.image("samples", grid[None], step=epoch + 1)
             self.writer.flush()
+
+
+class QualityMetrics(keras.callbacks.Callback):
+    """Every `every` epochs: FID, KID, IS, precision and recall of the model's samples.
+
+    Real features are extracted once, on first use, from `real_batches` (uint8 batches, e.g.
+    `gan_tf.metrics.report.real_image_batches`). Results are added to the epoch's `logs`, so a
+    TensorBoard callback listed after this one logs them with the losses, and written as
+    scalars under `<log_dir>/metrics` when `log_dir` is given.
+    """
+
+    def __init__(self, extractor, real_batches, every=1, num_samples=1000, seed=0, log_dir=None,
+                 kid_subsets=100, kid_subset_size=1000):
+        super().__init__()
+        self.extractor = extractor
+        self.real_batches = real_batches
+        self.every = every
+        self.num_samples = num_samples
+        self.seed = seed
+        self.kid = {"kid_subsets": kid_subsets, "kid_subset_size": kid_subset_size}
+        self.writer = tf.summary.create_file_writer(os.path.join(log_dir, "metrics")) if log_dir else None
+        self.real = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        from gan_tf.metrics.features import stream_features
+        from gan_tf.metrics.report import evaluate_model
+
+        if self.real is None:
+            self.real = stream_features(self.extractor, self.real_batches)
+        results = evaluate_model(self.model, self.extractor, self.real, self.num_samples, self.seed, **self.kid)
+        if logs is not None:
+            logs.update(results)
+        if self.writer:
+            with self.writer.as_default():
+                for name, value in results.items():
+                    tf.summary.scalar(name, value, step=epoch + 1)
+            self.writer.flush()
