@@ -76,3 +76,42 @@ class QualityMetrics(keras.callbacks.Callback):
                 for name, value in results.items():
                     tf.summary.scalar(name, value, step=epoch + 1)
             self.writer.flush()
+
+
+class TrainingDiagnostics(keras.callbacks.Callback):
+    """Logs `gan_tf.diagnostics` each epoch and prints a warning on collapse or dead gradients.
+
+    `real_images` is one fixed batch (in the model's value range); the latents are fixed by
+    `seed`, so successive epochs are comparable. Results join the epoch's `logs` (for a later
+    TensorBoard callback) and go to `<log_dir>/diagnostics`. No warning is printed during the
+    first `warmup_epochs`: an untrained generator's samples all look alike.
+    """
+
+    def __init__(self, real_images, num_samples=None, seed=0, classifier=None, log_dir=None,
+                 collapse_diversity=0.1, vanishing_grad_norm=1e-4, warmup_epochs=1):
+        super().__init__()
+        self.real_images = tf.convert_to_tensor(real_images)
+        self.num_samples = num_samples or int(self.real_images.shape[0])
+        self.seed = seed
+        self.classifier = classifier
+        self.thresholds = {"collapse_diversity": collapse_diversity,
+                           "vanishing_grad_norm": vanishing_grad_norm}
+        self.writer = tf.summary.create_file_writer(os.path.join(log_dir, "diagnostics")) if log_dir else None
+        self.warmup_epochs = warmup_epochs
+        self.last = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        from gan_tf import diagnostics
+
+        latent = self.model.seeded_latent(self.num_samples, self.seed)
+        self.last = diagnostics.measure(self.model, self.real_images, latent, self.classifier)
+        warnings = diagnostics.warnings_for(self.last, **self.thresholds) if epoch >= self.warmup_epochs else []
+        for warning in warnings:
+            print(f"\nWARNING (epoch {epoch + 1}): {warning}", flush=True)
+        if logs is not None:
+            logs.update(self.last)
+        if self.writer:
+            with self.writer.as_default():
+                for name, value in self.last.items():
+                    tf.summary.scalar(name, value, step=epoch + 1)
+            self.writer.flush()

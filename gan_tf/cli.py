@@ -90,6 +90,10 @@ def add_train(commands):
                             help="samples in each epoch's grid")
         family.add_argument("--fresh", action="store_true",
                             help="discard an interrupted run's checkpoint and start over")
+        family.add_argument("--classifier", help="domain classifier (.keras, from gan-tf "
+                            "train-classifier): adds FID/KID/IS/precision/recall to the logs")
+        family.add_argument("--metrics-every", type=int, default=1, help="epochs between metric runs")
+        family.add_argument("--metrics-samples", type=int, default=1000, help="samples per metric run")
         config_class.add_arguments(family)
         family.set_defaults(run=run_train)
 
@@ -118,9 +122,10 @@ def run_train(args, _beam_args):
     log_dir = os.path.join(run_dir, "logs")
     callbacks = [
         keras.callbacks.BackupAndRestore(backup_dir, double_checkpoint=True),
-        keras.callbacks.TensorBoard(log_dir),
         ModelMonitor(os.path.join(run_dir, "samples"), log_dir, num_images=args.monitor_images,
                      seed=config.seed),
+        *_measuring_callbacks(model, dataset, args, log_dir),
+        keras.callbacks.TensorBoard(log_dir),  # after the callbacks that add to the logs
         keras.callbacks.TerminateOnNaN(),
     ]
     model.fit(dataset, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
@@ -129,6 +134,50 @@ def run_train(args, _beam_args):
     model.save(path)
     print(f"saved {path}; samples in {os.path.join(run_dir, 'samples')}; "
           f"tensorboard --logdir {log_dir}")
+
+
+def _measuring_callbacks(model, dataset, args, log_dir):
+    """Diagnostics for adversarial models; quality metrics when a classifier is given."""
+    from gan_tf.callbacks import QualityMetrics, TrainingDiagnostics
+    from gan_tf.models.adversarial import AdversarialModel
+
+    callbacks = []
+    extractor = None
+    if args.classifier:
+        from gan_tf.metrics.features import classifier_features
+        from gan_tf.metrics.report import real_image_batches
+
+        extractor = classifier_features(args.classifier)
+        callbacks.append(QualityMetrics(extractor, real_image_batches(args.data), args.metrics_every,
+                                        args.metrics_samples, log_dir=log_dir))
+    if isinstance(model, AdversarialModel):
+        real = next(iter(dataset))
+        real = real[0] if isinstance(real, tuple) else real
+        classify = (lambda images: extractor(images)[1]) if extractor else None
+        callbacks.append(TrainingDiagnostics(real, classifier=classify, log_dir=log_dir))
+    return callbacks
+
+
+def add_train_classifier(commands):
+    parser = commands.add_parser(
+        "train-classifier",
+        help="train the domain classifier that FID/KID/IS use as feature extractor",
+        description="Trains a small CNN on a preprocessed data set's train split, prints its "
+        "test accuracy and saves it as a .keras file for --classifier.",
+    )
+    parser.add_argument("--data", required=True, help="preprocessed data folder (with labels)")
+    parser.add_argument("--output", required=True, help="where to save the classifier (.keras)")
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.set_defaults(run=run_train_classifier)
+
+
+def run_train_classifier(args, _beam_args):
+    from gan_tf.metrics.classifier import train_domain_classifier
+
+    model, accuracy = train_domain_classifier(args.data, epochs=args.epochs)
+    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+    model.save(args.output)
+    print(f"test accuracy {accuracy:.4f}; saved {args.output}")
 
 
 # -- export and sample ----------------------------------------------------------------------
@@ -201,6 +250,7 @@ def build_parser():
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_preprocess(commands)
     add_train(commands)
+    add_train_classifier(commands)
     add_export(commands)
     add_sample(commands)
     return parser

@@ -51,3 +51,15 @@ def test_cli_errors_are_clear(tmp_path, capsys):
     assert "no train images file" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         cli.main(["train", "fashion_gan", "--data", str(tmp_path), "--unknown-flag", "1"])
+
+
+def test_train_classifier_then_train_with_metrics(small_data_dir, tmp_path, capsys):
+    classifier = str(tmp_path / "classifier.keras")
+    assert cli.main(["train-classifier", "--data", small_data_dir, "--output", classifier, "--epochs", "1"]) == 0
+    assert "test accuracy" in capsys.readouterr().out
+    run_dir = str(tmp_path / "run")
+    assert cli.main(["train", "fashion_gan", "--data", small_data_dir, "--run-dir", run_dir, "--epochs", "1",
+                     "--batch-size", "32", "--limit", "64", "--classifier", classifier,
+                     "--metrics-samples", "64", *TINY_FLAGS]) == 0
+    logs = os.listdir(os.path.join(run_dir, "logs"))
+    assert {"metrics", "diagnostics", "images", "train"} <= set(logs)
