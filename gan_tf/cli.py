@@ -195,6 +195,7 @@ def add_export(commands):
     parser.add_argument("--output", default="saved_models", help="base folder (default: saved_models)")
     parser.add_argument("--name", help="model name (default: the family's name)")
     parser.add_argument("--version", type=int, help="version number (default: next free)")
+    parser.add_argument("--keep", type=int, help="afterwards keep only the newest N versions")
     parser.set_defaults(run=run_export)
 
 
@@ -211,7 +212,32 @@ def run_export(args, _beam_args):
     families = _families()  # imports the model classes, registering them with Keras
     model = keras.models.load_model(path, compile=False, safe_mode=True)
     name = args.name or next(n for n, c in families.items() if isinstance(model, c))
-    print(f"exported {export.export(model, args.output, name, args.version)}")
+    print(f"exported {export.export(model, args.output, name, args.version, args.keep)}")
+
+
+def add_serving_config(commands):
+    parser = commands.add_parser(
+        "serving-config",
+        help="write a TF Serving models.config for every model under saved_models/",
+        description="Writes a model_config_list naming every <name> folder with a whole-number "
+        "version; serve with --model_config_file. Paths are CONTAINER_BASE/<name>.",
+    )
+    parser.add_argument("--base", default="saved_models", help="exports folder (default: saved_models)")
+    parser.add_argument("--container-base", default="/models",
+                        help="where the server sees --base (default: /models)")
+    parser.add_argument("--output", default="models.config")
+    parser.set_defaults(run=run_serving_config)
+
+
+def run_serving_config(args, _beam_args):
+    from gan_tf.serving import model_names, serving_config
+
+    names = model_names(args.base)
+    if not names:
+        raise FileNotFoundError(f"no exported model under {args.base}: run gan-tf export first")
+    with open(args.output, "w") as handle:
+        handle.write(serving_config(args.base, args.container_base))
+    print(f"wrote {args.output} for {', '.join(names)}")
 
 
 def add_sample(commands):
@@ -253,6 +279,7 @@ def build_parser():
     add_train_classifier(commands)
     add_export(commands)
     add_sample(commands)
+    add_serving_config(commands)
     return parser
 
 

@@ -3,7 +3,7 @@
 `export(model, base_dir, name)` writes `<base_dir>/<name>/<version>/` with the next free whole
 number. The SavedModel is written into a hidden temporary folder beside it and renamed into
 place, so a version number only ever names a complete export (TF Serving ignores folders
-whose names are not numbers). Endpoints come from `model.serving_endpoints()`:
+whose names are not numbers); the warm-up requests go in before the rename. Endpoints come from `model.serving_endpoints()`:
 {signature name: (function, input TensorSpecs)}; named specs give stable serving names.
 """
 
@@ -46,22 +46,47 @@ def build_archive(model):
     return archive
 
 
-def export(model, base_dir, name, version=None):
-    """Writes `model`'s endpoints as a new version; returns the version folder's path."""
+def export(model, base_dir, name, version=None, keep=None):
+    """Writes `model`'s endpoints as a new version; returns the version folder's path.
+
+    The export carries TF Serving warm-up requests for every signature. With `keep`, only
+    the newest `keep` versions remain afterwards.
+    """
+    from gan_tf.serving import write_warmup_requests
+
     model_dir = os.path.join(base_dir, name)
     tf.io.gfile.makedirs(model_dir)
     staging = os.path.join(model_dir, f".tmp-{uuid.uuid4().hex}")
-    build_archive(model).write_out(staging, verbose=False)
     try:
-        while True:
-            number = version if version is not None else (versions(model_dir) or [0])[-1] + 1
-            final = os.path.join(model_dir, str(number))
-            if tf.io.gfile.exists(final):
-                if version is not None:
-                    raise FileExistsError(f"{final} already exists")
-                continue  # another export took this number meanwhile: try the next one
-            tf.io.gfile.rename(staging, final)
-            return final
+        build_archive(model).write_out(staging, verbose=False)
+        write_warmup_requests(staging, name, model.serving_endpoints())
+        final = _publish(staging, model_dir, version)
     finally:
         if tf.io.gfile.exists(staging):
             shutil.rmtree(staging, ignore_errors=True)
+    if keep:
+        prune(model_dir, keep)
+    return final
+
+
+def prune(model_dir, keep):
+    """Deletes all but the newest `keep` versions; returns the deleted version numbers."""
+    if keep < 1:
+        raise ValueError(f"keep must be at least 1, got {keep}")
+    old = versions(model_dir)[:-keep]
+    for number in old:
+        tf.io.gfile.rmtree(os.path.join(model_dir, str(number)))
+    return old
+
+
+def _publish(staging, model_dir, version):
+    """Renames a finished export into the next free (or the given) version number."""
+    while True:
+        number = version if version is not None else (versions(model_dir) or [0])[-1] + 1
+        final = os.path.join(model_dir, str(number))
+        if tf.io.gfile.exists(final):
+            if version is not None:
+                raise FileExistsError(f"{final} already exists")
+            continue  # another export took this number meanwhile: try the next one
+        tf.io.gfile.rename(staging, final)
+        return final

@@ -36,6 +36,9 @@ def test_preprocess_train_export_sample(small_idx_dir, tmp_path, capsys):
     saved = str(tmp_path / "saved_models")
     assert cli.main(["export", run_dir, "--output", saved]) == 0
     assert os.listdir(os.path.join(saved, "fashion_gan")) == ["1"]
+    config = str(tmp_path / "models.config")
+    assert cli.main(["serving-config", "--base", saved, "--output", config]) == 0
+    assert 'base_path: "/models/fashion_gan"' in open(config).read()
     grid = str(tmp_path / "grid.png")
     assert cli.main(["sample", "--model", os.path.join(saved, "fashion_gan"), "--count", "9",
                      "--output", grid]) == 0
