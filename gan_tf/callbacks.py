@@ -1,12 +1,85 @@
 """Callbacks shared by every family."""
 
+import json
 import os
+import shutil
+import uuid
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from gan_tf.images import make_grid, save_png
+
+
+class EpochCheckpoint(keras.callbacks.Callback):
+    """Saves the whole training state after every epoch so that a killed run can resume.
+
+    The state is the model's weights file (both networks, both optimizers' slots and step
+    counts, every random-generator state) plus the number of finished epochs. Keras'
+    BackupAndRestore writes those as two files in place, so a kill between the two writes
+    pairs new weights with an old epoch count. Here each state is written to a fresh folder and
+    published by renames: `current` is the newest complete state, `previous` the one before;
+    whatever instant the process dies, one of them is complete and self-consistent.
+    """
+
+    WEIGHTS = "model.weights.h5"
+    STATE = "state.json"
+
+    def __init__(self, directory):
+        super().__init__()
+        self.directory = directory
+
+    def _candidates(self):
+        return [os.path.join(self.directory, name) for name in ("current", "previous")]
+
+    def restore(self, model):
+        """Loads the newest complete state into `model`; returns its finished epochs (0: none)."""
+        for folder in self._candidates():
+            try:
+                with open(os.path.join(folder, self.STATE)) as handle:
+                    epoch = int(json.load(handle)["epoch"])
+                model.load_weights(os.path.join(folder, self.WEIGHTS))
+                return epoch
+            except (OSError, ValueError, KeyError):
+                continue
+        return 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        os.makedirs(self.directory, exist_ok=True)
+        staging = os.path.join(self.directory, f".tmp-{uuid.uuid4().hex}")
+        os.makedirs(staging)
+        self.model.save_weights(os.path.join(staging, self.WEIGHTS))
+        with open(os.path.join(staging, self.STATE), "w") as handle:
+            json.dump({"epoch": epoch + 1}, handle)
+        current, previous = self._candidates()
+        if os.path.isdir(previous):
+            shutil.rmtree(previous)
+        if os.path.isdir(current):
+            os.rename(current, previous)
+        os.rename(staging, current)
+
+
+class NonFiniteLossError(RuntimeError):
+    """A loss became NaN or infinite; training stopped before any checkpoint took that state."""
+
+
+class StopOnNonFiniteLoss(keras.callbacks.Callback):
+    """Stops training with a clear error as soon as any reported loss is NaN or infinite.
+
+    Keras' TerminateOnNaN watches only a metric named `loss`; GANs report `d_loss`, `g_loss`,
+    .... Raising (rather than setting `stop_training`) ends `fit` before the epoch-end
+    checkpoint, so `EpochCheckpoint` (or BackupAndRestore) keeps the last good state.
+    """
+
+    def on_train_batch_end(self, batch, logs=None):
+        for name, value in (logs or {}).items():
+            if name.endswith("loss") and not np.isfinite(value):
+                raise NonFiniteLossError(
+                    f"{name} became {value} at batch {batch + 1}; training stopped and the last "
+                    "completed epoch's checkpoint was kept. Lower the learning rate or check the "
+                    "data, then run the same command to resume from that checkpoint."
+                )
 
 
 class ModelMonitor(keras.callbacks.Callback):

@@ -72,7 +72,8 @@ def add_train(commands):
         "train",
         help="train a family with model.fit (resumes an interrupted run)",
         description="Trains with model.fit. Checkpoints go to RUN_DIR/backup after every epoch "
-        "and an interrupted run resumes when started again with the same command; samples go "
+        "and an interrupted run resumes when started again with the same command (a finished "
+        "run is not trained again); samples go "
         "to RUN_DIR/samples, TensorBoard logs to RUN_DIR/logs, the model to RUN_DIR/model.keras.",
     )
     family_parsers = parser.add_subparsers(dest="family", required=True, metavar="FAMILY")
@@ -86,6 +87,9 @@ def add_train(commands):
         family.add_argument("--steps-per-epoch", type=int, help="batches per epoch (default: all)")
         family.add_argument("--jit", action=argparse.BooleanOptionalAction, default=True,
                             help="compile the train step with XLA")
+        family.add_argument("--deterministic", action="store_true",
+                            help="deterministic TF ops: a resumed run then matches an "
+                            "uninterrupted one exactly (slower on GPU)")
         family.add_argument("--monitor-images", type=int, default=25,
                             help="samples in each epoch's grid")
         family.add_argument("--fresh", action="store_true",
@@ -100,12 +104,15 @@ def add_train(commands):
 
 def run_train(args, _beam_args):
     import keras
+    import tensorflow as tf
 
     from gan_tf import devices
-    from gan_tf.callbacks import ModelMonitor
-    from gan_tf.data import load_metadata
+    from gan_tf.callbacks import EpochCheckpoint, ModelMonitor, StopOnNonFiniteLoss
+    from gan_tf.data import batches_per_epoch, load_metadata
 
     devices.enable_memory_growth()
+    if args.deterministic:
+        tf.config.experimental.enable_op_determinism()
     model_class = _families()[args.family]
     config = CONFIGS[args.family].from_args(args)
     config = model_class.config_for_data(config, load_metadata(args.data))
@@ -115,20 +122,25 @@ def run_train(args, _beam_args):
         import shutil
 
         shutil.rmtree(backup_dir)
-    dataset = model_class.training_dataset(args.data, config, args.batch_size, args.limit)
-    keras.utils.set_random_seed(config.seed)
+    keras.utils.set_random_seed(config.seed)  # first: model weights and shuffle seeds derive from it
     model = model_class(config)
     model.compile(jit_compile=args.jit)
+    checkpoint = EpochCheckpoint(backup_dir)
+    first_epoch = checkpoint.restore(model)
+    if first_epoch:
+        print(f"resuming {run_dir} after epoch {first_epoch}", flush=True)
+    dataset = model_class.training_dataset(args.data, config, args.batch_size, args.limit, first_epoch)
+    steps = args.steps_per_epoch or batches_per_epoch(args.data, args.batch_size, limit=args.limit)
     log_dir = os.path.join(run_dir, "logs")
     callbacks = [
-        keras.callbacks.BackupAndRestore(backup_dir, double_checkpoint=True),
+        StopOnNonFiniteLoss(),  # first: it must stop fit before anything saves a bad state
+        checkpoint,
         ModelMonitor(os.path.join(run_dir, "samples"), log_dir, num_images=args.monitor_images,
                      seed=config.seed),
-        *_measuring_callbacks(model, dataset, args, log_dir),
+        *_measuring_callbacks(model, args, log_dir),
         keras.callbacks.TensorBoard(log_dir),  # after the callbacks that add to the logs
-        keras.callbacks.TerminateOnNaN(),
     ]
-    model.fit(dataset, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
+    model.fit(dataset, epochs=args.epochs, initial_epoch=first_epoch, steps_per_epoch=steps,
               callbacks=callbacks, verbose=2 if os.environ.get("CI") else "auto")
     path = os.path.join(run_dir, "model.keras")
     model.save(path)
@@ -136,9 +148,10 @@ def run_train(args, _beam_args):
           f"tensorboard --logdir {log_dir}")
 
 
-def _measuring_callbacks(model, dataset, args, log_dir):
+def _measuring_callbacks(model, args, log_dir):
     """Diagnostics for adversarial models; quality metrics when a classifier is given."""
     from gan_tf.callbacks import QualityMetrics, TrainingDiagnostics
+    from gan_tf.data import make_dataset
     from gan_tf.models.adversarial import AdversarialModel
 
     callbacks = []
@@ -151,8 +164,10 @@ def _measuring_callbacks(model, dataset, args, log_dir):
         callbacks.append(QualityMetrics(extractor, real_image_batches(args.data), args.metrics_every,
                                         args.metrics_samples, log_dir=log_dir))
     if isinstance(model, AdversarialModel):
-        real = next(iter(dataset))
-        real = real[0] if isinstance(real, tuple) else real
+        # A separate, unshuffled reader: iterating the training dataset here would draw from
+        # its shuffle seeds in a background thread and make the data order irreproducible.
+        real = next(iter(make_dataset(args.data, batch_size=args.batch_size, value_range=model.value_range,
+                                      shuffle=False, limit=args.batch_size, cache=False)))
         classify = (lambda images: extractor(images)[1]) if extractor else None
         callbacks.append(TrainingDiagnostics(real, classifier=classify, log_dir=log_dir))
     return callbacks
@@ -290,7 +305,7 @@ def main(argv=None):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         args.run(args, extra)
-    except (FileNotFoundError, ValueError, RuntimeError) as error:
+    except (FileNotFoundError, ValueError, RuntimeError) as error:  # incl. NonFiniteLossError
         print(f"gan-tf {args.command}: error: {error}", file=sys.stderr)
         return 1
     return 0

@@ -47,6 +47,13 @@ def shard_paths(data_dir, split, metadata=None):
     return [os.path.join(data_dir, name) for name in metadata["splits"][split]["shards"]]
 
 
+def batches_per_epoch(data_dir, batch_size, split="train", limit=None, drop_remainder=True):
+    """Number of batches one pass over a split gives."""
+    count = load_metadata(data_dir)["splits"][split]["count"]
+    count = min(count, limit) if limit else count
+    return count // batch_size if drop_remainder else -(-count // batch_size)
+
+
 def make_dataset(
     data_dir,
     split="train",
@@ -59,11 +66,15 @@ def make_dataset(
     cache=True,
     drop_remainder=True,
     shuffle_buffer=DEFAULT_SHUFFLE_BUFFER,
+    first_epoch=None,
 ):
     """A dataset of image batches (or (images, labels) batches) from a preprocessed folder.
 
     `limit` keeps only the first N records (quick runs and tests); `drop_remainder` keeps every
-    batch the same size, which GAN steps and XLA prefer.
+    batch the same size, which GAN steps and XLA prefer. With `first_epoch` (and a `seed`) the
+    dataset is endless and starts at that pass of the seeded shuffle: a run resumed at epoch e
+    sees exactly the batches an uninterrupted run would, provided the global seed is the same
+    when the dataset is made (fit it with `steps_per_epoch=batches_per_epoch(...)`).
     """
     metadata = load_metadata(data_dir)
     files = shard_paths(data_dir, split, metadata)
@@ -88,12 +99,15 @@ def make_dataset(
     if cache:
         dataset = dataset.cache()
     if shuffle:
-        dataset = dataset.shuffle(
-            min(count, shuffle_buffer),
-            seed=seed,
-            reshuffle_each_iteration=True,
-        )
+        dataset = dataset.shuffle(min(count, shuffle_buffer), seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
+    if first_epoch is not None:
+        if not shuffle or seed is None:
+            raise ValueError("first_epoch needs shuffle=True and a seed")
+        # Each pass reshuffles from the seeded stream, so pass e has the same order in every
+        # run; skipping the finished passes (cheap: cached records) lands where a run stopped.
+        steps = count // batch_size if drop_remainder else -(-count // batch_size)
+        dataset = dataset.repeat().skip(first_epoch * steps)
 
     def scale(images, labels):
         images = scale_images(images, value_range)

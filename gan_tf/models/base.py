@@ -43,15 +43,26 @@ class GenerativeModel(keras.Model):
     def get_config(self):
         return {**super().get_config(), "config": self.config.to_dict()}
 
+    def random_states(self):
+        """Every random-generator state in the model (its own and its layers', e.g. Dropout's).
+
+        Keras keeps them out of `weights`, so checkpoints would restart every random stream.
+        """
+        weights = {id(w) for w in self.weights}
+        return [v for v in self.variables if id(v) not in weights]
+
     def save_own_variables(self, store):
-        """Saves the random-generator state with the weights, so a resumed run continues the
-        same random stream (Keras leaves a model's SeedGenerator out of its weights)."""
+        """Saves the random-generator states with the weights, so a resumed run continues the
+        very random streams an uninterrupted run would have used."""
         super().save_own_variables(store)
-        store[_SEED_STATE] = self.seed_generator.state.numpy()
+        for index, state in enumerate(self.random_states()):
+            store[f"{_SEED_STATE}_{index}"] = state.numpy()
 
     def load_own_variables(self, store):
-        if _SEED_STATE in store:
-            self.seed_generator.state.assign(store[_SEED_STATE])
+        for index, state in enumerate(self.random_states()):
+            key = f"{_SEED_STATE}_{index}"
+            if key in store:
+                state.assign(store[key])
 
     @classmethod
     def config_for_data(cls, config, metadata):
@@ -61,8 +72,8 @@ class GenerativeModel(keras.Model):
         return config
 
     @classmethod
-    def training_dataset(cls, data_dir, config, batch_size, limit=None):
-        """The training batches this family's `train_step` expects."""
+    def training_dataset(cls, data_dir, config, batch_size, limit=None, first_epoch=None):
+        """The training batches this family's `train_step` expects (see `make_dataset`)."""
         return make_dataset(
             data_dir,
             batch_size=batch_size,
@@ -70,6 +81,7 @@ class GenerativeModel(keras.Model):
             with_labels=cls.uses_labels,
             limit=limit,
             seed=config.seed,
+            first_epoch=first_epoch,
         )
 
     def monitor_images(self, count, seed):
