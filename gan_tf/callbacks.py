@@ -14,7 +14,8 @@ class ModelMonitor(keras.callbacks.Callback):
 
     The model supplies the pictures through `model.monitor_images(count, seed)` (uint8
     [N, H, W, C]); the same `seed` every epoch means every grid shows the same latents, so
-    epochs are comparable. Files are `<output_dir>/epoch_0001.png`, ...; with `log_dir` the
+    epochs are comparable; the model may choose the grid's columns (`monitor_columns`, e.g. one
+row per class). Files are `<output_dir>/epoch_0001.png`, ...; with `log_dir` the
     grid also goes to TensorBoard's `images` run under the tag `samples`.
     """
 
@@ -28,7 +29,7 @@ class ModelMonitor(keras.callbacks.Callback):
 
     def grid(self):
         images = np.asarray(self.model.monitor_images(self.num_images, self.seed))
-        return make_grid(images, self.columns)
+        return make_grid(images, self.columns or self.model.monitor_columns(self.num_images))
 
     def on_epoch_end(self, epoch, logs=None):
         grid = self.grid()

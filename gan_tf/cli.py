@@ -161,7 +161,7 @@ def run_export(args, _beam_args):
         raise FileNotFoundError(f"{path} not found: train first (gan-tf train ...) or name a .keras file")
     families = _families()  # imports the model classes, registering them with Keras
     model = keras.models.load_model(path, compile=False, safe_mode=True)
-    name = args.name or next(n for n, c in families.items() if isinstance(model, c))
+    name = args.name or next(n for n, c in families.items() if type(model) is c)
     print(f"exported {export.export(model, args.output, name, args.version)}")
 
 
