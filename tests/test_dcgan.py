@@ -90,3 +90,16 @@ def test_short_fit_on_a_celeba_layout_folder_gives_finite_losses(celeba_data_dir
     assert np.isfinite(history["d_loss"][0]) and np.isfinite(history["g_loss"][0])
     assert int(model.d_optimizer.iterations.numpy()) == 4 * model.critic_steps
     assert model.monitor_images(4, 0).shape == (4, 64, 64, 3)
+
+
+def test_wgan_gp_reloads_as_itself_with_its_config(tmp_path):
+    model = WGANGP(WGANGPConfig(image_shape=(32, 32, 3), generator_filters=4,
+                                discriminator_filters=4, latent_dim=8))
+    model.compile()
+    path = str(tmp_path / "model.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert type(loaded) is WGANGP and loaded.config == model.config
+    assert loaded.critic_steps == 5 and loaded.d_optimizer.beta_2 == 0.9
+    latent = np.random.randn(2, 8).astype("float32")
+    np.testing.assert_allclose(loaded.generator(latent), model.generator(latent), atol=1e-6)
