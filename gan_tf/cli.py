@@ -139,8 +139,8 @@ def add_export(commands):
         "export",
         help="export a trained generator as a versioned SavedModel for TF Serving",
         description="Writes OUTPUT/NAME/<next version>/ atomically (a temporary folder renamed "
-        "into place). Signatures: serving_default (latent -> images uint8) and sample "
-        "(count, seed -> images, latent).",
+        "into place). Signatures: serving_default (latent -> images uint8; cgan also takes "
+        "label) and sample (count, seed -> images, latent; cgan also returns labels).",
     )
     parser.add_argument("run_dir", help="a training run folder (holding model.keras) or a .keras file")
     parser.add_argument("--output", default="saved_models", help="base folder (default: saved_models)")
