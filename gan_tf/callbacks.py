@@ -87,7 +87,8 @@ class ModelMonitor(keras.callbacks.Callback):
 
     The model supplies the pictures through `model.monitor_images(count, seed)` (uint8
     [N, H, W, C]); the same `seed` every epoch means every grid shows the same latents, so
-    epochs are comparable. Files are `<output_dir>/epoch_0001.png`, ...; with `log_dir` the
+    epochs are comparable; the model may choose the grid's columns (`monitor_columns`, e.g. one
+row per class). Files are `<output_dir>/epoch_0001.png`, ...; with `log_dir` the
     grid also goes to TensorBoard's `images` run under the tag `samples`.
     """
 
@@ -101,7 +102,7 @@ class ModelMonitor(keras.callbacks.Callback):
 
     def grid(self):
         images = np.asarray(self.model.monitor_images(self.num_images, self.seed))
-        return make_grid(images, self.columns)
+        return make_grid(images, self.columns or self.model.monitor_columns(self.num_images))
 
     def on_epoch_end(self, epoch, logs=None):
         grid = self.grid()
@@ -154,17 +155,19 @@ class QualityMetrics(keras.callbacks.Callback):
 class TrainingDiagnostics(keras.callbacks.Callback):
     """Logs `gan_tf.diagnostics` each epoch and prints a warning on collapse or dead gradients.
 
-    `real_images` is one fixed batch (in the model's value range); the latents are fixed by
+    `real_images` is one fixed batch (in the model's value range), with its `labels` for
+    conditional models; the latents are fixed by
     `seed`, so successive epochs are comparable. Results join the epoch's `logs` (for a later
     TensorBoard callback) and go to `<log_dir>/diagnostics`. No warning is printed during the
     first `warmup_epochs`: an untrained generator's samples all look alike.
     """
 
-    def __init__(self, real_images, num_samples=None, seed=0, classifier=None, log_dir=None,
+    def __init__(self, real_images, labels=None, seed=0, classifier=None, log_dir=None,
                  collapse_diversity=0.1, vanishing_grad_norm=1e-4, warmup_epochs=1):
         super().__init__()
         self.real_images = tf.convert_to_tensor(real_images)
-        self.num_samples = num_samples or int(self.real_images.shape[0])
+        self.labels = labels
+        self.num_samples = int(self.real_images.shape[0])
         self.seed = seed
         self.classifier = classifier
         self.thresholds = {"collapse_diversity": collapse_diversity,
@@ -177,7 +180,7 @@ class TrainingDiagnostics(keras.callbacks.Callback):
         from gan_tf import diagnostics
 
         latent = self.model.seeded_latent(self.num_samples, self.seed)
-        self.last = diagnostics.measure(self.model, self.real_images, latent, self.classifier)
+        self.last = diagnostics.measure(self.model, self.real_images, latent, self.classifier, self.labels)
         warnings = diagnostics.warnings_for(self.last, **self.thresholds) if epoch >= self.warmup_epochs else []
         for warning in warnings:
             print(f"\nWARNING (epoch {epoch + 1}): {warning}", flush=True)

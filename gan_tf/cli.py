@@ -166,10 +166,11 @@ def _measuring_callbacks(model, args, log_dir):
     if isinstance(model, AdversarialModel):
         # A separate, unshuffled reader: iterating the training dataset here would draw from
         # its shuffle seeds in a background thread and make the data order irreproducible.
-        real = next(iter(make_dataset(args.data, batch_size=args.batch_size, value_range=model.value_range,
-                                      shuffle=False, limit=args.batch_size, cache=False)))
+        real, labels = next(iter(make_dataset(args.data, batch_size=args.batch_size, value_range=model.value_range,
+                                              with_labels=True, shuffle=False, limit=args.batch_size, cache=False)))
         classify = (lambda images: extractor(images)[1]) if extractor else None
-        callbacks.append(TrainingDiagnostics(real, classifier=classify, log_dir=log_dir))
+        callbacks.append(TrainingDiagnostics(real, labels if model.uses_labels else None,
+                                             classifier=classify, log_dir=log_dir))
     return callbacks
 
 
@@ -203,8 +204,8 @@ def add_export(commands):
         "export",
         help="export a trained generator as a versioned SavedModel for TF Serving",
         description="Writes OUTPUT/NAME/<next version>/ atomically (a temporary folder renamed "
-        "into place). Signatures: serving_default (latent -> images uint8) and sample "
-        "(count, seed -> images, latent).",
+        "into place). Signatures: serving_default (latent -> images uint8; cgan also takes "
+        "label) and sample (count, seed -> images, latent; cgan also returns labels).",
     )
     parser.add_argument("run_dir", help="a training run folder (holding model.keras) or a .keras file")
     parser.add_argument("--output", default="saved_models", help="base folder (default: saved_models)")
@@ -226,7 +227,7 @@ def run_export(args, _beam_args):
         raise FileNotFoundError(f"{path} not found: train first (gan-tf train ...) or name a .keras file")
     families = _families()  # imports the model classes, registering them with Keras
     model = keras.models.load_model(path, compile=False, safe_mode=True)
-    name = args.name or next(n for n, c in families.items() if isinstance(model, c))
+    name = args.name or next(n for n, c in families.items() if type(model) is c)
     print(f"exported {export.export(model, args.output, name, args.version, args.keep)}")
 
 

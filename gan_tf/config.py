@@ -64,7 +64,21 @@ def _parser_for(kind):
 
 
 @dataclasses.dataclass(frozen=True)
-class FashionGANConfig(Config):
+class AdversarialConfig(Config):
+    """Options of the shared adversarial base, so every GAN family offers them.
+
+    `loss`: bce, least_squares, hinge or wasserstein (`gan_tf.losses.LOSSES`);
+    `gradient_penalty`: WGAN-GP weight lambda (0 = off); `critic_steps`: discriminator
+    updates per generator update (WGAN's n_critic).
+    """
+
+    loss: str = "bce"
+    gradient_penalty: float = 0.0
+    critic_steps: int = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class FashionGANConfig(AdversarialConfig):
     """Defaults are the source's: latent 128, Adam 1e-4 for G and 1e-5 for D."""
 
     latent_dim: int = 128
@@ -80,4 +94,73 @@ class FashionGANConfig(Config):
     seed: int = 0
 
 
-CONFIGS = {"fashion_gan": FashionGANConfig}
+@dataclasses.dataclass(frozen=True)
+class DCGANConfig(AdversarialConfig):
+    """The DCGAN lab's defaults: latent 100, 64 filters, 64x64 RGB, Adam 2e-4 beta_1 0.5."""
+
+    latent_dim: int = 100
+    image_shape: tuple[int, ...] = (64, 64, 3)
+    generator_filters: int = 64
+    discriminator_filters: int = 64
+    critic_batch_norm: bool = True
+    learning_rate: float = 2e-4
+    beta_1: float = 0.5
+    beta_2: float = 0.999
+    label_smoothing: float = 0.0
+    label_noise: float = 0.0
+    seed: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class WGANGPConfig(DCGANConfig):
+    """WGAN-GP (Gulrajani et al. 2017) on the DCGAN networks: Wasserstein loss, lambda 10,
+    5 critic steps, no batch norm in the critic, Adam 1e-4 with betas (0, 0.9)."""
+
+    loss: str = "wasserstein"
+    gradient_penalty: float = 10.0
+    critic_steps: int = 5
+    critic_batch_norm: bool = False
+    learning_rate: float = 1e-4
+    beta_1: float = 0.0
+    beta_2: float = 0.9
+
+
+@dataclasses.dataclass(frozen=True)
+class ConditionalGANConfig(AdversarialConfig):
+    """Label-conditional GAN for 28x28 class-labelled data (Fashion-MNIST, MNIST)."""
+
+    latent_dim: int = 100
+    image_shape: tuple[int, ...] = (28, 28, 1)
+    num_classes: int = 10
+    embedding_dim: int = 50
+    generator_filters: int = 128
+    discriminator_filters: int = 64
+    learning_rate: float = 2e-4
+    beta_1: float = 0.5
+    label_smoothing: float = 0.0
+    label_noise: float = 0.0
+    seed: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class VanillaGANConfig(AdversarialConfig):
+    """Fully connected GAN of the book's first chapters; `image_shape` (2,) for 2-D points."""
+
+    latent_dim: int = 100
+    image_shape: tuple[int, ...] = (28, 28, 1)
+    hidden_units: tuple[int, ...] = (256, 512)
+    output_activation: str = "tanh"
+    learning_rate: float = 2e-4
+    beta_1: float = 0.5
+    label_smoothing: float = 0.0
+    label_noise: float = 0.0
+    seed: int = 0
+
+
+CONFIGS = {
+    "fashion_gan": FashionGANConfig,
+    "vanilla": VanillaGANConfig,
+    "dcgan": DCGANConfig,
+    "wgan-gp": WGANGPConfig,
+    "cgan": ConditionalGANConfig,
+}

@@ -13,6 +13,8 @@ so they cost nothing per step and work for every `AdversarialModel`:
 import numpy as np
 import tensorflow as tf
 
+from gan_tf.images import to_uint8
+
 
 def mean_pairwise_distance(images):
     """Mean L2 distance between distinct pairs of a batch of images."""
@@ -27,12 +29,16 @@ def _global_norm(tape, loss, variables):
     return float(tf.linalg.global_norm([g for g in tape.gradient(loss, variables) if g is not None]))
 
 
-def measure(model, real_images, latent, classifier=None):
-    """A dict of diagnostics for `model` on one real batch and one latent batch."""
+def measure(model, real_images, latent, classifier=None, labels=None):
+    """A dict of diagnostics for `model` on one real batch and one latent batch.
+
+    `labels` (the real batch's) go to conditional models' networks; generated images are
+    conditioned on the same labels.
+    """
     with tf.GradientTape(persistent=True) as tape:
-        fake = model.generator(latent, training=False)
-        real_logits = model.discriminator(real_images, training=False)
-        fake_logits = model.discriminator(fake, training=False)
+        fake = model.generate(latent, labels, training=False)
+        real_logits = model.discriminate(real_images, labels, training=False)
+        fake_logits = model.discriminate(fake, labels, training=False)
         d_loss = model.d_loss_fn(real_logits, fake_logits)
         g_loss = model.g_loss_fn(fake_logits)
     results = {
@@ -44,7 +50,7 @@ def measure(model, real_images, latent, classifier=None):
     }
     del tape
     if classifier is not None:
-        images = model.generate_images(latent)
+        images = to_uint8(fake, model.value_range)
         results["distinct_classes"] = float(len(np.unique(np.argmax(classifier(images), -1))))
     return results
 

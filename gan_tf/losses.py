@@ -6,6 +6,7 @@ share them and users can swap them.
 """
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 
@@ -57,3 +58,69 @@ def least_squares_discriminator_loss(real_outputs, fake_outputs):
 def least_squares_generator_loss(fake_outputs):
     """LSGAN generator loss: mean (D(G(z)) - 1)^2."""
     return ops.mean(ops.square(fake_outputs - 1.0))
+
+
+def hinge_discriminator_loss(real_outputs, fake_outputs):
+    """Hinge loss (Lim & Ye 2017; SAGAN): mean relu(1 - D(x)) + mean relu(1 + D(G(z)))."""
+    return ops.mean(ops.relu(1.0 - real_outputs)) + ops.mean(ops.relu(1.0 + fake_outputs))
+
+
+def hinge_generator_loss(fake_outputs):
+    """Hinge generator loss: -mean D(G(z))."""
+    return -ops.mean(fake_outputs)
+
+
+def wasserstein_critic_loss(real_outputs, fake_outputs):
+    """WGAN critic loss (Arjovsky et al. 2017): mean D(G(z)) - mean D(x), on unbounded scores."""
+    return ops.mean(fake_outputs) - ops.mean(real_outputs)
+
+
+def wasserstein_generator_loss(fake_outputs):
+    """WGAN generator loss: -mean D(G(z))."""
+    return -ops.mean(fake_outputs)
+
+
+LOSSES = ("bce", "least_squares", "hinge", "wasserstein")
+
+
+def adversarial_losses(name, label_smoothing=0.0, label_noise=0.0, seed=None):
+    """(generator loss, discriminator loss) for a loss name of `LOSSES`.
+
+    Label smoothing and noise belong to the BCE loss only; asking for them with another loss
+    is refused rather than silently ignored.
+    """
+    if name == "bce":
+        return (
+            binary_crossentropy_generator_loss,
+            BinaryCrossentropyDiscriminatorLoss(label_smoothing, label_noise, seed=seed),
+        )
+    if name not in LOSSES:
+        raise ValueError(f"unknown adversarial loss {name!r}; choose one of {', '.join(LOSSES)}")
+    if label_smoothing or label_noise:
+        raise ValueError(f"label smoothing and label noise apply to the bce loss, not {name!r}")
+    return {
+        "least_squares": (least_squares_generator_loss, least_squares_discriminator_loss),
+        "hinge": (hinge_generator_loss, hinge_discriminator_loss),
+        "wasserstein": (wasserstein_generator_loss, wasserstein_critic_loss),
+    }[name]
+
+
+def gradient_penalty(critic, real, fake, seed=None):
+    """WGAN-GP penalty (Gulrajani et al. 2017): mean (||grad critic(x_hat)||_2 - 1)^2.
+
+    x_hat = a * real + (1 - a) * fake with one a ~ U[0, 1] per example (not normal, as in some
+    references). The norm is sqrt(sum g^2 + eps): the gradient of sqrt at 0 is infinite, which
+    would turn a zero gradient into NaN weights. `critic` maps images to scores; `seed` is a
+    `keras.random.SeedGenerator` or an int.
+    """
+    batch = ops.shape(real)[0]
+    alpha_shape = (batch,) + (1,) * (len(real.shape) - 1)
+    alpha = keras.random.uniform(alpha_shape, seed=seed, dtype=real.dtype)
+    interpolates = alpha * real + (1.0 - alpha) * fake
+    with tf.GradientTape() as tape:
+        tape.watch(interpolates)
+        scores = critic(interpolates)
+    gradients = tape.gradient(scores, interpolates)
+    squared = ops.sum(ops.square(gradients), axis=tuple(range(1, len(real.shape))))
+    norms = ops.sqrt(squared + 1e-12)
+    return ops.mean(ops.square(norms - 1.0))

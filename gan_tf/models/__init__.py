@@ -3,6 +3,15 @@
 `FAMILIES` maps the CLI's family names to their model classes.
 """
 
+from gan_tf.models.conditional_gan import ConditionalGAN
+from gan_tf.models.dcgan import DCGAN, WGANGP
 from gan_tf.models.fashion_gan import FashionGAN
+from gan_tf.models.vanilla_gan import VanillaGAN
 
-FAMILIES = {"fashion_gan": FashionGAN}
+FAMILIES = {
+    "fashion_gan": FashionGAN,
+    "vanilla": VanillaGAN,
+    "dcgan": DCGAN,
+    "wgan-gp": WGANGP,
+    "cgan": ConditionalGAN,
+}

@@ -4,13 +4,19 @@
 update then one generator update and reports `d_loss` and `g_loss` through `keras.metrics.Mean`
 trackers (reset every epoch by Keras through the `metrics` property). Families give the networks
 (`build_networks` sets `self.generator` and `self.discriminator`, which returns logits) and
-their default optimizers and losses; they override the hooks, not `train_step`.
+their default optimizers; they override the hooks, not `train_step`.
+
+The config's `AdversarialConfig` fields choose the loss (`gan_tf.losses.LOSSES`), a WGAN-GP
+gradient penalty and the number of critic updates per generator update, so every family gets
+WGAN-GP, hinge and least-squares training from the same step. Conditional families override
+`generate`/`discriminate` to feed the batch's labels to both networks.
 """
 
 import keras
 import tensorflow as tf
 from keras import ops
 
+from gan_tf import losses
 from gan_tf.images import to_uint8
 from gan_tf.models.base import GenerativeModel
 
@@ -23,18 +29,46 @@ class AdversarialModel(GenerativeModel):
     def __init__(self, config=None, **kwargs):
         super().__init__(config, **kwargs)
         self.latent_dim = self.config.latent_dim
+        self.critic_steps = getattr(self.config, "critic_steps", 1)
+        self.gradient_penalty_weight = getattr(self.config, "gradient_penalty", 0.0)
+        if self.critic_steps < 1:
+            raise ValueError(f"critic_steps must be at least 1, got {self.critic_steps}")
+        if self.gradient_penalty_weight < 0:
+            raise ValueError(f"gradient_penalty must be >= 0, got {self.gradient_penalty_weight}")
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
 
     # -- Family hooks --------------------------------------------------------------------
 
     def default_optimizers(self):
-        """(generator optimizer, discriminator optimizer) used when compile() gets none."""
-        raise NotImplementedError
+        """(generator optimizer, discriminator optimizer) used when compile() gets none: by
+        default one Adam per network from the config's `learning_rate`, `beta_1` and
+        `beta_2` (0.999 when absent)."""
+        config = self.config
+        return tuple(
+            keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1,
+                                  beta_2=getattr(config, "beta_2", 0.999), name=name)
+            for name in ("g_adam", "d_adam")
+        )
 
     def default_losses(self):
-        """(generator loss, discriminator loss) used when compile() gets none."""
-        raise NotImplementedError
+        """(generator loss, discriminator loss) used when compile() gets none: the config's
+        `loss` (bce when the config has none), with its label smoothing/noise for bce."""
+        config = self.config
+        return losses.adversarial_losses(
+            getattr(config, "loss", "bce"),
+            getattr(config, "label_smoothing", 0.0),
+            getattr(config, "label_noise", 0.0),
+            seed=getattr(config, "seed", None),
+        )
+
+    def generate(self, latent, labels=None, training=False):
+        """The generator's images; conditional families also feed `labels`."""
+        return self.generator(latent, training=training)
+
+    def discriminate(self, images, labels=None, training=False):
+        """The discriminator's logits (critic scores); conditional families also feed `labels`."""
+        return self.discriminator(images, training=training)
 
     # -- Keras API -------------------------------------------------------------------------
 
@@ -84,28 +118,38 @@ class AdversarialModel(GenerativeModel):
         return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
 
     def train_step(self, data):
-        real, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        """`critic_steps` discriminator updates (same real batch, fresh fakes and
+        interpolates each time), then one generator update. Labels, when the data has them,
+        go to `generate`/`discriminate`."""
+        real, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
         batch_size = ops.shape(real)[0]
-        d_loss = self.discriminator_step(real, batch_size)
-        g_loss = self.generator_step(batch_size)
-        self.d_loss_tracker.update_state(d_loss)
+        for _ in range(self.critic_steps):
+            d_loss = self.discriminator_step(real, batch_size, labels)
+            self.d_loss_tracker.update_state(d_loss)
+        g_loss = self.generator_step(batch_size, labels)
         self.g_loss_tracker.update_state(g_loss)
         return {metric.name: metric.result() for metric in self.metrics}
 
-    def discriminator_step(self, real, batch_size):
-        fake = self.generator(self.sample_latent(batch_size), training=True)
+    def discriminator_step(self, real, batch_size, labels=None):
+        fake = self.generate(self.sample_latent(batch_size), labels, training=True)
         with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real, training=True)
-            fake_logits = self.discriminator(fake, training=True)
+            real_logits = self.discriminate(real, labels, training=True)
+            fake_logits = self.discriminate(fake, labels, training=True)
             loss = self.d_loss_fn(real_logits, fake_logits)
+            if self.gradient_penalty_weight:
+                loss += self.gradient_penalty_weight * losses.gradient_penalty(
+                    lambda images: self.discriminate(images, labels, training=True),
+                    real, fake, seed=self.seed_generator,
+                )
         variables = self.discriminator.trainable_variables
         self.d_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return loss
 
-    def generator_step(self, batch_size):
+    def generator_step(self, batch_size, labels=None):
         latent = self.sample_latent(batch_size)
         with tf.GradientTape() as tape:
-            fake_logits = self.discriminator(self.generator(latent, training=True), training=True)
+            fake = self.generate(latent, labels, training=True)
+            fake_logits = self.discriminate(fake, labels, training=True)
             loss = self.g_loss_fn(fake_logits)
         variables = self.generator.trainable_variables
         self.g_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))

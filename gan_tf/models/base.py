@@ -88,6 +88,10 @@ class GenerativeModel(keras.Model):
         """uint8 [N, H, W, C] pictures from fixed inputs, drawn by `ModelMonitor` each epoch."""
         raise NotImplementedError
 
+    def monitor_columns(self, count):
+        """Columns of the monitor grid for `count` pictures; None lets the grid be square."""
+        return None
+
     def serving_networks(self):
         """The networks an export needs (never a discriminator)."""
         raise NotImplementedError

@@ -2,7 +2,6 @@
 
 import keras
 
-from gan_tf import losses
 from gan_tf.config import FashionGANConfig
 from gan_tf.models.adversarial import AdversarialModel
 from gan_tf.networks import fashion_gan as networks
@@ -27,13 +26,4 @@ class FashionGAN(AdversarialModel):
         return (
             keras.optimizers.Adam(config.g_learning_rate, beta_1=config.beta_1, name="g_adam"),
             keras.optimizers.Adam(config.d_learning_rate, beta_1=config.beta_1, name="d_adam"),
-        )
-
-    def default_losses(self):
-        config = self.config
-        return (
-            losses.binary_crossentropy_generator_loss,
-            losses.BinaryCrossentropyDiscriminatorLoss(
-                config.label_smoothing, config.label_noise, seed=config.seed
-            ),
         )

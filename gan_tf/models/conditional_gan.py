@@ -1,0 +1,105 @@
+"""The label-conditional GAN: the class label goes into both networks.
+
+The reader yields (images, labels) (`uses_labels`); the shared adversarial step passes the
+labels to `generate` and `discriminate`, and generated batches reuse the real batch's labels,
+so the class mix follows the data. Monitor grids have one row per class, and the export takes
+labels as an input.
+"""
+
+import dataclasses
+import math
+
+import keras
+import tensorflow as tf
+
+from gan_tf.config import ConditionalGANConfig
+from gan_tf.data import TANH_RANGE
+from gan_tf.images import to_uint8
+from gan_tf.models.adversarial import MAX_SAMPLE_COUNT, AdversarialModel
+from gan_tf.networks import conditional as networks
+
+
+@keras.saving.register_keras_serializable(package="gan_tf")
+class ConditionalGAN(AdversarialModel):
+    """`ConditionalGAN()` then `compile()` then `fit((images, labels))`; images in [-1, 1]."""
+
+    config_class = ConditionalGANConfig
+    value_range = TANH_RANGE
+    uses_labels = True
+
+    def build_networks(self, config):
+        self.num_classes = config.num_classes
+        self.generator = networks.build_generator(
+            config.latent_dim, config.num_classes, config.embedding_dim,
+            config.generator_filters, config.image_shape,
+        )
+        self.discriminator = networks.build_discriminator(
+            config.image_shape, config.num_classes, config.discriminator_filters
+        )
+
+    @classmethod
+    def config_for_data(cls, config, metadata):
+        """Also takes `num_classes` from the data; refuses unlabelled data."""
+        config = super().config_for_data(config, metadata)
+        if not metadata.get("num_classes"):
+            raise ValueError("the conditional GAN needs labelled data (class folders or a "
+                             "labelled data set); this data set has no classes")
+        return dataclasses.replace(config, num_classes=int(metadata["num_classes"]))
+
+    def generate(self, latent, labels=None, training=False):
+        return self.generator([tf.convert_to_tensor(latent), tf.cast(labels, tf.int32)],
+                              training=training)
+
+    def discriminate(self, images, labels=None, training=False):
+        return self.discriminator([tf.convert_to_tensor(images), tf.cast(labels, tf.int32)],
+                                  training=training)
+
+    def call(self, inputs, training=False):
+        latent, labels = inputs
+        return self.generate(latent, labels, training=training)
+
+    def generate_images(self, latent, labels):
+        """uint8 images of the given classes, in inference mode."""
+        return to_uint8(self.generate(latent, labels, training=False), self.value_range)
+
+    def monitor_columns(self, count):
+        return math.ceil(count / self.num_classes)
+
+    def monitor_images(self, count, seed):
+        """One row per class; column j of every row uses the same latent, so rows compare."""
+        columns = self.monitor_columns(count)
+        latent = tf.tile(self.seeded_latent(columns, seed), [self.num_classes, 1])
+        labels = tf.repeat(tf.range(self.num_classes), columns)
+        return self.generate_images(latent, labels)
+
+    def serving_endpoints(self):
+        """`serving_default`: (latent, label int32 [N]) -> images; `sample`: (count, seed) ->
+        images, latent and labels, the labels cycling through the classes."""
+
+        def generate(latent, label):
+            tf.debugging.assert_non_negative(label, message="label must be >= 0")
+            tf.debugging.assert_less(label, self.num_classes,
+                                     message=f"label must be below {self.num_classes}")
+            return {"images": self.generate_images(latent, label)}
+
+        def sample(count, seed):
+            tf.debugging.assert_positive(count, message="count must be positive")
+            tf.debugging.assert_less_equal(
+                count, MAX_SAMPLE_COUNT, message=f"count must be at most {MAX_SAMPLE_COUNT}"
+            )
+            latent = self.seeded_latent(count, seed)
+            labels = tf.range(count) % self.num_classes
+            return {"images": self.generate_images(latent, labels), "latent": latent,
+                    "labels": labels}
+
+        return {
+            "serving_default": (
+                generate,
+                [tf.TensorSpec([None, self.latent_dim], tf.float32, name="latent"),
+                 tf.TensorSpec([None], tf.int32, name="label")],
+            ),
+            "sample": (
+                sample,
+                [tf.TensorSpec([], tf.int32, name="count"), tf.TensorSpec([], tf.int64, name="seed")],
+            ),
+        }
