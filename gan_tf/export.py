@@ -42,8 +42,38 @@ def build_archive(model):
     for network in model.serving_networks():
         archive.track(network)
     for name, (function, input_signature) in model.serving_endpoints().items():
-        archive.add_endpoint(name, function, input_signature)
+        archive.add_endpoint(name, *validating(function, input_signature))
     return archive
+
+
+def validating(function, input_signature):
+    """(function, signature) that accept any shape and reject a wrong one with a clear error.
+
+    A signature with a fixed shape would let TF Serving feed a wrong-sized tensor straight into
+    the first layer ("Matrix size-incompatible ..."); instead each input's rank and fixed sizes
+    are checked first, and the InvalidArgumentError names the input and the shape it needs.
+    """
+
+    def describe(spec):
+        return "[" + ", ".join("N" if size is None else str(size) for size in spec.shape) + "]"
+
+    def validated(*inputs):
+        checked = []
+        for value, spec in zip(inputs, input_signature):
+            message = f"input {spec.name} must be {spec.dtype.name} of shape {describe(spec)}"
+            expected = tf.constant([-1 if size is None else size for size in spec.shape], tf.int32)
+            shape = tf.shape(value, out_type=tf.int32)
+            matches = tf.cond(
+                tf.equal(tf.size(shape), len(spec.shape)),
+                lambda: tf.reduce_all((shape == expected) | (expected < 0)),
+                lambda: tf.constant(False),
+            )
+            with tf.control_dependencies([tf.debugging.Assert(matches, [message, shape])]):
+                checked.append(tf.ensure_shape(tf.identity(value), spec.shape))
+        return function(*checked)
+
+    relaxed = [tf.TensorSpec(None, spec.dtype, name=spec.name) for spec in input_signature]
+    return validated, relaxed
 
 
 def export(model, base_dir, name, version=None, keep=None):

@@ -67,3 +67,17 @@ def test_interrupted_export_leaves_no_version_behind(model, tmp_path, monkeypatc
         export.export(model, base, "m")
     assert sorted(os.listdir(os.path.join(base, "m"))) == ["1"]
     tf.saved_model.load(os.path.join(base, "m", "1"))  # the earlier version is intact
+
+
+def test_wrong_shapes_are_refused_with_the_input_named(model, tmp_path):
+    loaded = tf.saved_model.load(export.export(model, str(tmp_path), "g"))
+    generate = loaded.signatures["serving_default"]
+    assert set(generate.structured_input_signature[1]) == {"latent"}
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"input latent must be float32 of shape \[N, 16\]"):
+        generate(latent=tf.zeros([2, 15]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="input latent must be"):
+        generate(latent=tf.zeros([16]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="count"):
+        loaded.signatures["sample"](count=tf.constant([2]), seed=tf.constant(1, tf.int64))
+    with pytest.raises((TypeError, ValueError, tf.errors.InvalidArgumentError), match="latent|float"):
+        generate(latent=tf.zeros([2, 16], tf.int32))
