@@ -122,6 +122,7 @@ def run_train(args, _beam_args):
         ModelMonitor(os.path.join(run_dir, "samples"), log_dir, num_images=args.monitor_images,
                      seed=config.seed),
         keras.callbacks.TerminateOnNaN(),
+        *model.training_callbacks(args.data, os.path.join(run_dir, "samples"), log_dir),
     ]
     model.fit(dataset, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
               callbacks=callbacks, verbose=2 if os.environ.get("CI") else "auto")
@@ -137,10 +138,12 @@ def run_train(args, _beam_args):
 def add_export(commands):
     parser = commands.add_parser(
         "export",
-        help="export a trained generator as a versioned SavedModel for TF Serving",
+        help="export a trained model as a versioned SavedModel for TF Serving",
         description="Writes OUTPUT/NAME/<next version>/ atomically (a temporary folder renamed "
-        "into place). Signatures: serving_default (latent -> images uint8) and sample "
-        "(count, seed -> images, latent).",
+        "into place). GANs: serving_default (latent -> images uint8) and sample "
+        "(count, seed -> images, latent). VAE/CVAE: serving_default (count, seed [, labels] -> "
+        "images, latent), encode (images uint8 [, labels] -> mean, log_var) and decode "
+        "(latent [, labels] -> images uint8).",
     )
     parser.add_argument("run_dir", help="a training run folder (holding model.keras) or a .keras file")
     parser.add_argument("--output", default="saved_models", help="base folder (default: saved_models)")
@@ -161,7 +164,7 @@ def run_export(args, _beam_args):
         raise FileNotFoundError(f"{path} not found: train first (gan-tf train ...) or name a .keras file")
     families = _families()  # imports the model classes, registering them with Keras
     model = keras.models.load_model(path, compile=False, safe_mode=True)
-    name = args.name or next(n for n, c in families.items() if isinstance(model, c))
+    name = args.name or next(n for n, c in families.items() if type(model) is c)
     print(f"exported {export.export(model, args.output, name, args.version)}")
 
 

@@ -80,4 +80,23 @@ class FashionGANConfig(Config):
     seed: int = 0
 
 
-CONFIGS = {"fashion_gan": FashionGANConfig}
+@dataclasses.dataclass(frozen=True)
+class VAEConfig(Config):
+    """Defaults are the source's: 2-D latent, Adam 1e-3, full KL weight."""
+
+    latent_dim: int = 2
+    image_shape: tuple[int, ...] = (28, 28, 1)
+    dropout: float = 0.25
+    learning_rate: float = 1e-3
+    kl_weight: float = 1.0
+    seed: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class CVAEConfig(VAEConfig):
+    """The VAE's defaults plus the number of classes it is conditioned on (set from the data)."""
+
+    num_classes: int = 10
+
+
+CONFIGS = {"fashion_gan": FashionGANConfig, "vae": VAEConfig, "cvae": CVAEConfig}

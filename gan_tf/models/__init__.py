@@ -4,5 +4,6 @@
 """
 
 from gan_tf.models.fashion_gan import FashionGAN
+from gan_tf.models.vae import CVAE, VAE
 
-FAMILIES = {"fashion_gan": FashionGAN}
+FAMILIES = {"fashion_gan": FashionGAN, "vae": VAE, "cvae": CVAE}

@@ -76,6 +76,10 @@ class GenerativeModel(keras.Model):
         """uint8 [N, H, W, C] pictures from fixed inputs, drawn by `ModelMonitor` each epoch."""
         raise NotImplementedError
 
+    def training_callbacks(self, data_dir, output_dir, log_dir):
+        """Extra callbacks `gan-tf train` adds for this family (pictures, ...); none by default."""
+        return []
+
     def serving_networks(self):
         """The networks an export needs (never a discriminator)."""
         raise NotImplementedError
