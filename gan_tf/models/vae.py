@@ -186,10 +186,16 @@ class VAE(GenerativeModel):
     def serving_networks(self):
         return [self.encoder, self.decoder]
 
-    def check_labels(self, labels):
-        tf.debugging.assert_non_negative(labels, message="labels must be >= 0")
-        tf.debugging.assert_less(labels, self.num_classes,
-                                 message=f"labels must be < {self.num_classes}")
+    def checked_labels(self, labels, count):
+        """`labels` once checked to be `count` class indices (ops only run after the checks)."""
+        checks = [
+            tf.debugging.assert_non_negative(labels, message="labels must be >= 0"),
+            tf.debugging.assert_less(labels, self.num_classes,
+                                     message=f"labels must be < {self.num_classes}"),
+            tf.debugging.assert_equal(tf.size(labels), count, message="need one label per image"),
+        ]
+        with tf.control_dependencies(checks):
+            return tf.identity(labels)
 
     def serving_endpoints(self):
         """serving_default: (count, seed) -> prior samples; encode: uint8 images -> (mean,
@@ -207,20 +213,19 @@ class VAE(GenerativeModel):
                 count, MAX_SAMPLE_COUNT, message=f"count must be at most {MAX_SAMPLE_COUNT}"
             )
             if conditional:
-                self.check_labels(labels)
-                tf.debugging.assert_equal(tf.size(labels), count, message="need one label per image")
+                labels = self.checked_labels(labels, count)
             latent = self.seeded_latent(count, seed)
             return {"images": self.generate_images(latent, labels), "latent": latent}
 
         def encode(images, labels=None):
             if conditional:
-                self.check_labels(labels)
+                labels = self.checked_labels(labels, tf.shape(images)[0])
             mean, log_var = self.encode(scale_images(images, self.value_range), labels)
             return {"mean": mean, "log_var": log_var}
 
         def decode(latent, labels=None):
             if conditional:
-                self.check_labels(labels)
+                labels = self.checked_labels(labels, tf.shape(latent)[0])
             return {"images": self.generate_images(latent, labels)}
 
         return {
