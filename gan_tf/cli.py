@@ -174,6 +174,8 @@ def add_sample(commands):
                         help="saved_models/<name> (latest version) or a version folder")
     parser.add_argument("--count", type=int, default=25)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--classes", type=int, default=10,
+                        help="conditional models: labels cycle through 0..CLASSES-1")
     parser.add_argument("--output", default="samples.png")
     parser.set_defaults(run=run_sample)
 
@@ -188,8 +190,12 @@ def run_sample(args, _beam_args):
     if not tf.io.gfile.exists(os.path.join(path, "saved_model.pb")):
         path = export.latest_version_dir(path)
     loaded = tf.saved_model.load(path)
-    result = loaded.signatures["sample"](count=tf.constant(args.count, tf.int32),
-                                         seed=tf.constant(args.seed, tf.int64))
+    inputs = {"count": tf.constant(args.count, tf.int32), "seed": tf.constant(args.seed, tf.int64)}
+    # GANs sample through `sample`; VAEs through `serving_default`, conditional ones with labels.
+    signature = loaded.signatures.get("sample") or loaded.signatures["serving_default"]
+    if "labels" in signature.structured_input_signature[1]:
+        inputs["labels"] = tf.range(args.count) % args.classes
+    result = signature(**inputs)
     save_png(make_grid(result["images"].numpy()), args.output)
     print(f"wrote {args.output} ({args.count} samples from {path}, seed {args.seed})")
 

@@ -164,3 +164,6 @@ def test_cli_trains_and_exports(family, small_data_dir, tmp_path, capsys):
     assert os.listdir(os.path.join(saved, family)) == ["1"]
     loaded = tf.saved_model.load(os.path.join(saved, family, "1"))
     assert set(loaded.signatures) == {"serving_default", "encode", "decode"}
+    grid = str(tmp_path / "grid.png")
+    assert cli.main(["sample", "--model", os.path.join(saved, family), "--count", "4", "--output", grid]) == 0
+    assert tf.io.decode_png(tf.io.read_file(grid)).shape == (62, 62, 1)
