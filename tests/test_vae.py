@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from gan_tf import cli
 from gan_tf.callbacks import PictureMonitor
-from gan_tf.config import CVAEConfig, VAEConfig
+from gan_tf.config import VAEConfig
 from gan_tf.models.vae import CVAE, VAE
 from tests.conftest import read_idx
 
@@ -132,8 +132,8 @@ def test_pictures_are_written_as_png_and_to_tensorboard(fashion, tmp_path):
         model.compile()
         output, logs = tmp_path / type(model).__name__ / "samples", tmp_path / type(model).__name__ / "logs"
         monitor = PictureMonitor(str(output), str(logs), images, labels, [f"c{k}" for k in range(10)])
-        model.fit(images[:32], labels[:32], batch_size=32, epochs=1, verbose=0, callbacks=[monitor]) \
-            if model.uses_labels else model.fit(images[:32], batch_size=32, epochs=1, verbose=0, callbacks=[monitor])
+        data = (images[:32], labels[:32]) if model.uses_labels else (images[:32],)
+        model.fit(*data, batch_size=32, epochs=1, verbose=0, callbacks=[monitor])
         grid_name = "class_grid" if model.uses_labels else "latent_grid"
         assert sorted(os.listdir(output)) == sorted([f"{grid_name}_epoch_0001.png", "latent_scatter_epoch_0001.png"])
         grid = tf.io.decode_png(tf.io.read_file(str(output / f"{grid_name}_epoch_0001.png"))).numpy()
