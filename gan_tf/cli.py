@@ -137,6 +137,7 @@ def run_train(args, _beam_args):
         checkpoint,
         ModelMonitor(os.path.join(run_dir, "samples"), log_dir, num_images=args.monitor_images,
                      seed=config.seed),
+        *model.training_callbacks(args.data, os.path.join(run_dir, "samples"), log_dir),
         *_measuring_callbacks(model, args, log_dir),
         keras.callbacks.TensorBoard(log_dir),  # after the callbacks that add to the logs
     ]
@@ -202,10 +203,12 @@ def run_train_classifier(args, _beam_args):
 def add_export(commands):
     parser = commands.add_parser(
         "export",
-        help="export a trained generator as a versioned SavedModel for TF Serving",
+        help="export a trained model as a versioned SavedModel for TF Serving",
         description="Writes OUTPUT/NAME/<next version>/ atomically (a temporary folder renamed "
-        "into place). Signatures: serving_default (latent -> images uint8; cgan also takes "
-        "label) and sample (count, seed -> images, latent; cgan also returns labels).",
+        "into place). GANs: serving_default (latent -> images uint8; cgan also takes label) and "
+        "sample (count, seed -> images, latent; cgan also returns labels). VAE/CVAE: "
+        "serving_default (count, seed [, labels] -> images, latent), encode (images uint8 "
+        "[, labels] -> mean, log_var) and decode (latent [, labels] -> images uint8).",
     )
     parser.add_argument("run_dir", help="a training run folder (holding model.keras) or a .keras file")
     parser.add_argument("--output", default="saved_models", help="base folder (default: saved_models)")
@@ -262,6 +265,8 @@ def add_sample(commands):
                         help="saved_models/<name> (latest version) or a version folder")
     parser.add_argument("--count", type=int, default=25)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--classes", type=int, default=10,
+                        help="conditional models: labels cycle through 0..CLASSES-1")
     parser.add_argument("--output", default="samples.png")
     parser.set_defaults(run=run_sample)
 
@@ -276,8 +281,12 @@ def run_sample(args, _beam_args):
     if not tf.io.gfile.exists(os.path.join(path, "saved_model.pb")):
         path = export.latest_version_dir(path)
     loaded = tf.saved_model.load(path)
-    result = loaded.signatures["sample"](count=tf.constant(args.count, tf.int32),
-                                         seed=tf.constant(args.seed, tf.int64))
+    inputs = {"count": tf.constant(args.count, tf.int32), "seed": tf.constant(args.seed, tf.int64)}
+    # GANs sample through `sample`; VAEs through `serving_default`, conditional ones with labels.
+    signature = loaded.signatures.get("sample") or loaded.signatures["serving_default"]
+    if "labels" in signature.structured_input_signature[1]:
+        inputs["labels"] = tf.range(args.count) % args.classes
+    result = signature(**inputs)
     save_png(make_grid(result["images"].numpy()), args.output)
     print(f"wrote {args.output} ({args.count} samples from {path}, seed {args.seed})")
 

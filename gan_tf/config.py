@@ -95,6 +95,18 @@ class FashionGANConfig(AdversarialConfig):
 
 
 @dataclasses.dataclass(frozen=True)
+class VAEConfig(Config):
+    """Defaults are the source's: 2-D latent, Adam 1e-3, full KL weight."""
+
+    latent_dim: int = 2
+    image_shape: tuple[int, ...] = (28, 28, 1)
+    dropout: float = 0.25
+    learning_rate: float = 1e-3
+    kl_weight: float = 1.0
+    seed: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
 class DCGANConfig(AdversarialConfig):
     """The DCGAN lab's defaults: latent 100, 64 filters, 64x64 RGB, Adam 2e-4 beta_1 0.5."""
 
@@ -109,6 +121,13 @@ class DCGANConfig(AdversarialConfig):
     label_smoothing: float = 0.0
     label_noise: float = 0.0
     seed: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class CVAEConfig(VAEConfig):
+    """The VAE's defaults plus the number of classes it is conditioned on (set from the data)."""
+
+    num_classes: int = 10
 
 
 @dataclasses.dataclass(frozen=True)
@@ -163,4 +182,6 @@ CONFIGS = {
     "dcgan": DCGANConfig,
     "wgan-gp": WGANGPConfig,
     "cgan": ConditionalGANConfig,
+    "vae": VAEConfig,
+    "cvae": CVAEConfig,
 }

@@ -124,3 +124,24 @@ def gradient_penalty(critic, real, fake, seed=None):
     squared = ops.sum(ops.square(gradients), axis=tuple(range(1, len(real.shape))))
     norms = ops.sqrt(squared + 1e-12)
     return ops.mean(ops.square(norms - 1.0))
+
+
+# -- Variational losses: one value per example, so callers choose how to average. ------------
+
+
+def gaussian_kl_divergence(mean, log_var):
+    """KL(N(mean, diag(exp(log_var))) || N(0, I)) per example, in nats, summed over the last axis:
+    -1/2 sum(1 + log_var - mean^2 - exp(log_var)) (Kingma & Welling 2014, appendix B).
+
+    Shared by the VAE and by conditioning augmentation (StackGAN).
+    """
+    return -0.5 * ops.sum(1.0 + log_var - ops.square(mean) - ops.exp(log_var), axis=-1)
+
+
+def bernoulli_reconstruction_loss(targets, probabilities):
+    """Binary cross-entropy summed over every pixel of each example, in nats per image.
+
+    `probabilities` are the decoder's sigmoid outputs; Keras clips them away from 0 and 1.
+    """
+    pixel_losses = ops.binary_crossentropy(targets, probabilities)
+    return ops.sum(ops.reshape(pixel_losses, (ops.shape(pixel_losses)[0], -1)), axis=-1)

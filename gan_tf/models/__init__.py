@@ -6,6 +6,7 @@
 from gan_tf.models.conditional_gan import ConditionalGAN
 from gan_tf.models.dcgan import DCGAN, WGANGP
 from gan_tf.models.fashion_gan import FashionGAN
+from gan_tf.models.vae import CVAE, VAE
 from gan_tf.models.vanilla_gan import VanillaGAN
 
 FAMILIES = {
@@ -14,4 +15,6 @@ FAMILIES = {
     "dcgan": DCGAN,
     "wgan-gp": WGANGP,
     "cgan": ConditionalGAN,
+    "vae": VAE,
+    "cvae": CVAE,
 }

@@ -92,6 +92,10 @@ class GenerativeModel(keras.Model):
         """Columns of the monitor grid for `count` pictures; None lets the grid be square."""
         return None
 
+    def training_callbacks(self, data_dir, output_dir, log_dir):
+        """Extra callbacks `gan-tf train` adds for this family (pictures, ...); none by default."""
+        return []
+
     def serving_networks(self):
         """The networks an export needs (never a discriminator)."""
         raise NotImplementedError

@@ -1,0 +1,269 @@
+"""VAE and conditional VAE (CVAE): an encoder to a Gaussian posterior, a Bernoulli decoder.
+
+Loss per image = binary cross-entropy summed over pixels + kl_weight * KL(q(z|x) || N(0, I));
+with kl_weight 1 it is the negative ELBO in nats. `fit` and `evaluate` report `loss`,
+`reconstruction_loss` and `kl_loss`. The CVAE feeds the one-hot label to both networks.
+"""
+
+import dataclasses
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from gan_tf import losses, plots
+from gan_tf.callbacks import PictureMonitor
+from gan_tf.config import CVAEConfig, VAEConfig
+from gan_tf.data import load_metadata, make_dataset, scale_images
+from gan_tf.images import make_grid, to_uint8
+from gan_tf.layers import Sampling
+from gan_tf.models.base import GenerativeModel
+from gan_tf.networks import vae as networks
+
+MAX_SAMPLE_COUNT = 4096
+PICTURE_RECORDS = 5000  # test images encoded for the latent scatter plot
+GRID_SIDE = 10
+GRID_EXTENT = 2.0  # the latent grid spans [-extent, extent] in the first two latent dimensions
+
+
+@keras.saving.register_keras_serializable(package="gan_tf")
+class VAE(GenerativeModel):
+    """`VAE()` then `compile()` then `fit(images)`; images in [0, 1]."""
+
+    config_class = VAEConfig
+    num_classes = None  # set by conditional subclasses
+
+    def __init__(self, config=None, **kwargs):
+        super().__init__(config, **kwargs)
+        self.latent_dim = self.config.latent_dim
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
+        self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
+
+    def build_networks(self, config):
+        self.encoder = networks.build_encoder(
+            config.image_shape, config.latent_dim, config.dropout, self.conditioning_size(config)
+        )
+        self.decoder = networks.build_decoder(
+            config.latent_dim, config.image_shape, self.conditioning_size(config)
+        )
+        self.sampling = Sampling(seed=self.seed_generator, name="sampling")
+
+    def conditioning_size(self, config):
+        """Width of the label input of both networks; None for an unconditional VAE."""
+        return None
+
+    def condition(self, labels):
+        """The networks' extra inputs for a batch of integer labels (none for the VAE)."""
+        return []
+
+    # -- Keras API -------------------------------------------------------------------------
+
+    def compile(self, optimizer=None, **kwargs):
+        """Adam(config.learning_rate) unless given; built here so checkpoints restore its slots.
+
+        The losses are the model's own, so `loss`/`metrics` arguments are refused.
+        """
+        if "loss" in kwargs or "metrics" in kwargs:
+            raise ValueError("the VAE computes its own loss and metrics; pass neither")
+        optimizer = optimizer or keras.optimizers.Adam(self.config.learning_rate)
+        super().compile(optimizer=optimizer, **kwargs)
+        self.optimizer.build(self.trainable_variables)
+
+    def get_compile_config(self):
+        """The optimizer's config, so a saved `.keras` model reloads compiled with its slots."""
+        return {"optimizer": keras.optimizers.serialize(self.optimizer)} if self.compiled else None
+
+    def compile_from_config(self, config):
+        self.compile(optimizer=keras.optimizers.deserialize(config["optimizer"]))
+
+    @property
+    def metrics(self):
+        # Only these three: Keras' own `loss` tracker would otherwise shadow ours in the logs.
+        return [self.loss_tracker, self.reconstruction_loss_tracker, self.kl_loss_tracker]
+
+    def call(self, inputs, training=False):
+        """Reconstruction probabilities of images (VAE) or (images, labels) (CVAE)."""
+        images, labels = inputs if self.num_classes else (inputs, None)
+        mean, log_var = self.encode(images, labels, training=training)
+        return self.decode(self.sampling([mean, log_var]), labels, training=training)
+
+    def encode(self, images, labels=None, training=False):
+        """images in [0, 1] [, integer labels] -> (z_mean, z_log_var)."""
+        inputs = [ops.convert_to_tensor(images), *self.condition(labels)]
+        return self.encoder(inputs if len(inputs) > 1 else images, training=training)
+
+    def decode(self, latent, labels=None, training=False):
+        """z [, integer labels] -> pixel probabilities in [0, 1]."""
+        inputs = [ops.convert_to_tensor(latent), *self.condition(labels)]
+        return self.decoder(inputs if len(inputs) > 1 else latent, training=training)
+
+    def compute_losses(self, images, labels=None, training=False):
+        """(total, reconstruction, KL), each averaged over the batch, in nats per image."""
+        mean, log_var = self.encode(images, labels, training=training)
+        reconstruction = self.decode(self.sampling([mean, log_var]), labels, training=training)
+        reconstruction_loss = ops.mean(losses.bernoulli_reconstruction_loss(images, reconstruction))
+        kl_loss = ops.mean(losses.gaussian_kl_divergence(mean, log_var))
+        return reconstruction_loss + self.config.kl_weight * kl_loss, reconstruction_loss, kl_loss
+
+    def _unpack(self, data):
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if not self.num_classes:
+            return x, None
+        if y is None:
+            raise ValueError(f"{type(self).__name__} trains on (images, labels) batches")
+        return x, y
+
+    def _record(self, total, reconstruction_loss, kl_loss):
+        self.loss_tracker.update_state(total)
+        self.reconstruction_loss_tracker.update_state(reconstruction_loss)
+        self.kl_loss_tracker.update_state(kl_loss)
+        return {metric.name: metric.result() for metric in self.metrics}
+
+    def train_step(self, data):
+        images, labels = self._unpack(data)
+        with tf.GradientTape() as tape:
+            total, reconstruction_loss, kl_loss = self.compute_losses(images, labels, training=True)
+        variables = self.trainable_variables
+        self.optimizer.apply_gradients(zip(tape.gradient(total, variables), variables))
+        return self._record(total, reconstruction_loss, kl_loss)
+
+    def test_step(self, data):
+        images, labels = self._unpack(data)
+        return self._record(*self.compute_losses(images, labels, training=False))
+
+    # -- Data and pictures -----------------------------------------------------------------
+
+    def seeded_latent(self, count, seed):
+        """The same prior draw for the same (count, seed), on every machine and run."""
+        return tf.random.stateless_normal(
+            tf.stack([count, self.latent_dim]), seed=tf.stack([tf.cast(seed, tf.int64), 0])
+        )
+
+    def generate_images(self, latent, labels=None):
+        """uint8 images decoded from z [, integer labels], in inference mode."""
+        return to_uint8(self.decode(latent, labels), self.value_range)
+
+    def monitor_images(self, count, seed):
+        """Decoded prior samples, for `ModelMonitor`."""
+        return self.generate_images(self.seeded_latent(count, seed))
+
+    def latent_grid(self, side=GRID_SIDE, extent=GRID_EXTENT):
+        """[side*side, latent_dim] points of a regular grid over the first two latent axes (the
+        rest 0), row by row from the top (second axis high) to the bottom."""
+        values = np.linspace(-extent, extent, side, dtype=np.float32)
+        points = np.zeros((side * side, self.latent_dim), np.float32)
+        rows, columns = np.meshgrid(values[::-1], values, indexing="ij")
+        points[:, 0] = columns.ravel()
+        if self.latent_dim > 1:
+            points[:, 1] = rows.ravel()
+        return points
+
+    def monitor_pictures(self, images, labels, class_names=None):
+        """{name: uint8 picture}: test-set means scattered by label, and the decoded latent grid."""
+        mean, _ = self.encode(images, labels if self.num_classes else None)
+        pictures = {"latent_scatter": plots.scatter_plot(np.asarray(mean)[:, :2], labels, class_names)}
+        pictures.update(self.grid_pictures())
+        return pictures
+
+    def grid_pictures(self):
+        return {"latent_grid": make_grid(self.generate_images(self.latent_grid()), GRID_SIDE)}
+
+    def training_callbacks(self, data_dir, output_dir, log_dir):
+        """A `PictureMonitor` drawing the latent pictures from the test split (train if none)."""
+        metadata = load_metadata(data_dir)
+        split = "test" if "test" in metadata["splits"] else "train"
+        images, labels = next(iter(make_dataset(
+            data_dir, split, batch_size=PICTURE_RECORDS, with_labels=True, shuffle=False,
+            limit=PICTURE_RECORDS, drop_remainder=False, value_range=self.value_range,
+        )))
+        return [PictureMonitor(output_dir, log_dir, images.numpy(), labels.numpy(),
+                               metadata.get("class_names"))]
+
+    # -- Serving -----------------------------------------------------------------------------
+
+    def serving_networks(self):
+        return [self.encoder, self.decoder]
+
+    def checked_labels(self, labels, count):
+        """`labels` once checked to be `count` class indices (ops only run after the checks)."""
+        checks = [
+            tf.debugging.assert_non_negative(labels, message="labels must be >= 0"),
+            tf.debugging.assert_less(labels, self.num_classes,
+                                     message=f"labels must be < {self.num_classes}"),
+            tf.debugging.assert_equal(tf.size(labels), count, message="need one label per image"),
+        ]
+        with tf.control_dependencies(checks):
+            return tf.identity(labels)
+
+    def serving_endpoints(self):
+        """serving_default: (count, seed) -> prior samples; encode: uint8 images -> (mean,
+        log_var); decode: latent -> uint8 images. The CVAE adds `labels` inputs."""
+        height, width, channels = self.config.image_shape
+        conditional = bool(self.num_classes)
+        image_spec = tf.TensorSpec([None, height, width, channels], tf.uint8, name="images")
+        latent_spec = tf.TensorSpec([None, self.latent_dim], tf.float32, name="latent")
+        labels_spec = [tf.TensorSpec([None], tf.int32, name="labels")] if conditional else []
+        count_seed = [tf.TensorSpec([], tf.int32, name="count"), tf.TensorSpec([], tf.int64, name="seed")]
+
+        def sample(count, seed, labels=None):
+            tf.debugging.assert_positive(count, message="count must be positive")
+            tf.debugging.assert_less_equal(
+                count, MAX_SAMPLE_COUNT, message=f"count must be at most {MAX_SAMPLE_COUNT}"
+            )
+            if conditional:
+                labels = self.checked_labels(labels, count)
+            latent = self.seeded_latent(count, seed)
+            return {"images": self.generate_images(latent, labels), "latent": latent}
+
+        def encode(images, labels=None):
+            if conditional:
+                labels = self.checked_labels(labels, tf.shape(images)[0])
+            mean, log_var = self.encode(scale_images(images, self.value_range), labels)
+            return {"mean": mean, "log_var": log_var}
+
+        def decode(latent, labels=None):
+            if conditional:
+                labels = self.checked_labels(labels, tf.shape(latent)[0])
+            return {"images": self.generate_images(latent, labels)}
+
+        return {
+            "serving_default": (sample, count_seed + labels_spec),
+            "encode": (encode, [image_spec] + labels_spec),
+            "decode": (decode, [latent_spec] + labels_spec),
+        }
+
+
+@keras.saving.register_keras_serializable(package="gan_tf")
+class CVAE(VAE):
+    """`CVAE()` then `compile()` then `fit((images, labels))`; integer labels in [0, classes)."""
+
+    config_class = CVAEConfig
+    uses_labels = True
+
+    @property
+    def num_classes(self):
+        return self.config.num_classes
+
+    @classmethod
+    def config_for_data(cls, config, metadata):
+        config = super().config_for_data(config, metadata)
+        return dataclasses.replace(config, num_classes=int(metadata["num_classes"]))
+
+    def conditioning_size(self, config):
+        return config.num_classes
+
+    def condition(self, labels):
+        return [ops.one_hot(ops.cast(labels, "int32"), self.num_classes)]
+
+    def monitor_images(self, count, seed):
+        """Prior samples labelled 0, 1, 2, ... in turn."""
+        labels = tf.range(count) % self.num_classes
+        return self.generate_images(self.seeded_latent(count, seed), labels)
+
+    def grid_pictures(self):
+        """One row per class, the same GRID_SIDE prior draws in every row."""
+        latent = tf.tile(self.seeded_latent(GRID_SIDE, self.config.seed), [self.num_classes, 1])
+        labels = tf.repeat(tf.range(self.num_classes), GRID_SIDE)
+        return {"class_grid": make_grid(self.generate_images(latent, labels), GRID_SIDE)}

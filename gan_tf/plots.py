@@ -1,0 +1,40 @@
+"""Plots drawn with numpy and PIL only (no matplotlib): headless, and cheap to import."""
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+# Matplotlib's tab10 palette: ten colours told apart by most readers.
+PALETTE = (
+    (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+    (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
+)
+
+
+def scatter_plot(points, labels, class_names=None, size=480, legend_width=120, margin=30):
+    """uint8 RGB [size, size + legend_width, 3]: 2-D `points` as dots coloured by integer label,
+    a frame with the axis ranges written at its corners, and a legend of the classes."""
+    points = np.asarray(points, np.float32)
+    labels = np.asarray(labels).astype(int).ravel()
+    if points.ndim != 2 or points.shape[1] != 2 or len(points) != len(labels):
+        raise ValueError(f"need [N, 2] points and N labels, got {points.shape} and {labels.shape}")
+    classes = int(labels.max()) + 1 if len(labels) else 0
+    names = list(class_names) if class_names else [str(k) for k in range(classes)]
+    low, high = points.min(axis=0), points.max(axis=0)
+    span = np.where(high > low, high - low, 1.0)
+    inner = size - 2 * margin
+    xy = (points - low) / span * inner
+    pixels = np.stack([margin + xy[:, 0], size - margin - xy[:, 1]], axis=1)  # y grows upwards
+    canvas = Image.new("RGB", (size + legend_width, size), "white")
+    draw = ImageDraw.Draw(canvas)
+    draw.rectangle([margin, margin, size - margin, size - margin], outline="black")
+    for (x, y), label in zip(pixels, labels):
+        draw.ellipse([x - 1.5, y - 1.5, x + 1.5, y + 1.5], fill=PALETTE[label % len(PALETTE)])
+    draw.text((margin, size - margin + 4), f"{low[0]:.2f}", fill="black")
+    draw.text((size - margin - 30, size - margin + 4), f"{high[0]:.2f}", fill="black")
+    draw.text((2, size - margin - 12), f"{low[1]:.2f}", fill="black")
+    draw.text((2, margin), f"{high[1]:.2f}", fill="black")
+    for k, name in enumerate(names):
+        top = margin + 18 * k
+        draw.rectangle([size + 4, top, size + 14, top + 10], fill=PALETTE[k % len(PALETTE)])
+        draw.text((size + 20, top - 1), name[:16], fill="black")
+    return np.asarray(canvas, np.uint8)
