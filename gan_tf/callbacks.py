@@ -23,12 +23,12 @@ class ModelMonitor(keras.callbacks.Callback):
         self.output_dir = output_dir
         self.num_images = num_images
         self.seed = seed
-        self.columns = columns
+        self.columns = columns  # default: the model's `monitor_columns`, else a square grid
         self.writer = tf.summary.create_file_writer(os.path.join(log_dir, "images")) if log_dir else None
 
     def grid(self):
         images = np.asarray(self.model.monitor_images(self.num_images, self.seed))
-        return make_grid(images, self.columns)
+        return make_grid(images, self.columns or getattr(self.model, "monitor_columns", None))
 
     def on_epoch_end(self, epoch, logs=None):
         grid = self.grid()
@@ -37,3 +37,31 @@ class ModelMonitor(keras.callbacks.Callback):
             with self.writer.as_default():
                 tf.summary.image("samples", grid[None], step=epoch + 1)
             self.writer.flush()
+
+
+class LinearDecay(keras.callbacks.Callback):
+    """Constant learning rate for `constant_epochs`, then linear decay towards zero (CycleGAN).
+
+    The rate of epoch e (from 0) is base * (1 - max(0, e - constant_epochs) / (decay_epochs + 1)),
+    the papers' code's rule; it is set at the start of every epoch from the epoch number alone,
+    so a run resumed by BackupAndRestore continues the schedule. `optimizers` name the model's
+    optimizer attributes.
+    """
+
+    def __init__(self, base_rate, constant_epochs, decay_epochs,
+                 optimizers=("g_optimizer", "d_optimizer")):
+        super().__init__()
+        if constant_epochs < 0 or decay_epochs < 0:
+            raise ValueError("constant_epochs and decay_epochs must not be negative")
+        self.base_rate = base_rate
+        self.constant_epochs = constant_epochs
+        self.decay_epochs = decay_epochs
+        self.optimizers = optimizers
+
+    def rate(self, epoch):
+        decayed = max(0, epoch - self.constant_epochs) / (self.decay_epochs + 1)
+        return self.base_rate * max(0.0, 1.0 - decayed)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        for name in self.optimizers:
+            getattr(self.model, name).learning_rate = self.rate(epoch)

@@ -81,7 +81,8 @@ def add_train(commands):
         family.add_argument("--data", required=True, help="preprocessed data folder")
         family.add_argument("--run-dir", help="output folder (default: runs/<family>)")
         family.add_argument("--epochs", type=int, default=10)
-        family.add_argument("--batch-size", type=int, default=128)
+        family.add_argument("--batch-size", type=int,
+                            help="default: the family's (128; 1 for cyclegan and pix2pix)")
         family.add_argument("--limit", type=int, help="train on the first N records only")
         family.add_argument("--steps-per-epoch", type=int, help="batches per epoch (default: all)")
         family.add_argument("--jit", action=argparse.BooleanOptionalAction, default=True,
@@ -111,10 +112,12 @@ def run_train(args, _beam_args):
         import shutil
 
         shutil.rmtree(backup_dir)
-    dataset = model_class.training_dataset(args.data, config, args.batch_size, args.limit)
+    batch_size = args.batch_size or model_class.default_batch_size
+    dataset = model_class.training_dataset(args.data, config, batch_size, args.limit)
     keras.utils.set_random_seed(config.seed)
     model = model_class(config)
     model.compile(jit_compile=args.jit)
+    model.use_data_for_monitoring(args.data, args.monitor_images)
     log_dir = os.path.join(run_dir, "logs")
     callbacks = [
         keras.callbacks.BackupAndRestore(backup_dir, double_checkpoint=True),
@@ -122,6 +125,7 @@ def run_train(args, _beam_args):
         ModelMonitor(os.path.join(run_dir, "samples"), log_dir, num_images=args.monitor_images,
                      seed=config.seed),
         keras.callbacks.TerminateOnNaN(),
+        *model.training_callbacks(),
     ]
     model.fit(dataset, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
               callbacks=callbacks, verbose=2 if os.environ.get("CI") else "auto")

@@ -57,3 +57,8 @@ def least_squares_discriminator_loss(real_outputs, fake_outputs):
 def least_squares_generator_loss(fake_outputs):
     """LSGAN generator loss: mean (D(G(z)) - 1)^2."""
     return ops.mean(ops.square(fake_outputs - 1.0))
+
+
+def l1_distance(targets, outputs):
+    """Mean absolute difference: CycleGAN's cycle and identity terms, pix2pix's L1 term."""
+    return ops.mean(ops.abs(targets - outputs))

@@ -22,6 +22,8 @@ class GenerativeModel(keras.Model):
     config_class = None
     value_range = UNIT_RANGE  # range of the model's images and of the data it is fed
     uses_labels = False  # whether training batches are (images, labels)
+    default_batch_size = 128  # the CLI's --batch-size when none is given
+    monitor_columns = None  # ModelMonitor's grid width for `monitor_images` (None: square)
 
     def __init__(self, config=None, **kwargs):
         super().__init__(**kwargs)
@@ -71,6 +73,14 @@ class GenerativeModel(keras.Model):
             limit=limit,
             seed=config.seed,
         )
+
+    def training_callbacks(self):
+        """Callbacks the family's training recipe needs (e.g. a learning-rate schedule)."""
+        return []
+
+    def use_data_for_monitoring(self, data_dir, count):
+        """Lets a family that translates images keep `count` fixed inputs from `data_dir` for
+        `monitor_images`; families sampling from a prior need no data."""
 
     def monitor_images(self, count, seed):
         """uint8 [N, H, W, C] pictures from fixed inputs, drawn by `ModelMonitor` each epoch."""
