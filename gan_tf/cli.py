@@ -9,7 +9,7 @@ import sys
 
 from gan_tf.config import CONFIGS
 
-DATASETS = ("fashion_mnist", "mnist", "image_folder")
+DATASETS = ("fashion_mnist", "mnist", "image_folder", "image_domains", "side_by_side")
 
 
 def _families():
@@ -31,10 +31,15 @@ def add_preprocess(commands):
     )
     parser.add_argument("dataset", choices=DATASETS)
     parser.add_argument("--source", help="folder of the raw files (IDX .gz files or an image "
-                        "folder); fashion_mnist/mnist download through TFDS when omitted")
+                        "folder); fashion_mnist/mnist download through TFDS when omitted; "
+                        "image_domains: trainA/ trainB/ testA/ testB/ (CycleGAN); side_by_side: "
+                        "train/ test/ val/ of input|target pairs in one image (pix2pix)")
     parser.add_argument("--output", required=True, help="folder for the shards and metadata.json")
-    parser.add_argument("--image-size", type=int, default=64, help="image_folder: output side in pixels")
-    parser.add_argument("--channels", type=int, choices=(1, 3), default=3, help="image_folder: 1 or 3")
+    parser.add_argument("--image-size", type=int, default=64,
+                        help="image folders: output side in pixels (train at this size or smaller)")
+    parser.add_argument("--channels", type=int, choices=(1, 3), default=3, help="image folders: 1 or 3")
+    parser.add_argument("--input-side", choices=("left", "right"), default="right",
+                        help="side_by_side: the half that is the input (facades: right, the labels)")
     parser.add_argument("--train-shards", type=int, default=8, help="number of training shards")
     parser.add_argument("--strict", action="store_true", help="fail if any input is rejected")
     parser.set_defaults(run=run_preprocess)
@@ -44,11 +49,16 @@ def run_preprocess(args, beam_args):
     from pipeline import preprocess
     from pipeline.datasets import idx_source
     from pipeline.sources.image_folder import ImageFolderSource
+    from pipeline.sources.image_pairs import DomainFolderSource, SideBySideSource
 
-    if args.dataset == "image_folder":
-        if not args.source:
-            raise ValueError("image_folder needs --source DIR")
-        source = ImageFolderSource(args.source, args.image_size, args.channels)
+    folder_sources = {"image_folder": ImageFolderSource, "image_domains": DomainFolderSource}
+    if args.dataset in (*folder_sources, "side_by_side") and not args.source:
+        raise ValueError(f"{args.dataset} needs --source DIR")
+    if args.dataset in folder_sources:
+        source = folder_sources[args.dataset](args.source, args.image_size, args.channels)
+    elif args.dataset == "side_by_side":
+        source = SideBySideSource(args.source, args.image_size, args.channels,
+                                  input_side=args.input_side)
     else:
         source = idx_source(args.dataset, args.source)
     print(f"preprocessing {source.name} ({', '.join(source.splits)}) into {args.output}", flush=True)
