@@ -42,8 +42,8 @@ class ModelMonitor(keras.callbacks.Callback):
 class LinearDecay(keras.callbacks.Callback):
     """Constant learning rate for `constant_epochs`, then linear decay towards zero (CycleGAN).
 
-    The rate of epoch e (from 0) is base * (1 - max(0, e - constant_epochs) / (decay_epochs + 1)),
-    the papers' code's rule; it is set at the start of every epoch from the epoch number alone,
+    The rate of epoch e (from 0) is base * (1 - max(0, e + 1 - constant_epochs) / (decay_epochs + 1)),
+    the papers' code's rule (the last decay epoch runs at base / (decay_epochs + 1)); it is set at the start of every epoch from the epoch number alone,
     so a run resumed by BackupAndRestore continues the schedule. `optimizers` name the model's
     optimizer attributes.
     """
@@ -59,7 +59,7 @@ class LinearDecay(keras.callbacks.Callback):
         self.optimizers = optimizers
 
     def rate(self, epoch):
-        decayed = max(0, epoch - self.constant_epochs) / (self.decay_epochs + 1)
+        decayed = max(0, epoch + 1 - self.constant_epochs) / (self.decay_epochs + 1)
         return self.base_rate * max(0.0, 1.0 - decayed)
 
     def on_epoch_begin(self, epoch, logs=None):

@@ -15,8 +15,9 @@ import tensorflow as tf
 class HistoryPool(keras.layers.Layer):
     """`pool(images)` -> the images the discriminator should see; size 0 disables the pool.
 
-    With a batch larger than one, two images drawing the same slot in one call keep only one
-    of them in the pool (CycleGAN trains with batch 1, where this never happens).
+    With a batch larger than one, two images drawing the same slot in one call both get the
+    image stored there and only one of them is kept (CycleGAN trains with batch 1, where this
+    never happens). Writes of images that are not kept go to one spare slot past the end.
     """
 
     def __init__(self, size, image_shape, seed=None, **kwargs):
@@ -25,7 +26,7 @@ class HistoryPool(keras.layers.Layer):
         self.image_shape = tuple(image_shape)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.images = self.add_weight(shape=(max(self.size, 1),) + self.image_shape,
+        self.images = self.add_weight(shape=(self.size + 1,) + self.image_shape,
                                       initializer="zeros", trainable=False, name="images")
         self.count = self.add_weight(shape=(), dtype="int32", initializer="zeros",
                                      trainable=False, name="count")
@@ -41,9 +42,8 @@ class HistoryPool(keras.layers.Layer):
                                             dtype="int32")
         slots = tf.where(filling, positions, random_slots)
         stored = tf.gather(self.images, slots)
-        store = filling | swap
-        updates = tf.where(store[:, None, None, None], images, stored)
-        self.images.assign(tf.tensor_scatter_nd_update(self.images, slots[:, None], updates))
+        targets = tf.where(filling | swap, slots, self.size)  # the rest go to the spare slot
+        self.images.assign(tf.tensor_scatter_nd_update(self.images, targets[:, None], images))
         self.count.assign(tf.minimum(self.count + batch, self.size))
         return tf.where(swap[:, None, None, None], stored, images)
 
