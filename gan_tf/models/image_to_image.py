@@ -107,7 +107,7 @@ class ImageTranslationModel(GenerativeModel):
         return make_dataset(
             data_dir, split, batch_size=batch_size, value_range=cls.value_range,
             shuffle=training, seed=config.seed, limit=limit, with_targets=with_targets,
-            drop_remainder=training,
+            drop_remainder=training, cache=training,
             augment=(lambda images: transform(base(images))) if transform else base,
         )
 

@@ -116,7 +116,7 @@ class Pix2Pix(ImageTranslationModel):
             inputs = tf.random.stateless_uniform(shape + (config.input_channels,), [seed, 0], -1.0, 1.0)
             targets = tf.fill(shape + (config.output_channels,), -1.0)
         else:
-            inputs, targets = self.monitor_inputs
+            inputs, targets = (tf.convert_to_tensor(x) for x in self.monitor_inputs)
         outputs = self.generator(inputs, training=False)
         as_output = lambda x: tf.image.grayscale_to_rgb(x) if x.shape[-1] != outputs.shape[-1] else x
         images = tf.stack([as_output(inputs), outputs, targets], 1)
