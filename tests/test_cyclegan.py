@@ -97,13 +97,12 @@ def test_real_fit_reports_every_loss_separately_and_trains_all_four_networks(tra
     assert float(model.g_optimizer.learning_rate) == pytest.approx(1e-4)
 
 
-def test_switching_identity_off_reports_zero(small_horse2zebra_data):
+def test_switching_identity_off_reports_zero():
     config = CycleGANConfig(**{**TINY.to_dict(), "identity_weight": 0.0})
     model = CycleGAN(config)
     model.compile()
-    dataset = CycleGAN.training_dataset(small_horse2zebra_data, config, batch_size=4)
-    history = model.fit(dataset, epochs=1, verbose=0)
-    assert history.history["identity_loss"] == [0.0] and np.isfinite(history.history["g_loss"][0])
+    logs = model.train_step((images(0, 1), images(1, 1)))  # eager: no tracing needed
+    assert float(logs["identity_loss"]) == 0.0 and np.isfinite(float(logs["g_loss"]))
 
 
 def test_monitor_grid_shows_input_translated_reconstructed_rows(trained, small_horse2zebra_data, tmp_path):
