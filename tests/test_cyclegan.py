@@ -153,6 +153,13 @@ def test_saved_model_resumes_with_pool_optimizers_and_schedule(trained, tmp_path
     np.testing.assert_array_equal(loaded.generator_f(images(2)), model.generator_f(images(2)))
 
 
+def test_unet_generators_with_instance_norm_are_an_option():
+    model = CycleGAN(CycleGANConfig(**{**TINY.to_dict(), "generator": "unet"}))
+    assert model.generator_g.name == "generator_g" and any(
+        isinstance(l, keras.layers.GroupNormalization) for l in model.generator_g.layers)
+    assert model.generator_f(images(0, 1)).shape == (1, 64, 64, 3)
+
+
 def test_training_data_must_have_both_domains(small_data_dir):
     with pytest.raises(ValueError, match="trainA, trainB"):
         CycleGAN.training_dataset(small_data_dir, TINY, batch_size=1)

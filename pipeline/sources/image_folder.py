@@ -46,15 +46,20 @@ def centre_crop_resize(image, size):
     return image
 
 
-def decode_image(data, channels, size):
-    """uint8 [size, size, channels] from encoded image bytes; raises on unreadable data."""
+def open_image(data, channels):
+    """A decoded PIL image in 'L' or 'RGB' from encoded bytes; raises on unreadable data."""
     if not data:
         raise ValueError("empty file")
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         image = Image.open(io.BytesIO(data))
         image.load()
-    array = np.asarray(centre_crop_resize(to_mode(image, channels), size), np.uint8)
+    return to_mode(image, channels)
+
+
+def decode_image(data, channels, size):
+    """uint8 [size, size, channels] from encoded image bytes; raises on unreadable data."""
+    array = np.asarray(centre_crop_resize(open_image(data, channels), size), np.uint8)
     return array.reshape(size, size, channels)
 
 

@@ -10,13 +10,10 @@
   other is the target, written as the record's `target` image.
 """
 
-import io
-import warnings
-
 import numpy as np
 from PIL import Image
 
-from pipeline.sources.image_folder import DecodeImageFile, ImageFolderSource, to_mode
+from pipeline.sources.image_folder import DecodeImageFile, ImageFolderSource, open_image
 
 DOMAIN_SPLITS = ("trainA", "trainB", "testA", "testB")
 INPUT_SIDES = ("left", "right")
@@ -30,13 +27,7 @@ class DomainFolderSource(ImageFolderSource):
 
 def decode_side_by_side(data, channels, size, input_side):
     """(input, target) uint8 [size, size, channels] halves of a side-by-side image."""
-    if not data:
-        raise ValueError("empty file")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        image = Image.open(io.BytesIO(data))
-        image.load()
-    image = to_mode(image, channels)
+    image = open_image(data, channels)
     width, height = image.size
     if width < 2 or width < height:
         raise ValueError(f"not a side-by-side pair: {width}x{height} (expected width >= height)")
