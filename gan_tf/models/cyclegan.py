@@ -8,6 +8,8 @@ g_loss, f_loss (adversarial terms of G and F), cycle_loss, identity_loss, d_a_lo
 Data: a preprocessed folder with splits trainA and trainB (testA/testB for the monitor).
 """
 
+import dataclasses
+
 import keras
 import tensorflow as tf
 
@@ -97,8 +99,6 @@ class CycleGAN(ImageTranslationModel):
 
     @classmethod
     def config_for_data(cls, config, metadata):
-        import dataclasses
-
         return dataclasses.replace(config, channels=metadata["image_shape"][-1])
 
     @classmethod
