@@ -153,8 +153,10 @@ def add_export(commands):
         "export",
         help="export a trained generator as a versioned SavedModel for TF Serving",
         description="Writes OUTPUT/NAME/<next version>/ atomically (a temporary folder renamed "
-        "into place). Signatures: serving_default (latent -> images uint8) and sample "
-        "(count, seed -> images, latent).",
+        "into place). Signatures: GANs serving_default (latent -> images uint8) and sample "
+        "(count, seed -> images, latent); cyclegan a_to_b and b_to_a, pix2pix translate (uint8 "
+        "images of any size -> uint8 images of that size, translated at the trained size). "
+        "Name image-to-image exports e.g. --name cyclegan_horse2zebra.",
     )
     parser.add_argument("run_dir", help="a training run folder (holding model.keras) or a .keras file")
     parser.add_argument("--output", default="saved_models", help="base folder (default: saved_models)")
