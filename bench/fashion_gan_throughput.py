@@ -55,6 +55,15 @@ def input_rate(data, batch_size, batches=400):
     return batch_size * batches / (time.perf_counter() - start)
 
 
+def describe_device(gpus):
+    """The GPU's name, or the CPU and its thread count."""
+    if gpus:
+        details = tf.config.experimental.get_device_details(tf.config.list_physical_devices("GPU")[0])
+        return details.get("device_name", "GPU")
+    threads = tf.config.threading.get_inter_op_parallelism_threads() or "all"
+    return f"CPU ({platform.processor() or platform.machine()}, {threads} threads)"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", required=True, help="preprocessed Fashion-MNIST folder")
@@ -63,8 +72,7 @@ def main(argv=None):
     parser.add_argument("--json", help="also write the rows here")
     args = parser.parse_args(argv)
     gpus = devices.enable_memory_growth()
-    device = tf.config.experimental.get_device_details(tf.config.list_physical_devices("GPU")[0]).get(
-        "device_name", "GPU") if gpus else f"CPU ({platform.processor() or platform.machine()}, {tf.config.threading.get_inter_op_parallelism_threads() or 'all'} threads)"
+    device = describe_device(gpus)
     rows = [
         ("fashion_gan train, jit on", training_rate(args.data, args.batch_size, args.steps, True)),
         ("fashion_gan train, jit off", training_rate(args.data, args.batch_size, args.steps, False)),

@@ -97,7 +97,7 @@ row per class). Files are `<output_dir>/epoch_0001.png`, ...; with `log_dir` the
         self.output_dir = output_dir
         self.num_images = num_images
         self.seed = seed
-        self.columns = columns
+        self.columns = columns  # default: the model's `monitor_columns`, else a square grid
         self.writer = tf.summary.create_file_writer(os.path.join(log_dir, "images")) if log_dir else None
 
     def grid(self):
@@ -219,3 +219,31 @@ class PictureMonitor(keras.callbacks.Callback):
                     tf.summary.image(name, np.asarray(picture)[None], step=epoch + 1)
         if self.writer:
             self.writer.flush()
+
+
+class LinearDecay(keras.callbacks.Callback):
+    """Constant learning rate for `constant_epochs`, then linear decay towards zero (CycleGAN).
+
+    The rate of epoch e (from 0) is base * (1 - max(0, e + 1 - constant_epochs) / (decay_epochs + 1)),
+    the papers' code's rule (the last decay epoch runs at base / (decay_epochs + 1)); it is set at the start of every epoch from the epoch number alone,
+    so a run resumed by BackupAndRestore continues the schedule. `optimizers` name the model's
+    optimizer attributes.
+    """
+
+    def __init__(self, base_rate, constant_epochs, decay_epochs,
+                 optimizers=("g_optimizer", "d_optimizer")):
+        super().__init__()
+        if constant_epochs < 0 or decay_epochs < 0:
+            raise ValueError("constant_epochs and decay_epochs must not be negative")
+        self.base_rate = base_rate
+        self.constant_epochs = constant_epochs
+        self.decay_epochs = decay_epochs
+        self.optimizers = optimizers
+
+    def rate(self, epoch):
+        decayed = max(0, epoch + 1 - self.constant_epochs) / (self.decay_epochs + 1)
+        return self.base_rate * max(0.0, 1.0 - decayed)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        for name in self.optimizers:
+            getattr(self.model, name).learning_rate = self.rate(epoch)

@@ -9,7 +9,7 @@ import sys
 
 from gan_tf.config import CONFIGS
 
-DATASETS = ("fashion_mnist", "mnist", "image_folder")
+DATASETS = ("fashion_mnist", "mnist", "image_folder", "image_domains", "side_by_side")
 
 
 def _families():
@@ -31,10 +31,15 @@ def add_preprocess(commands):
     )
     parser.add_argument("dataset", choices=DATASETS)
     parser.add_argument("--source", help="folder of the raw files (IDX .gz files or an image "
-                        "folder); fashion_mnist/mnist download through TFDS when omitted")
+                        "folder); fashion_mnist/mnist download through TFDS when omitted; "
+                        "image_domains: trainA/ trainB/ testA/ testB/ (CycleGAN); side_by_side: "
+                        "train/ test/ val/ of input|target pairs in one image (pix2pix)")
     parser.add_argument("--output", required=True, help="folder for the shards and metadata.json")
-    parser.add_argument("--image-size", type=int, default=64, help="image_folder: output side in pixels")
-    parser.add_argument("--channels", type=int, choices=(1, 3), default=3, help="image_folder: 1 or 3")
+    parser.add_argument("--image-size", type=int, default=64,
+                        help="image folders: output side in pixels (train at this size or smaller)")
+    parser.add_argument("--channels", type=int, choices=(1, 3), default=3, help="image folders: 1 or 3")
+    parser.add_argument("--input-side", choices=("left", "right"), default="right",
+                        help="side_by_side: the half that is the input (facades: right, the labels)")
     parser.add_argument("--train-shards", type=int, default=8, help="number of training shards")
     parser.add_argument("--strict", action="store_true", help="fail if any input is rejected")
     parser.set_defaults(run=run_preprocess)
@@ -44,11 +49,16 @@ def run_preprocess(args, beam_args):
     from pipeline import preprocess
     from pipeline.datasets import idx_source
     from pipeline.sources.image_folder import ImageFolderSource
+    from pipeline.sources.image_pairs import DomainFolderSource, SideBySideSource
 
-    if args.dataset == "image_folder":
-        if not args.source:
-            raise ValueError("image_folder needs --source DIR")
-        source = ImageFolderSource(args.source, args.image_size, args.channels)
+    folder_sources = {"image_folder": ImageFolderSource, "image_domains": DomainFolderSource}
+    if args.dataset in (*folder_sources, "side_by_side") and not args.source:
+        raise ValueError(f"{args.dataset} needs --source DIR")
+    if args.dataset in folder_sources:
+        source = folder_sources[args.dataset](args.source, args.image_size, args.channels)
+    elif args.dataset == "side_by_side":
+        source = SideBySideSource(args.source, args.image_size, args.channels,
+                                  input_side=args.input_side)
     else:
         source = idx_source(args.dataset, args.source)
     print(f"preprocessing {source.name} ({', '.join(source.splits)}) into {args.output}", flush=True)
@@ -82,7 +92,8 @@ def add_train(commands):
         family.add_argument("--data", required=True, help="preprocessed data folder")
         family.add_argument("--run-dir", help="output folder (default: runs/<family>)")
         family.add_argument("--epochs", type=int, default=10)
-        family.add_argument("--batch-size", type=int, default=128)
+        family.add_argument("--batch-size", type=int,
+                            help="default: the family's (128; 1 for cyclegan and pix2pix)")
         family.add_argument("--limit", type=int, help="train on the first N records only")
         family.add_argument("--steps-per-epoch", type=int, help="batches per epoch (default: all)")
         family.add_argument("--jit", action=argparse.BooleanOptionalAction, default=True,
@@ -122,15 +133,20 @@ def run_train(args, _beam_args):
         import shutil
 
         shutil.rmtree(backup_dir)
+    batch_size = args.batch_size or model_class.default_batch_size
     keras.utils.set_random_seed(config.seed)  # first: model weights and shuffle seeds derive from it
     model = model_class(config)
     model.compile(jit_compile=args.jit)
+    model.use_data_for_monitoring(args.data, args.monitor_images)
     checkpoint = EpochCheckpoint(backup_dir)
     first_epoch = checkpoint.restore(model)
     if first_epoch:
         print(f"resuming {run_dir} after epoch {first_epoch}", flush=True)
-    dataset = model_class.training_dataset(args.data, config, args.batch_size, args.limit, first_epoch)
-    steps = args.steps_per_epoch or batches_per_epoch(args.data, args.batch_size, limit=args.limit)
+    dataset = model_class.training_dataset(args.data, config, batch_size, args.limit, first_epoch)
+    # An endless dataset (epoch replay) needs steps per epoch; a finite one defines its own.
+    endless = int(dataset.cardinality()) == int(tf.data.INFINITE_CARDINALITY)
+    steps = args.steps_per_epoch or (
+        batches_per_epoch(args.data, batch_size, limit=args.limit) if endless else None)
     log_dir = os.path.join(run_dir, "logs")
     callbacks = [
         StopOnNonFiniteLoss(),  # first: it must stop fit before anything saves a bad state
@@ -208,7 +224,10 @@ def add_export(commands):
         "into place). GANs: serving_default (latent -> images uint8; cgan also takes label) and "
         "sample (count, seed -> images, latent; cgan also returns labels). VAE/CVAE: "
         "serving_default (count, seed [, labels] -> images, latent), encode (images uint8 "
-        "[, labels] -> mean, log_var) and decode (latent [, labels] -> images uint8).",
+        "[, labels] -> mean, log_var) and decode (latent [, labels] -> images uint8). cyclegan: "
+        "a_to_b and b_to_a, pix2pix: translate (uint8 images of any size -> uint8 images of that "
+        "size, translated at the trained size). Name image-to-image exports e.g. "
+        "--name cyclegan_horse2zebra.",
     )
     parser.add_argument("run_dir", help="a training run folder (holding model.keras) or a .keras file")
     parser.add_argument("--output", default="saved_models", help="base folder (default: saved_models)")

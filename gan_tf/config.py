@@ -124,6 +124,23 @@ class DCGANConfig(AdversarialConfig):
 
 
 @dataclasses.dataclass(frozen=True)
+class ImageTranslationConfig(Config):
+    """Fields CycleGAN and pix2pix share; defaults are the papers' (256 px, Adam 2e-4/0.5,
+    constant rate for `constant_epochs` then linear decay to zero over `decay_epochs`)."""
+
+    image_size: int = 256
+    generator_filters: int = 64
+    discriminator_filters: int = 64
+    discriminator_layers: int = 3  # 3 stride-2 blocks: 70x70 patches
+    learning_rate: float = 2e-4
+    beta_1: float = 0.5
+    constant_epochs: int = 100
+    decay_epochs: int = 100
+    jitter: bool = True
+    seed: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
 class CVAEConfig(VAEConfig):
     """The VAE's defaults plus the number of classes it is conditioned on (set from the data)."""
 
@@ -176,6 +193,34 @@ class VanillaGANConfig(AdversarialConfig):
     seed: int = 0
 
 
+@dataclasses.dataclass(frozen=True)
+class CycleGANConfig(ImageTranslationConfig):
+    """CycleGAN (Zhu et al. 2017): ResNet-9 generators, instance norm, LSGAN, cycle lambda 10,
+    identity 0.5 lambda (`identity_weight` 0 switches it off), a pool of 50 past fakes."""
+
+    channels: int = 3
+    generator: str = "resnet"
+    residual_blocks: int = 9
+    norm: str = "instance"
+    cycle_weight: float = 10.0
+    identity_weight: float = 0.5
+    pool_size: int = 50
+
+
+@dataclasses.dataclass(frozen=True)
+class Pix2PixConfig(ImageTranslationConfig):
+    """pix2pix (Isola et al. 2017): U-Net generator, PatchGAN on (input, target), BCE + 100 L1.
+
+    The channels come from the data: paired records give both; an unpaired image folder is
+    trained as colourisation (greyscale input, colour target)."""
+
+    input_channels: int = 3
+    output_channels: int = 3
+    norm: str = "batch"
+    dropout: float = 0.5
+    l1_weight: float = 100.0
+
+
 CONFIGS = {
     "fashion_gan": FashionGANConfig,
     "vanilla": VanillaGANConfig,
@@ -184,4 +229,6 @@ CONFIGS = {
     "cgan": ConditionalGANConfig,
     "vae": VAEConfig,
     "cvae": CVAEConfig,
+    "cyclegan": CycleGANConfig,
+    "pix2pix": Pix2PixConfig,
 }

@@ -67,6 +67,8 @@ def make_dataset(
     drop_remainder=True,
     shuffle_buffer=DEFAULT_SHUFFLE_BUFFER,
     first_epoch=None,
+    with_targets=False,
+    augment=None,
 ):
     """A dataset of image batches (or (images, labels) batches) from a preprocessed folder.
 
@@ -74,11 +76,23 @@ def make_dataset(
     batch the same size, which GAN steps and XLA prefer. With `first_epoch` (and a `seed`) the
     dataset is endless and starts at that pass of the seeded shuffle: a run resumed at epoch e
     sees exactly the batches an uninterrupted run would, provided the global seed is the same
-    when the dataset is made (fit it with `steps_per_epoch=batches_per_epoch(...)`).
+    when the dataset is made (fit it with `steps_per_epoch=batches_per_epoch(...)`). batch the same size, which GAN steps and XLA prefer. `with_targets` reads paired records
+    (their metadata has a `target_shape`) as (images, targets) batches. `augment` maps each
+    example's tuple of uint8 images, (image,) or (image, target), to a tuple of one or two
+    same-size images on the 0-255 scale (random jitter, resizing, greyscale inputs for
+    colourisation, ...); it runs after the cache, so random choices differ every epoch, and two
+    images out make an (images, targets) batch.
     """
     metadata = load_metadata(data_dir)
     files = shard_paths(data_dir, split, metadata)
     channels = metadata["image_shape"][-1]
+    target_channels = None
+    if with_targets:
+        if "target_shape" not in metadata:
+            raise DataError(f"{data_dir} holds no paired images (its metadata has no target_shape)")
+        if with_labels:
+            raise ValueError("with_targets and with_labels cannot be combined")
+        target_channels = metadata["target_shape"][-1]
     dataset = tf.data.Dataset.from_tensor_slices(files).interleave(
         tf.data.TFRecordDataset,
         cycle_length=min(len(files), 8),
@@ -86,7 +100,7 @@ def make_dataset(
         deterministic=True,
     )
     dataset = dataset.map(
-        lambda serialized: records.parse_example(serialized, channels),
+        lambda serialized: records.parse_example(serialized, channels, target_channels),
         num_parallel_calls=tf.data.AUTOTUNE,
     )
     count = metadata["splits"][split]["count"]
@@ -100,6 +114,13 @@ def make_dataset(
         dataset = dataset.cache()
     if shuffle:
         dataset = dataset.shuffle(min(count, shuffle_buffer), seed=seed, reshuffle_each_iteration=True)
+    if augment:
+
+        def apply(image, label, *target):
+            augmented = augment((image,) + target)
+            return (augmented[0], label) + tuple(augmented[1:])
+
+        dataset = dataset.map(apply, num_parallel_calls=tf.data.AUTOTUNE)
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
     if first_epoch is not None:
         if not shuffle or seed is None:
@@ -109,8 +130,10 @@ def make_dataset(
         steps = count // batch_size if drop_remainder else -(-count // batch_size)
         dataset = dataset.repeat().skip(first_epoch * steps)
 
-    def scale(images, labels):
+    def scale(images, labels, *targets):
         images = scale_images(images, value_range)
+        if targets:
+            return images, scale_images(targets[0], value_range)
         return (images, labels) if with_labels else images
 
     return dataset.map(scale, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)

@@ -145,3 +145,8 @@ def bernoulli_reconstruction_loss(targets, probabilities):
     """
     pixel_losses = ops.binary_crossentropy(targets, probabilities)
     return ops.sum(ops.reshape(pixel_losses, (ops.shape(pixel_losses)[0], -1)), axis=-1)
+
+
+def l1_distance(targets, outputs):
+    """Mean absolute difference: CycleGAN's cycle and identity terms, pix2pix's L1 term."""
+    return ops.mean(ops.abs(targets - outputs))

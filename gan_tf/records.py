@@ -2,7 +2,8 @@
 
 Every record is a `tf.train.Example` holding a PNG-encoded uint8 image (lossless, a few hundred
 bytes for a 28x28 image) and an integer class label (-1 where the source has none). The data
-set's `metadata.json` names the image shape, classes and shard files.
+set's `metadata.json` names the image shape, classes and shard files. Paired data (pix2pix)
+adds a second PNG image, `target`, to each record; `metadata.json` then has a `target_shape`.
 """
 
 import io
@@ -12,6 +13,7 @@ from PIL import Image
 
 IMAGE_KEY = "image"
 LABEL_KEY = "label"
+TARGET_KEY = "target"
 NO_LABEL = -1
 METADATA_FILE = "metadata.json"
 
@@ -30,8 +32,8 @@ def encode_png(image):
     return buffer.getvalue()
 
 
-def serialize_example(image, label=NO_LABEL):
-    """A serialized `tf.train.Example` for one image and its label.
+def serialize_example(image, label=NO_LABEL, target=None):
+    """A serialized `tf.train.Example` for one image, its label and optionally a target image.
 
     Built with the protobuf classes TensorFlow ships, so Beam workers need no TF runtime ops.
     """
@@ -45,21 +47,30 @@ def serialize_example(image, label=NO_LABEL):
             int64_list=feature_pb2.Int64List(value=[int(label)])
         ),
     }
+    if target is not None:
+        feature[TARGET_KEY] = feature_pb2.Feature(
+            bytes_list=feature_pb2.BytesList(value=[encode_png(target)])
+        )
     return example_pb2.Example(
         features=feature_pb2.Features(feature=feature)
     ).SerializeToString()
 
 
-def parse_example(serialized, channels):
-    """(uint8 image [H, W, channels], int64 label) from one serialized record; TF graph code."""
+def parse_example(serialized, channels, target_channels=None):
+    """(uint8 image [H, W, channels], int64 label) from one serialized record; TF graph code.
+
+    With `target_channels` the record's target image is decoded too: (image, label, target).
+    """
     import tensorflow as tf
 
-    parsed = tf.io.parse_single_example(
-        serialized,
-        {
-            IMAGE_KEY: tf.io.FixedLenFeature([], tf.string),
-            LABEL_KEY: tf.io.FixedLenFeature([], tf.int64, default_value=NO_LABEL),
-        },
-    )
+    spec = {
+        IMAGE_KEY: tf.io.FixedLenFeature([], tf.string),
+        LABEL_KEY: tf.io.FixedLenFeature([], tf.int64, default_value=NO_LABEL),
+    }
+    if target_channels:
+        spec[TARGET_KEY] = tf.io.FixedLenFeature([], tf.string)
+    parsed = tf.io.parse_single_example(serialized, spec)
     image = tf.io.decode_png(parsed[IMAGE_KEY], channels=channels)
+    if target_channels:
+        return image, parsed[LABEL_KEY], tf.io.decode_png(parsed[TARGET_KEY], channels=target_channels)
     return image, parsed[LABEL_KEY]

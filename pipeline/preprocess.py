@@ -2,7 +2,8 @@
 
 `metadata.json` is written last, from side inputs that include the names of the shards the
 writes produced, so it exists only for a data set whose every shard is complete. It holds
-counts, shape, class names, per-channel pixel mean/std (0-255 scale, training split), source
+counts, shape, class names, per-channel pixel mean/std (0-255 scale, training splits: `train`,
+or `trainA` and `trainB` of unpaired domains), the target shape of paired sources, source
 checksums, shard lists and the rejected-record counts. Rejected inputs are listed in
 `rejected-<split>.jsonl`; with `strict=True` any rejected input fails the run.
 """
@@ -20,6 +21,20 @@ from apache_beam.pvalue import AsList, AsSingleton
 from gan_tf import __version__, records
 
 DEFAULT_SHARDS = {"train": 8, "test": 2, "val": 2}
+
+
+def is_training_split(split):
+    """`train`, and the per-domain `trainA`/`trainB` of unpaired data."""
+    return split.startswith("train")
+
+
+def shard_count(split, shards):
+    """Shards for `split`: its own entry, else that of the split it extends (`trainA` ->
+    `train`), else 1."""
+    if split in shards:
+        return shards[split]
+    base = next((name for name in sorted(shards, key=len, reverse=True) if split.startswith(name)), None)
+    return shards[base] if base else 1
 
 
 class PixelStats(beam.CombineFn):
@@ -74,6 +89,7 @@ def write_metadata(_, output_dir, source, strict, stats, checksums, **split_resu
         for split in source.splits
     }
     rejected = {split: info["rejected"] for split, info in splits.items()}
+    target_shape = getattr(source, "target_shape", None)
     if strict and any(rejected.values()):
         raise IncompleteDataError(
             f"strict run: rejected inputs {rejected}; see {output_dir}/rejected-<split>.jsonl"
@@ -81,8 +97,10 @@ def write_metadata(_, output_dir, source, strict, stats, checksums, **split_resu
     metadata = {
         "name": source.name,
         "format": "tf.train.Example",
-        "features": {records.IMAGE_KEY: "png", records.LABEL_KEY: "int64"},
+        "features": {records.IMAGE_KEY: "png", records.LABEL_KEY: "int64",
+                     **({records.TARGET_KEY: "png"} if target_shape else {})},
         "image_shape": list(source.image_shape),
+        **({"target_shape": list(target_shape)} if target_shape else {}),
         "num_classes": len(source.class_names),
         "class_names": source.class_names,
         "splits": splits,
@@ -105,7 +123,7 @@ def build(pipeline, source, output_dir, shards=None, strict=False):
     """Adds the preprocessing steps for every split of `source` to `pipeline`."""
     shards = {**DEFAULT_SHARDS, **(shards or {})}
     split_results = {}
-    stats = None
+    training = []
     for split in source.splits:
         examples, rejected = source.read(pipeline, split)
         written = (
@@ -115,7 +133,7 @@ def build(pipeline, source, output_dir, shards=None, strict=False):
             >> beam.io.WriteToTFRecord(
                 FileSystems.join(output_dir, split),
                 file_name_suffix=".tfrecord",
-                num_shards=shards[split],
+                num_shards=shard_count(split, shards),
             )
         )
         (
@@ -131,10 +149,13 @@ def build(pipeline, source, output_dir, shards=None, strict=False):
         split_results[f"{split}_count"] = AsSingleton(_count(examples, f"Count{split}"))
         split_results[f"{split}_rejected"] = AsSingleton(_count(rejected, f"Rejects{split}"))
         split_results[f"{split}_shards"] = AsList(written)
-        if split == "train":
-            stats = examples | "PixelStats" >> beam.CombineGlobally(PixelStats())
-    if stats is None:
+        if is_training_split(split):
+            training.append(examples)
+    if not training:
         raise ValueError(f"source {source.name} has no train split")
+    stats = (
+        training[0] if len(training) == 1 else tuple(training) | "TrainingSplits" >> beam.Flatten()
+    ) | "PixelStats" >> beam.CombineGlobally(PixelStats())
     checksums = (
         pipeline
         | "SourceFiles" >> beam.Create(sorted(source.files))

@@ -63,3 +63,61 @@ def small_data_dir(tmp_path_factory, small_idx_dir):
     output = str(tmp_path_factory.mktemp("records"))
     preprocess.run(idx_source("fashion_mnist", small_idx_dir), output, shards={"train": 4})
     return output
+
+
+def shared_dataset(name):
+    """A real data set under ../shared/datasets, or a skip saying where it was looked for."""
+    path = os.path.join(SHARED_DATASETS, name)
+    if not os.path.isdir(path):
+        pytest.skip(f"real {name} not found in {os.path.abspath(path)}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_horse2zebra_dir(tmp_path_factory):
+    """A few real horse2zebra images per split, plus one greyscale copy and one broken file
+    in trainA (the pipeline must convert the first and report the second)."""
+    import shutil
+
+    from PIL import Image
+
+    source = shared_dataset("horse2zebra")
+    folder = tmp_path_factory.mktemp("horse2zebra")
+    for split, count in (("trainA", 6), ("trainB", 8), ("testA", 2), ("testB", 2)):
+        os.makedirs(folder / split)
+        for name in sorted(os.listdir(os.path.join(source, split)))[:count]:
+            shutil.copy(os.path.join(source, split, name), folder / split / name)
+    first = sorted(os.listdir(folder / "trainA"))[0]
+    Image.open(folder / "trainA" / first).convert("L").save(folder / "trainA" / "grey.png")
+    (folder / "trainA" / "broken.jpg").write_bytes(b"not a jpeg")
+    return str(folder)
+
+
+@pytest.fixture(scope="session")
+def small_horse2zebra_data(tmp_path_factory, small_horse2zebra_dir):
+    """`small_horse2zebra_dir` through the Beam pipeline at 64 px."""
+    from pipeline import preprocess
+    from pipeline.sources.image_pairs import DomainFolderSource
+
+    output = str(tmp_path_factory.mktemp("horse2zebra_records"))
+    preprocess.run(DomainFolderSource(small_horse2zebra_dir, 64), output, shards={"train": 2})
+    return output
+
+
+@pytest.fixture(scope="session")
+def small_facades_data(tmp_path_factory):
+    """A few real CMP facades pairs (train 6, val 2) through the Beam pipeline at 64 px."""
+    import shutil
+
+    from pipeline import preprocess
+    from pipeline.sources.image_pairs import SideBySideSource
+
+    source = shared_dataset("facades")
+    folder = tmp_path_factory.mktemp("facades")
+    for split, count in (("train", 6), ("val", 2)):
+        os.makedirs(folder / split)
+        for name in sorted(os.listdir(os.path.join(source, split)))[:count]:
+            shutil.copy(os.path.join(source, split, name), folder / split / name)
+    output = str(tmp_path_factory.mktemp("facades_records"))
+    preprocess.run(SideBySideSource(str(folder), 64), output, shards={"train": 2})
+    return output

@@ -4,8 +4,10 @@
 """
 
 from gan_tf.models.conditional_gan import ConditionalGAN
+from gan_tf.models.cyclegan import CycleGAN
 from gan_tf.models.dcgan import DCGAN, WGANGP
 from gan_tf.models.fashion_gan import FashionGAN
+from gan_tf.models.pix2pix import Pix2Pix
 from gan_tf.models.vae import CVAE, VAE
 from gan_tf.models.vanilla_gan import VanillaGAN
 
@@ -17,4 +19,6 @@ FAMILIES = {
     "cgan": ConditionalGAN,
     "vae": VAE,
     "cvae": CVAE,
+    "cyclegan": CycleGAN,
+    "pix2pix": Pix2Pix,
 }

@@ -22,6 +22,7 @@ class GenerativeModel(keras.Model):
     config_class = None
     value_range = UNIT_RANGE  # range of the model's images and of the data it is fed
     uses_labels = False  # whether training batches are (images, labels)
+    default_batch_size = 128  # the CLI's --batch-size when none is given
 
     def __init__(self, config=None, **kwargs):
         super().__init__(**kwargs)
@@ -84,6 +85,10 @@ class GenerativeModel(keras.Model):
             first_epoch=first_epoch,
         )
 
+    def use_data_for_monitoring(self, data_dir, count):
+        """Lets a family that translates images keep `count` fixed inputs from `data_dir` for
+        `monitor_images`; families sampling from a prior need no data."""
+
     def monitor_images(self, count, seed):
         """uint8 [N, H, W, C] pictures from fixed inputs, drawn by `ModelMonitor` each epoch."""
         raise NotImplementedError
@@ -93,7 +98,8 @@ class GenerativeModel(keras.Model):
         return None
 
     def training_callbacks(self, data_dir, output_dir, log_dir):
-        """Extra callbacks `gan-tf train` adds for this family (pictures, ...); none by default."""
+        """Extra callbacks `gan-tf train` adds for this family (pictures, a learning-rate
+        schedule, ...); none by default."""
         return []
 
     def serving_networks(self):

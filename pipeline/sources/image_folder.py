@@ -46,31 +46,46 @@ def centre_crop_resize(image, size):
     return image
 
 
-def decode_image(data, channels, size):
-    """uint8 [size, size, channels] from encoded image bytes; raises on unreadable data."""
+def open_image(data, channels):
+    """A decoded PIL image in 'L' or 'RGB' from encoded bytes; raises on unreadable data."""
     if not data:
         raise ValueError("empty file")
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         image = Image.open(io.BytesIO(data))
         image.load()
-    array = np.asarray(centre_crop_resize(to_mode(image, channels), size), np.uint8)
+    return to_mode(image, channels)
+
+
+def decode_image(data, channels, size):
+    """uint8 [size, size, channels] from encoded image bytes; raises on unreadable data."""
+    array = np.asarray(centre_crop_resize(open_image(data, channels), size), np.uint8)
     return array.reshape(size, size, channels)
 
 
 class DecodeImageFile(beam.DoFn):
-    """(path, label) -> (image, label), or a rejected record naming the file and the reason."""
+    """(path, label) -> (image, label), or a rejected record naming the file and the reason.
+
+    A subclass whose `decode` returns (input, target) sets `pairs` and yields
+    (input, label, target), the argument order of `records.serialize_example`.
+    """
+
+    pairs = False
 
     def __init__(self, channels, size):
         self.channels = channels
         self.size = size
+
+    def decode(self, data):
+        return decode_image(data, self.channels, self.size)
 
     def process(self, element):
         path, label = element
         try:
             with FileSystems.open(path) as handle:
                 data = handle.read()
-            yield decode_image(data, self.channels, self.size), label
+            decoded = self.decode(data)
+            yield (decoded[0], label, decoded[1]) if self.pairs else (decoded, label)
         except Exception as error:  # PIL raises many types; all mean "unusable file".
             yield beam.pvalue.TaggedOutput(
                 REJECTED, {"path": path, "reason": f"{type(error).__name__}: {error}"}
@@ -92,7 +107,12 @@ def _is_image(path):
 
 
 class ImageFolderSource(Source):
-    """An image folder, labelled by sub-folder name."""
+    """An image folder, labelled by sub-folder name.
+
+    `split_dirs` are the top-level folder names taken as splits when the first one is present.
+    """
+
+    split_dirs = SPLIT_DIRS
 
     def __init__(self, root, image_size=64, channels=3, name=None):
         if channels not in (1, 3):
@@ -108,7 +128,7 @@ class ImageFolderSource(Source):
                 f"no image files ({', '.join(IMAGE_EXTENSIONS)}) found under {root}"
             )
         by_split = self._split(files)
-        self.splits = tuple(s for s in SPLIT_DIRS if s in by_split)
+        self.splits = tuple(s for s in self.split_dirs if s in by_split)
         labelled = {split: self._labels(paths) for split, paths in by_split.items()}
         self.class_names = sorted({c for items in labelled.values() for _, c in items if c})
         index = {name: i for i, name in enumerate(self.class_names)}
@@ -120,12 +140,16 @@ class ImageFolderSource(Source):
 
     def _split(self, files):
         top = {_relative_parts(p, self.root)[0] for p in files}
-        if "train" in top:
+        if self.split_dirs[0] in top:
             return {
                 split: [p for p in files if _relative_parts(p, self.root)[0] == split]
-                for split in SPLIT_DIRS
+                for split in self.split_dirs
                 if split in top
             }
+        if self.split_dirs != SPLIT_DIRS:
+            raise FileNotFoundError(
+                f"{self.root} has no {self.split_dirs[0]}/ folder (expected {', '.join(self.split_dirs)})"
+            )
         return {"train": files}
 
     def _labels(self, paths):
@@ -133,18 +157,22 @@ class ImageFolderSource(Source):
         items = []
         for path in paths:
             parts = _relative_parts(path, self.root)
-            if parts[0] in SPLIT_DIRS:
+            if parts[0] in self.split_dirs:
                 parts = parts[1:]
             items.append((path, parts[-2] if len(parts) >= 2 else None))
         return items
 
-    def read(self, pipeline, split):
+    def decoder(self):
+        """The DoFn turning (path, label) into records."""
         height, _, channels = self.image_shape
+        return DecodeImageFile(channels, height)
+
+    def read(self, pipeline, split):
         decoded = (
             pipeline
             | f"List{split}" >> beam.Create(self.items[split])
             | f"Reshuffle{split}" >> beam.Reshuffle()
             | f"Decode{split}"
-            >> beam.ParDo(DecodeImageFile(channels, height)).with_outputs(REJECTED, main="images")
+            >> beam.ParDo(self.decoder()).with_outputs(REJECTED, main="images")
         )
         return decoded.images, decoded[REJECTED]

@@ -1,0 +1,60 @@
+"""CycleGAN training throughput (images/s) of the default architecture, 128 and 256 px, XLA on/off.
+
+    python -m bench.cyclegan_throughput [--sizes 128,256] [--steps 3] [--batch-size 1] [--json out.json]
+
+One step is the whole CycleGAN update: G and F forward, both cycles, identity, the generators'
+Adam step, the history pools and both discriminators' Adam step. Inputs are fixed random
+tensors, so only the step is timed; the first epoch (tracing, XLA compilation) is excluded.
+All settings run in one process one after the other, so their ratios are meaningful.
+"""
+
+import argparse
+import json
+
+import keras
+import tensorflow as tf
+
+from bench.fashion_gan_throughput import StepTimer, describe_device
+from gan_tf import devices
+from gan_tf.config import CycleGANConfig
+from gan_tf.models.cyclegan import CycleGAN
+
+
+def training_rate(size, batch_size, steps, jit, epochs=2):
+    keras.utils.set_random_seed(0)
+    config = CycleGANConfig(image_size=size)
+    images = tf.random.uniform((batch_size, size, size, 3), -1.0, 1.0)
+    dataset = tf.data.Dataset.from_tensors((images, images)).repeat()
+    model = CycleGAN(config)
+    model.compile(jit_compile=jit)
+    timer = StepTimer()
+    model.fit(dataset, epochs=epochs, steps_per_epoch=steps, callbacks=[timer], verbose=0)
+    timed = timer.times[1:]
+    return batch_size * steps * len(timed) / sum(timed)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="128,256", help="comma-separated image sizes")
+    parser.add_argument("--batch-size", type=int, default=1)
+    parser.add_argument("--steps", type=int, default=3, help="timed steps (one epoch after warm-up)")
+    parser.add_argument("--json", help="also write the rows here")
+    args = parser.parse_args(argv)
+    gpus = devices.enable_memory_growth()
+    device = describe_device(gpus)
+    rows = []
+    print(f"device: {device}; batch {args.batch_size}; ResNet-9 generators, 70x70 PatchGANs")
+    print(f"{'what':<34} {'images/s':>10}", flush=True)
+    for size in (int(s) for s in args.sizes.split(",")):
+        for jit in (True, False):
+            name = f"cyclegan {size} px, jit {'on' if jit else 'off'}"
+            rows.append((name, training_rate(size, args.batch_size, args.steps, jit)))
+            print(f"{name:<34} {rows[-1][1]:>10.3f}", flush=True)
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump({"device": device, "batch_size": args.batch_size,
+                       "images_per_second": dict(rows)}, handle, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Generators and discriminator shared by CycleGAN and pix2pix (Isola et al. 2017; Zhu et al. 2017).
+
+- `unet_generator`: conv 4x4 stride 2 + norm + LeakyReLU(0.2) down to 1x1, transposed conv 4x4
+  stride 2 + norm + (dropout in the first three) + ReLU up, each level concatenated with its
+  mirror, tanh output. The outermost and innermost down blocks have no norm (as in the papers'
+  code: a 1x1 map has no spatial statistics to normalise).
+- `resnet_generator`: reflection pad + 7x7 conv, two stride-2 downsamplings, `blocks` residual
+  blocks with reflection padding, two transposed-conv upsamplings, 7x7 conv, tanh (CycleGAN's
+  default at 256 px is 9 blocks).
+- `patchgan_discriminator`: the 70x70 PatchGAN: a map of real/fake scores (30x30 at 256 px),
+  one per overlapping 70x70 patch; raw outputs (logits for BCE, scores for least squares).
+
+Weights start from N(0, 0.02), the papers' initialisation. `norm` is "instance", "batch" or "none".
+"""
+
+import math
+
+import keras
+
+from gan_tf.layers import ReflectionPadding2D, normalization
+
+GENERATORS = ("resnet", "unet")
+
+
+def _init():
+    return keras.initializers.RandomNormal(0.0, 0.02)
+
+
+def _check_size(image_size, multiple, what):
+    if image_size < multiple or image_size % multiple:
+        raise ValueError(f"{what} needs an image size that is a multiple of {multiple}, got {image_size}")
+
+
+def unet_generator(image_size, input_channels, output_channels, filters=64, norm="instance",
+                   dropout=0.5, dropout_blocks=3, name="unet_generator"):
+    depth = int(round(math.log2(image_size)))
+    if 2**depth != image_size or depth < 3:
+        raise ValueError(f"the U-Net needs a power-of-two image size >= 8, got {image_size}")
+    inputs = keras.Input((image_size, image_size, input_channels), name="images")
+    x, skips = inputs, []
+    for level in range(depth):
+        with_norm = 0 < level < depth - 1
+        x = keras.layers.Conv2D(filters * min(2**level, 8), 4, strides=2, padding="same",
+                                use_bias=not with_norm, kernel_initializer=_init())(x)
+        if with_norm:
+            x = normalization(norm)(x)
+        x = keras.layers.LeakyReLU(0.2)(x)
+        skips.append(x)
+    for index, skip in enumerate(reversed(skips[:-1])):
+        x = keras.layers.Conv2DTranspose(skip.shape[-1], 4, strides=2, padding="same",
+                                         use_bias=norm == "none", kernel_initializer=_init())(x)
+        x = normalization(norm)(x)
+        if index < dropout_blocks and dropout:
+            x = keras.layers.Dropout(dropout)(x)
+        x = keras.layers.ReLU()(x)
+        x = keras.layers.Concatenate()([x, skip])
+    outputs = keras.layers.Conv2DTranspose(output_channels, 4, strides=2, padding="same",
+                                           activation="tanh", kernel_initializer=_init())(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def _conv_norm_relu(x, filters, kernel, norm, strides=1, padding="same", transpose=False):
+    layer = keras.layers.Conv2DTranspose if transpose else keras.layers.Conv2D
+    x = layer(filters, kernel, strides=strides, padding=padding, use_bias=norm == "none",
+              kernel_initializer=_init())(x)
+    return keras.layers.ReLU()(normalization(norm)(x))
+
+
+def _residual_block(x, norm):
+    filters = x.shape[-1]
+    y = _conv_norm_relu(ReflectionPadding2D(1)(x), filters, 3, norm, padding="valid")
+    y = keras.layers.Conv2D(filters, 3, padding="valid", use_bias=norm == "none",
+                            kernel_initializer=_init())(ReflectionPadding2D(1)(y))
+    return keras.layers.Add()([x, normalization(norm)(y)])
+
+
+def resnet_generator(image_size, input_channels, output_channels, filters=64, norm="instance",
+                     blocks=9, name="resnet_generator"):
+    _check_size(image_size, 4, "the ResNet generator")
+    inputs = keras.Input((image_size, image_size, input_channels), name="images")
+    x = _conv_norm_relu(ReflectionPadding2D(3)(inputs), filters, 7, norm, padding="valid")
+    for multiple in (2, 4):
+        x = _conv_norm_relu(x, filters * multiple, 3, norm, strides=2)
+    for _ in range(blocks):
+        x = _residual_block(x, norm)
+    for multiple in (2, 1):
+        x = _conv_norm_relu(x, filters * multiple, 3, norm, strides=2, transpose=True)
+    x = keras.layers.Conv2D(output_channels, 7, padding="valid", kernel_initializer=_init())(
+        ReflectionPadding2D(3)(x)
+    )
+    outputs = keras.layers.Activation("tanh")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_generator(kind, image_size, input_channels, output_channels, filters, norm,
+                    residual_blocks=9, dropout=0.5, name=None):
+    """The generator `kind` ("resnet" or "unet") names."""
+    if kind == "resnet":
+        return resnet_generator(image_size, input_channels, output_channels, filters, norm,
+                                residual_blocks, name=name or "resnet_generator")
+    if kind == "unet":
+        return unet_generator(image_size, input_channels, output_channels, filters, norm,
+                              dropout, name=name or "unet_generator")
+    raise ValueError(f"unknown generator {kind!r}; choose one of {', '.join(GENERATORS)}")
+
+
+def patchgan_discriminator(image_size, channels, filters=64, norm="instance", layers=3,
+                           name="patchgan_discriminator"):
+    """PatchGAN with `layers` stride-2 blocks (3 gives 70x70 receptive fields)."""
+    inputs = keras.Input((image_size, image_size, channels), name="images")
+    x = inputs
+    for index in range(layers + 1):
+        strides = 2 if index < layers else 1
+        x = keras.layers.ZeroPadding2D(1)(x)
+        x = keras.layers.Conv2D(filters * min(2**index, 8), 4, strides=strides, padding="valid",
+                                use_bias=index == 0 or norm == "none",
+                                kernel_initializer=_init())(x)
+        if index:
+            x = normalization(norm)(x)
+        x = keras.layers.LeakyReLU(0.2)(x)
+    x = keras.layers.ZeroPadding2D(1)(x)
+    outputs = keras.layers.Conv2D(1, 4, padding="valid", kernel_initializer=_init())(x)
+    return keras.Model(inputs, outputs, name=name)
