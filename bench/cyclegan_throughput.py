@@ -9,12 +9,11 @@ All settings run in one process one after the other, so their ratios are meaning
 """
 
 import argparse
-import json
 
 import keras
 import tensorflow as tf
 
-from bench.fashion_gan_throughput import StepTimer, describe_device
+from bench.report import StepTimer, describe_device, write_rates
 from gan_tf import devices
 from gan_tf.config import CycleGANConfig
 from gan_tf.models.cyclegan import CycleGAN
@@ -51,9 +50,7 @@ def main(argv=None):
             rows.append((name, training_rate(size, args.batch_size, args.steps, jit)))
             print(f"{name:<34} {rows[-1][1]:>10.3f}", flush=True)
     if args.json:
-        with open(args.json, "w") as handle:
-            json.dump({"device": device, "batch_size": args.batch_size,
-                       "images_per_second": dict(rows)}, handle, indent=2)
+        write_rates(args.json, device, args.batch_size, rows)
 
 
 if __name__ == "__main__":

@@ -8,30 +8,14 @@ If the input pipeline's rate is far above the training rate, input never limits 
 """
 
 import argparse
-import json
-import platform
 import time
 
-import keras
 import tensorflow as tf
 
+from bench.report import StepTimer, describe_device, write_rates
 from gan_tf import devices
 from gan_tf.data import make_dataset
 from gan_tf.models.fashion_gan import FashionGAN
-
-
-class StepTimer(keras.callbacks.Callback):
-    """Wall time of each epoch after the first."""
-
-    def __init__(self):
-        super().__init__()
-        self.times = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.times.append(time.perf_counter() - self.start)
 
 
 def training_rate(data, batch_size, steps, jit, epochs=3):
@@ -55,15 +39,6 @@ def input_rate(data, batch_size, batches=400):
     return batch_size * batches / (time.perf_counter() - start)
 
 
-def describe_device(gpus):
-    """The GPU's name, or the CPU and its thread count."""
-    if gpus:
-        details = tf.config.experimental.get_device_details(tf.config.list_physical_devices("GPU")[0])
-        return details.get("device_name", "GPU")
-    threads = tf.config.threading.get_inter_op_parallelism_threads() or "all"
-    return f"CPU ({platform.processor() or platform.machine()}, {threads} threads)"
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", required=True, help="preprocessed Fashion-MNIST folder")
@@ -85,9 +60,7 @@ def main(argv=None):
     print(f"{'jit on / jit off':<30} {rows[0][1] / rows[1][1]:>12.2f}")
     print(f"{'input / training (jit on)':<30} {rows[2][1] / rows[0][1]:>12.0f}")
     if args.json:
-        with open(args.json, "w") as handle:
-            json.dump({"device": device, "batch_size": args.batch_size,
-                       "images_per_second": dict(rows)}, handle, indent=2)
+        write_rates(args.json, device, args.batch_size, rows)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import keras
 import numpy as np
 
 from gan_tf.data import load_metadata, make_dataset
+from gan_tf.metrics.classifier import train_domain_classifier
 from gan_tf.models.vae import CVAE, VAE
 
 SOURCES = {
@@ -57,27 +58,10 @@ def negative_elbo(model, data):
     return model.evaluate(test, verbose=0, return_dict=True)
 
 
-def classifier(data, batch_size):
-    keras.utils.set_random_seed(1)
-    model = keras.Sequential([
-        keras.Input((28, 28, 1)),
-        keras.layers.Conv2D(32, 3, strides=2, activation="relu"),
-        keras.layers.Conv2D(64, 3, strides=2, activation="relu"),
-        keras.layers.Flatten(),
-        keras.layers.Dense(10),
-    ])
-    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
-    train = make_dataset(data, batch_size=batch_size, with_labels=True, limit=CLASSIFIER_RECORDS)
-    model.fit(train, epochs=1, verbose=0)
-    test = make_dataset(data, "test", batch_size=500, with_labels=True, shuffle=False, drop_remainder=False)
-    return model, model.evaluate(test, verbose=0, return_dict=True)["accuracy"]
-
-
 def label_agreement(cvae, reader):
     wanted = np.repeat(np.arange(cvae.num_classes), SAMPLES_PER_CLASS)
     images = cvae.generate_images(cvae.seeded_latent(len(wanted), 0), wanted)
-    predicted = reader.predict(np.asarray(images, np.float32) / 255.0, verbose=0).argmax(axis=1)
+    predicted = reader.predict(np.asarray(images, np.float32), verbose=0).argmax(axis=1)
     return float(np.mean(predicted == wanted))
 
 
@@ -94,7 +78,8 @@ def main(argv=None):
     rows = []
     for name in args.datasets.split(","):
         data = preprocessed(name, SOURCES[name], args.work_dir)
-        reader, reader_accuracy = classifier(data, args.batch_size)
+        reader, reader_accuracy = train_domain_classifier(
+            data, epochs=1, batch_size=args.batch_size, limit=CLASSIFIER_RECORDS, seed=1, verbose=0)
         for model_class in (VAE, CVAE):
             model, seconds = train(model_class, data, args.steps, args.batch_size, args.jit)
             result = negative_elbo(model, data)

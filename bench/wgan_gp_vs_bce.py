@@ -14,7 +14,7 @@ import json
 
 import keras
 
-from bench.fashion_gan_throughput import StepTimer
+from bench.report import StepTimer
 from gan_tf import devices
 from gan_tf.config import FashionGANConfig
 from gan_tf.data import make_dataset
