@@ -66,3 +66,14 @@ def test_train_classifier_then_train_with_metrics(small_data_dir, tmp_path, caps
                      "--metrics-samples", "64", *TINY_FLAGS]) == 0
     logs = os.listdir(os.path.join(run_dir, "logs"))
     assert {"metrics", "diagnostics", "images", "train"} <= set(logs)
+
+
+def test_export_refuses_a_keras_file_carrying_python_code(tmp_path, capsys):
+    import keras
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda x: x * 2)])
+    path = str(tmp_path / "untrusted.keras")
+    model.save(path)
+    assert cli.main(["export", path, "--output", str(tmp_path / "saved")]) == 1
+    assert "arbitrary code execution" in capsys.readouterr().err
+    assert not (tmp_path / "saved").exists()
