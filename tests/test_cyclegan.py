@@ -112,7 +112,9 @@ def test_monitor_grid_shows_input_translated_reconstructed_rows(trained, small_h
     assert grid.shape == (12, 64, 64, 3)
     real_a = model.monitor_inputs[0]
     np.testing.assert_array_equal(grid[0], model.to_uint8(real_a[:1])[0])
-    np.testing.assert_array_equal(grid[1], model.to_uint8(model.generator_g(real_a[:1]))[0])
+    # Within one grey level: the grid translates a batch, this one image; sums round differently.
+    translated = model.to_uint8(model.generator_g(real_a[:1]))[0].numpy().astype(int)
+    np.testing.assert_allclose(grid[1].astype(int), translated, atol=1)
     monitor = ModelMonitor(str(tmp_path / "samples"), str(tmp_path / "logs"), num_images=12)
     monitor.set_model(model)
     monitor.on_epoch_end(0)
