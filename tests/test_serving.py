@@ -124,3 +124,19 @@ def test_keep_prunes_old_versions(tmp_path):
     for _ in range(3):
         export.export(model, str(tmp_path), "m", keep=2)
     assert export.versions(str(tmp_path / "m")) == [2, 3]
+
+
+@pytest.mark.parametrize("family", sorted(__import__("gan_tf.models", fromlist=["FAMILIES"]).FAMILIES))
+def test_every_family_exports_warmup_requests_that_run(family, tmp_path):
+    from gan_tf.models import FAMILIES
+
+    model = FAMILIES[family]()
+    path = export.export(model, str(tmp_path), family)
+    loaded = tf.saved_model.load(path)
+    requests = serving.read_warmup_requests(path)
+    assert {r.model_spec.signature_name for r in requests} == set(model.serving_endpoints())
+    assert "serving_default" in loaded.signatures  # TF Serving needs it; the first is aliased
+    for request in requests:
+        outputs = loaded.signatures[request.model_spec.signature_name](
+            **{name: tf.make_ndarray(proto) for name, proto in request.inputs.items()})
+        assert all(np.all(np.isfinite(v.numpy().astype("float64"))) for v in outputs.values())
