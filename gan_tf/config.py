@@ -13,7 +13,10 @@ import typing
 
 @dataclasses.dataclass(frozen=True)
 class Config:
-    """Base of the families' configs: dict round trip and argparse flags."""
+    """Base of the families' configs: dict round trip and argparse flags. Every family has a
+    `seed` (weights, random streams and data order derive from it)."""
+
+    seed: int = 0
 
     @classmethod
     def from_dict(cls, values):
@@ -69,12 +72,15 @@ class AdversarialConfig(Config):
 
     `loss`: bce, least_squares, hinge or wasserstein (`gan_tf.losses.LOSSES`);
     `gradient_penalty`: WGAN-GP weight lambda (0 = off); `critic_steps`: discriminator
-    updates per generator update (WGAN's n_critic).
+    updates per generator update (WGAN's n_critic); `label_smoothing` / `label_noise`:
+    one-sided softening of the real targets (bce only).
     """
 
     loss: str = "bce"
     gradient_penalty: float = 0.0
     critic_steps: int = 1
+    label_smoothing: float = 0.0
+    label_noise: float = 0.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,9 +95,6 @@ class FashionGANConfig(AdversarialConfig):
     g_learning_rate: float = 1e-4
     d_learning_rate: float = 1e-5
     beta_1: float = 0.9
-    label_smoothing: float = 0.0
-    label_noise: float = 0.0
-    seed: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,7 +106,6 @@ class VAEConfig(Config):
     dropout: float = 0.25
     learning_rate: float = 1e-3
     kl_weight: float = 1.0
-    seed: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,9 +120,6 @@ class DCGANConfig(AdversarialConfig):
     learning_rate: float = 2e-4
     beta_1: float = 0.5
     beta_2: float = 0.999
-    label_smoothing: float = 0.0
-    label_noise: float = 0.0
-    seed: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,7 +136,6 @@ class ImageTranslationConfig(Config):
     constant_epochs: int = 100
     decay_epochs: int = 100
     jitter: bool = True
-    seed: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -173,9 +171,6 @@ class ConditionalGANConfig(AdversarialConfig):
     discriminator_filters: int = 64
     learning_rate: float = 2e-4
     beta_1: float = 0.5
-    label_smoothing: float = 0.0
-    label_noise: float = 0.0
-    seed: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -188,9 +183,6 @@ class VanillaGANConfig(AdversarialConfig):
     output_activation: str = "tanh"
     learning_rate: float = 2e-4
     beta_1: float = 0.5
-    label_smoothing: float = 0.0
-    label_noise: float = 0.0
-    seed: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
