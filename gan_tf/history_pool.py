@@ -5,10 +5,16 @@ oscillation. Until the pool holds `size` images every new image is stored and re
 that each new image is, with probability 1/2, swapped for a random stored one (the stored one is
 returned, the new one takes its slot), else returned as is. The pool is a layer whose images and
 fill count are non-trainable weights, so it is saved and restored with the model.
+
+Under a `tf.distribute` strategy every replica keeps its own pool: the weights are mirrored
+with no aggregation, so each replica's writes stay on its own copy (a checkpoint saves the first
+replica's), and each replica takes its own part of the random draws (`draw_per_replica`).
 """
 
 import keras
 import tensorflow as tf
+
+from gan_tf.distribute import draw_per_replica
 
 
 @keras.saving.register_keras_serializable(package="gan_tf")
@@ -37,15 +43,18 @@ class HistoryPool(keras.layers.Layer):
         batch = tf.shape(images)[0]
         positions = self.count + tf.range(batch)
         filling = positions < self.size
-        swap = (keras.random.uniform((batch,), seed=self.seed_generator) < 0.5) & ~filling
-        random_slots = keras.random.randint((batch,), 0, self.size, seed=self.seed_generator,
-                                            dtype="int32")
+        swap = (draw_per_replica(
+            lambda n: keras.random.uniform((n,), seed=self.seed_generator), batch) < 0.5) & ~filling
+        random_slots = draw_per_replica(
+            lambda n: keras.random.randint((n,), 0, self.size, seed=self.seed_generator,
+                                           dtype="int32"), batch)
         slots = tf.where(filling, positions, random_slots)
         stored = tf.gather(self.images, slots)
         targets = tf.where(filling | swap, slots, self.size)  # the rest go to the spare slot
-        self.images.assign(tf.tensor_scatter_nd_update(self.images, targets[:, None], images))
+        self.images.assign(tf.tensor_scatter_nd_update(
+            self.images, targets[:, None], tf.cast(images, self.images.dtype)))
         self.count.assign(tf.minimum(self.count + batch, self.size))
-        return tf.where(swap[:, None, None, None], stored, images)
+        return tf.where(swap[:, None, None, None], tf.cast(stored, images.dtype), images)
 
     def get_config(self):
         return {**super().get_config(), "size": self.size, "image_shape": self.image_shape,

@@ -8,13 +8,19 @@ tensorflow-addons (InstanceNormalization, ReflectionPadding) is gone; instance n
 import keras
 from keras import ops
 
+from gan_tf.distribute import draw_per_replica
+
 
 def reparameterise(mean, log_var, seed=None):
     """z = mean + exp(log_var / 2) * eps with eps ~ N(0, I) (Kingma & Welling 2014, eq. 10).
 
-    Writing the sample this way keeps it differentiable in `mean` and `log_var`.
+    Writing the sample this way keeps it differentiable in `mean` and `log_var`. Under a
+    `tf.distribute` strategy each replica takes its own part of the global batch's draw.
     """
-    noise = keras.random.normal(ops.shape(mean), seed=seed)
+    shape = tuple(ops.shape(mean))
+    noise = draw_per_replica(
+        lambda batch: keras.random.normal((batch,) + shape[1:], seed=seed, dtype=mean.dtype),
+        shape[0])
     return mean + ops.exp(0.5 * log_var) * noise
 
 

@@ -3,16 +3,35 @@
 A discriminator loss is called as `d_loss(real_logits, fake_logits)` and a generator loss as
 `g_loss(fake_logits)`; each returns a scalar. Models pass them to `compile()`, so families
 share them and users can swap them.
+
+Every loss is computed per example (averaged over its pixels or patches) and reduced with
+`gan_tf.distribute.global_batch_average`: on one device that is the batch mean; inside a
+`tf.distribute` replica it is the replica's share of the global-batch mean (sum / global
+batch), so the gradients the optimizer sums over replicas equal the single-device gradient.
+A custom loss passed to `compile()` should reduce the same way (`average` below). Losses are
+computed in float32 whatever the compute dtype (mixed precision). Random draws (label noise,
+interpolation weights) go through `draw_per_replica`, so each replica gets its own numbers.
 """
 
 import keras
 import tensorflow as tf
 from keras import ops
 
+from gan_tf.distribute import draw_per_replica, global_batch_average
+
+
+def _f32(x):
+    return ops.cast(x, "float32")
+
+
+def average(per_example_losses):
+    """Global-batch average of per-example (or per-pixel, per-patch) losses; see the module."""
+    return global_batch_average(per_example_losses)
+
 
 def _bce(targets, logits):
-    return ops.mean(
-        keras.losses.binary_crossentropy(targets, logits, from_logits=True)
+    return average(
+        keras.losses.binary_crossentropy(_f32(targets), _f32(logits), from_logits=True)
     )
 
 
@@ -32,10 +51,13 @@ class BinaryCrossentropyDiscriminatorLoss:
         self.seed_generator = keras.random.SeedGenerator(seed) if label_noise else None
 
     def real_targets(self, real_logits):
-        targets = ops.ones_like(real_logits) * (1.0 - self.label_smoothing)
+        targets = ops.ones_like(_f32(real_logits)) * (1.0 - self.label_smoothing)
         if self.label_noise:
-            targets -= keras.random.uniform(
-                ops.shape(real_logits), maxval=self.label_noise, seed=self.seed_generator
+            shape = tuple(ops.shape(real_logits))
+            targets -= draw_per_replica(
+                lambda batch: keras.random.uniform((batch,) + shape[1:], maxval=self.label_noise,
+                                                   seed=self.seed_generator),
+                shape[0],
             )
         return targets
 
@@ -52,32 +74,33 @@ def binary_crossentropy_generator_loss(fake_logits):
 
 def least_squares_discriminator_loss(real_outputs, fake_outputs):
     """LSGAN (Mao et al. 2017): mean (D(x) - 1)^2 + mean D(G(z))^2, on raw outputs."""
-    return ops.mean(ops.square(real_outputs - 1.0)) + ops.mean(ops.square(fake_outputs))
+    return (average(ops.square(_f32(real_outputs) - 1.0))
+            + average(ops.square(_f32(fake_outputs))))
 
 
 def least_squares_generator_loss(fake_outputs):
     """LSGAN generator loss: mean (D(G(z)) - 1)^2."""
-    return ops.mean(ops.square(fake_outputs - 1.0))
+    return average(ops.square(_f32(fake_outputs) - 1.0))
 
 
 def hinge_discriminator_loss(real_outputs, fake_outputs):
     """Hinge loss (Lim & Ye 2017; SAGAN): mean relu(1 - D(x)) + mean relu(1 + D(G(z)))."""
-    return ops.mean(ops.relu(1.0 - real_outputs)) + ops.mean(ops.relu(1.0 + fake_outputs))
+    return average(ops.relu(1.0 - _f32(real_outputs))) + average(ops.relu(1.0 + _f32(fake_outputs)))
 
 
 def hinge_generator_loss(fake_outputs):
     """Hinge generator loss: -mean D(G(z))."""
-    return -ops.mean(fake_outputs)
+    return -average(_f32(fake_outputs))
 
 
 def wasserstein_critic_loss(real_outputs, fake_outputs):
     """WGAN critic loss (Arjovsky et al. 2017): mean D(G(z)) - mean D(x), on unbounded scores."""
-    return ops.mean(fake_outputs) - ops.mean(real_outputs)
+    return average(_f32(fake_outputs)) - average(_f32(real_outputs))
 
 
 def wasserstein_generator_loss(fake_outputs):
     """WGAN generator loss: -mean D(G(z))."""
-    return -ops.mean(fake_outputs)
+    return -average(_f32(fake_outputs))
 
 
 LOSSES = ("bce", "least_squares", "hinge", "wasserstein")
@@ -113,17 +136,19 @@ def gradient_penalty(critic, real, fake, seed=None):
     would turn a zero gradient into NaN weights. `critic` maps images to scores; `seed` is a
     `keras.random.SeedGenerator` or an int.
     """
-    batch = ops.shape(real)[0]
-    alpha_shape = (batch,) + (1,) * (len(real.shape) - 1)
-    alpha = keras.random.uniform(alpha_shape, seed=seed, dtype=real.dtype)
+    tail = (1,) * (len(real.shape) - 1)
+    alpha = draw_per_replica(
+        lambda batch: keras.random.uniform((batch,) + tail, seed=seed, dtype=real.dtype),
+        ops.shape(real)[0],
+    )
     interpolates = alpha * real + (1.0 - alpha) * fake
     with tf.GradientTape() as tape:
         tape.watch(interpolates)
         scores = critic(interpolates)
-    gradients = tape.gradient(scores, interpolates)
+    gradients = _f32(tape.gradient(scores, interpolates))
     squared = ops.sum(ops.square(gradients), axis=tuple(range(1, len(real.shape))))
     norms = ops.sqrt(squared + 1e-12)
-    return ops.mean(ops.square(norms - 1.0))
+    return average(ops.square(norms - 1.0))
 
 
 # -- Variational losses: one value per example, so callers choose how to average. ------------
@@ -149,4 +174,4 @@ def bernoulli_reconstruction_loss(targets, probabilities):
 
 def l1_distance(targets, outputs):
     """Mean absolute difference: CycleGAN's cycle and identity terms, pix2pix's L1 term."""
-    return ops.mean(ops.abs(targets - outputs))
+    return average(ops.abs(_f32(targets) - _f32(outputs)))

@@ -10,6 +10,11 @@ The config's `AdversarialConfig` fields choose the loss (`gan_tf.losses.LOSSES`)
 gradient penalty and the number of critic updates per generator update, so every family gets
 WGAN-GP, hinge and least-squares training from the same step. Conditional families override
 `generate`/`discriminate` to feed the batch's labels to both networks.
+
+Under a `tf.distribute` strategy (build and compile the model in `strategy.scope()`) the step
+runs per replica: the losses are the replica's share of the global-batch mean, latents are
+drawn per replica (`gan_tf.distribute`), and the trackers get the global values. Under a
+`mixed_float16` policy each optimizer is wrapped in a LossScaleOptimizer.
 """
 
 import keras
@@ -17,6 +22,7 @@ import tensorflow as tf
 from keras import ops
 
 from gan_tf import losses
+from gan_tf.distribute import draw_per_replica, global_value, loss_scaled, minimize
 from gan_tf.images import to_uint8
 from gan_tf.models.base import GenerativeModel
 
@@ -83,8 +89,8 @@ class AdversarialModel(GenerativeModel):
         default_g_optimizer, default_d_optimizer = (
             self.default_optimizers() if g_optimizer is None or d_optimizer is None else (None, None)
         )
-        self.g_optimizer = g_optimizer or default_g_optimizer
-        self.d_optimizer = d_optimizer or default_d_optimizer
+        self.g_optimizer = loss_scaled(g_optimizer or default_g_optimizer)
+        self.d_optimizer = loss_scaled(d_optimizer or default_d_optimizer)
         default_g_loss, default_d_loss = self.default_losses()
         self.g_loss_fn = g_loss or default_g_loss
         self.d_loss_fn = d_loss or default_d_loss
@@ -115,7 +121,11 @@ class AdversarialModel(GenerativeModel):
         return self.generator(latent, training=training)
 
     def sample_latent(self, batch_size):
-        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        """Prior draws for a batch; under a strategy, this replica's part of the global draw."""
+        return draw_per_replica(
+            lambda batch: keras.random.normal((batch, self.latent_dim), seed=self.seed_generator),
+            batch_size,
+        )
 
     def train_step(self, data):
         """`critic_steps` discriminator updates (same real batch, fresh fakes and
@@ -125,9 +135,9 @@ class AdversarialModel(GenerativeModel):
         batch_size = ops.shape(real)[0]
         for _ in range(self.critic_steps):
             d_loss = self.discriminator_step(real, batch_size, labels)
-            self.d_loss_tracker.update_state(d_loss)
+            self.d_loss_tracker.update_state(global_value(d_loss))
         g_loss = self.generator_step(batch_size, labels)
-        self.g_loss_tracker.update_state(g_loss)
+        self.g_loss_tracker.update_state(global_value(g_loss))
         return {metric.name: metric.result() for metric in self.metrics}
 
     def discriminator_step(self, real, batch_size, labels=None):
@@ -141,8 +151,7 @@ class AdversarialModel(GenerativeModel):
                     lambda images: self.discriminate(images, labels, training=True),
                     real, fake, seed=self.seed_generator,
                 )
-        variables = self.discriminator.trainable_variables
-        self.d_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        minimize(tape, loss, self.d_optimizer, self.discriminator.trainable_variables)
         return loss
 
     def generator_step(self, batch_size, labels=None):
@@ -151,8 +160,7 @@ class AdversarialModel(GenerativeModel):
             fake = self.generate(latent, labels, training=True)
             fake_logits = self.discriminate(fake, labels, training=True)
             loss = self.g_loss_fn(fake_logits)
-        variables = self.generator.trainable_variables
-        self.g_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        minimize(tape, loss, self.g_optimizer, self.generator.trainable_variables)
         return loss
 
     # -- Sampling and serving --------------------------------------------------------------

@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from gan_tf import jitter
 from gan_tf.callbacks import LinearDecay
+from gan_tf.distribute import global_value, loss_scaled, minimize
 from gan_tf.data import TANH_RANGE, load_metadata, make_dataset, scale_images
 from gan_tf.images import to_uint8
 from gan_tf.models.base import GenerativeModel
@@ -48,10 +49,10 @@ class ImageTranslationModel(GenerativeModel):
         Adam); built here so a restored checkpoint brings back their slots."""
         super().compile(optimizer=None, **kwargs)
         config = self.config
-        self.g_optimizer = g_optimizer or keras.optimizers.Adam(
-            config.learning_rate, beta_1=config.beta_1, name="g_adam")
-        self.d_optimizer = d_optimizer or keras.optimizers.Adam(
-            config.learning_rate, beta_1=config.beta_1, name="d_adam")
+        self.g_optimizer = loss_scaled(g_optimizer or keras.optimizers.Adam(
+            config.learning_rate, beta_1=config.beta_1, name="g_adam"))
+        self.d_optimizer = loss_scaled(d_optimizer or keras.optimizers.Adam(
+            config.learning_rate, beta_1=config.beta_1, name="d_adam"))
         self.g_optimizer.build(self.generator_variables())
         self.d_optimizer.build(self.discriminator_variables())
 
@@ -76,12 +77,14 @@ class ImageTranslationModel(GenerativeModel):
         return [v for network in self.discriminators for v in network.trainable_variables]
 
     def apply_step(self, tape, loss, optimizer, variables):
-        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        """Loss-scaled when the optimizer is; the loss is a replica's global-batch share."""
+        minimize(tape, loss, optimizer, variables)
 
     def report(self, **losses):
-        """Updates each named tracker and returns every tracker's epoch mean for `fit`."""
+        """Updates each named tracker with the loss's global value (all replicas' shares) and
+        returns every tracker's epoch mean for `fit`."""
         for tracker in self.loss_trackers:
-            tracker.update_state(losses[tracker.name])
+            tracker.update_state(global_value(losses[tracker.name]))
         return {tracker.name: tracker.result() for tracker in self.loss_trackers}
 
     def monitor_columns(self, count):

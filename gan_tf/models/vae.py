@@ -14,6 +14,7 @@ from keras import ops
 
 from gan_tf import losses, plots
 from gan_tf.callbacks import PictureMonitor
+from gan_tf.distribute import global_value, loss_scaled, minimize
 from gan_tf.config import CVAEConfig, VAEConfig
 from gan_tf.data import load_metadata, make_dataset, scale_images
 from gan_tf.images import make_grid, to_uint8
@@ -67,7 +68,7 @@ class VAE(GenerativeModel):
         """
         if "loss" in kwargs or "metrics" in kwargs:
             raise ValueError("the VAE computes its own loss and metrics; pass neither")
-        optimizer = optimizer or keras.optimizers.Adam(self.config.learning_rate)
+        optimizer = loss_scaled(optimizer or keras.optimizers.Adam(self.config.learning_rate))
         super().compile(optimizer=optimizer, **kwargs)
         self.optimizer.build(self.trainable_variables)
 
@@ -100,11 +101,14 @@ class VAE(GenerativeModel):
         return self.decoder(inputs if len(inputs) > 1 else latent, training=training)
 
     def compute_losses(self, images, labels=None, training=False):
-        """(total, reconstruction, KL), each averaged over the batch, in nats per image."""
+        """(total, reconstruction, KL), each averaged over the (global) batch, in nats per
+        image; under a strategy each is this replica's share (see `gan_tf.distribute`)."""
         mean, log_var = self.encode(images, labels, training=training)
         reconstruction = self.decode(self.sampling([mean, log_var]), labels, training=training)
-        reconstruction_loss = ops.mean(losses.bernoulli_reconstruction_loss(images, reconstruction))
-        kl_loss = ops.mean(losses.gaussian_kl_divergence(mean, log_var))
+        reconstruction_loss = losses.average(losses.bernoulli_reconstruction_loss(
+            ops.cast(images, "float32"), ops.cast(reconstruction, "float32")))
+        kl_loss = losses.average(losses.gaussian_kl_divergence(
+            ops.cast(mean, "float32"), ops.cast(log_var, "float32")))
         return reconstruction_loss + self.config.kl_weight * kl_loss, reconstruction_loss, kl_loss
 
     def _unpack(self, data):
@@ -116,17 +120,16 @@ class VAE(GenerativeModel):
         return x, y
 
     def _record(self, total, reconstruction_loss, kl_loss):
-        self.loss_tracker.update_state(total)
-        self.reconstruction_loss_tracker.update_state(reconstruction_loss)
-        self.kl_loss_tracker.update_state(kl_loss)
+        self.loss_tracker.update_state(global_value(total))
+        self.reconstruction_loss_tracker.update_state(global_value(reconstruction_loss))
+        self.kl_loss_tracker.update_state(global_value(kl_loss))
         return {metric.name: metric.result() for metric in self.metrics}
 
     def train_step(self, data):
         images, labels = self._unpack(data)
         with tf.GradientTape() as tape:
             total, reconstruction_loss, kl_loss = self.compute_losses(images, labels, training=True)
-        variables = self.trainable_variables
-        self.optimizer.apply_gradients(zip(tape.gradient(total, variables), variables))
+        minimize(tape, total, self.optimizer, self.trainable_variables)
         return self._record(total, reconstruction_loss, kl_loss)
 
     def test_step(self, data):

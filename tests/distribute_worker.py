@@ -1,0 +1,82 @@
+"""Runs one fit epoch of a family on one device and under MirroredStrategy over two logical
+CPU devices, and writes both runs' losses and weights to an .npz file.
+
+Run by tests/test_distribute.py in a fresh process: logical devices must be configured before
+TensorFlow initialises its devices, which a pytest process that already ran TF cannot do.
+
+    python tests/distribute_worker.py DATA_DIR OUTPUT.npz FAMILY [FAMILY ...]
+"""
+
+import sys
+
+import tensorflow as tf
+
+REPLICAS = 2
+
+
+def split_cpu(count=REPLICAS):
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(count)])
+    return [device.name for device in tf.config.list_logical_devices("CPU")]
+
+
+def build(family):
+    """A tiny model of `family` compiled with SGD: plain SGD updates are proportional to the
+    gradient, so a loss that is not averaged over the global batch shows up (Adam's first
+    steps would hide a constant factor)."""
+    import keras
+
+    from gan_tf.config import FashionGANConfig, VAEConfig
+    from gan_tf.models.fashion_gan import FashionGAN
+    from gan_tf.models.vae import VAE
+
+    keras.utils.set_random_seed(0)
+    sgd = lambda: keras.optimizers.SGD(0.05)
+    if family == "fashion_gan":
+        # No dropout: Dropout masks are drawn per call with the local batch's shape, so they
+        # cannot match a single-device run's (every other random draw does).
+        model = FashionGAN(FashionGANConfig(latent_dim=8, generator_filters=8,
+                                            discriminator_filters=(4, 8), dropout=0.0))
+        model.compile(g_optimizer=sgd(), d_optimizer=sgd(), jit_compile=False)
+    elif family == "vae":
+        model = VAE(VAEConfig(dropout=0.0))
+        model.compile(optimizer=keras.optimizers.SGD(1e-3), jit_compile=False)
+    else:
+        raise ValueError(family)
+    return model
+
+
+def run(family, data_dir, strategy):
+    from gan_tf.data import make_dataset
+
+    with strategy.scope():
+        model = build(family)
+    dataset = make_dataset(data_dir, batch_size=16, limit=64, shuffle=False)
+    history = model.fit(dataset, epochs=1, verbose=0).history
+    return {name: values[-1] for name, values in history.items()}, model.get_weights()
+
+
+def main(data_dir, output, families):
+    import numpy as np
+
+    devices = split_cpu()
+    results = {"devices": np.array(len(devices))}
+    # One strategy object for every run: two MirroredStrategy instances in one process hand
+    # out the same collective instance keys, and their all-reduces then collide.
+    strategies = (("single", tf.distribute.OneDeviceStrategy(devices[0])),
+                  ("mirrored", tf.distribute.MirroredStrategy(devices)))
+    for family in families:
+        for name, strategy in strategies:
+            if name == "mirrored":
+                results[f"{family}/replicas"] = np.array(strategy.num_replicas_in_sync)
+            logs, weights = run(family, data_dir, strategy)
+            for key, value in logs.items():
+                results[f"{family}/{name}/log/{key}"] = np.array(value)
+            for index, weight in enumerate(weights):
+                results[f"{family}/{name}/weight/{index:03d}"] = weight
+    np.savez(output, **results)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], sys.argv[3:])
