@@ -9,6 +9,8 @@ import sys
 
 from gan_tf.config import CONFIGS
 
+STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
+
 DATASETS = ("fashion_mnist", "mnist", "image_folder", "image_domains", "side_by_side")
 
 
@@ -93,11 +95,23 @@ def add_train(commands):
         family.add_argument("--run-dir", help="output folder (default: runs/<family>)")
         family.add_argument("--epochs", type=int, default=10)
         family.add_argument("--batch-size", type=int,
-                            help="default: the family's (128; 1 for cyclegan and pix2pix)")
+                            help="global batch, split over the replicas of --strategy "
+                            "(default: the family's: 128; 1 for cyclegan and pix2pix)")
+        family.add_argument("--strategy", choices=STRATEGIES, default="default",
+                            help="tf.distribute strategy: mirrored (all local GPUs), multiworker "
+                            "(MultiWorkerMirroredStrategy over the machines in TF_CONFIG; run the "
+                            "same command on each), tpu (TPUStrategy, see --tpu), default (one "
+                            "device). Losses are averaged over the global batch")
+        family.add_argument("--tpu", default="", help="--strategy tpu: TPU name or grpc:// "
+                            "address (default: the local TPU VM)")
+        family.add_argument("--mixed-precision", action="store_true",
+                            help="mixed_float16 on GPU (with loss scaling of both optimizers), "
+                            "mixed_bfloat16 elsewhere; outputs and losses stay float32")
         family.add_argument("--limit", type=int, help="train on the first N records only")
         family.add_argument("--steps-per-epoch", type=int, help="batches per epoch (default: all)")
         family.add_argument("--jit", action=argparse.BooleanOptionalAction, default=True,
-                            help="compile the train step with XLA")
+                            help="compile the train step with XLA (off under mirrored and "
+                            "multiworker strategies with more than one replica)")
         family.add_argument("--deterministic", action="store_true",
                             help="deterministic TF ops: a resumed run then matches an "
                             "uninterrupted one exactly (slower on GPU)")
@@ -117,36 +131,68 @@ def run_train(args, _beam_args):
     import keras
     import tensorflow as tf
 
-    from gan_tf import devices
+    from gan_tf import devices, distribute
     from gan_tf.callbacks import EpochCheckpoint, ModelMonitor, StopOnNonFiniteLoss
     from gan_tf.data import batches_per_epoch, load_metadata
 
     devices.enable_memory_growth()
+    # Before any other TensorFlow work: MultiWorkerMirroredStrategy must start the collective
+    # runtime first.
+    strategy = distribute.make_strategy(args.strategy, tpu=args.tpu)
+    workers = distribute.worker_count(strategy)
     if args.deterministic:
         tf.config.experimental.enable_op_determinism()
+    if args.mixed_precision:
+        print(f"mixed precision: {distribute.set_mixed_precision()}", flush=True)
     model_class = _families()[args.family]
+    metadata = load_metadata(args.data)
     config = CONFIGS[args.family].from_args(args)
-    config = model_class.config_for_data(config, load_metadata(args.data))
+    config = model_class.config_for_data(config, metadata)
     run_dir = args.run_dir or os.path.join("runs", args.family)
+    if not distribute.is_chief(strategy):
+        # Every worker runs the callbacks; only the chief's files are the run's.
+        run_dir = os.path.join(run_dir, f"worker-{strategy.cluster_resolver.task_id}")
     backup_dir = os.path.join(run_dir, "backup")
     if args.fresh and os.path.isdir(backup_dir):
         import shutil
 
         shutil.rmtree(backup_dir)
     batch_size = args.batch_size or model_class.default_batch_size
+    distribute.check_batch_size(strategy, batch_size)
+    jit = args.jit
+    if jit and strategy.num_replicas_in_sync > 1 and args.strategy != "tpu":
+        print("XLA is off under a multi-replica mirrored/multiworker strategy (as Keras' "
+              "jit_compile='auto' does)", flush=True)
+        jit = False
+    if strategy.num_replicas_in_sync > 1:
+        print(f"{args.strategy}: {strategy.num_replicas_in_sync} replicas on {workers} "
+              f"worker(s), global batch {batch_size}", flush=True)
     keras.utils.set_random_seed(config.seed)  # first: model weights and shuffle seeds derive from it
-    model = model_class(config)
-    model.compile(jit_compile=args.jit)
-    model.use_data_for_monitoring(args.data, args.monitor_images)
-    checkpoint = EpochCheckpoint(backup_dir)
-    first_epoch = checkpoint.restore(model)
+    with strategy.scope():  # variables (networks, optimizers, trackers) live on every replica
+        model = model_class(config)
+        model.compile(jit_compile=jit)
+        model.use_data_for_monitoring(args.data, args.monitor_images)
+        checkpoint = EpochCheckpoint(backup_dir)
+        first_epoch = checkpoint.restore(model)
     if first_epoch:
         print(f"resuming {run_dir} after epoch {first_epoch}", flush=True)
-    dataset = model_class.training_dataset(args.data, config, batch_size, args.limit, first_epoch)
-    # An endless dataset (epoch replay) needs steps per epoch; a finite one defines its own.
-    endless = int(dataset.cardinality()) == int(tf.data.INFINITE_CARDINALITY)
-    steps = args.steps_per_epoch or (
-        batches_per_epoch(args.data, batch_size, limit=args.limit) if endless else None)
+    if workers > 1:
+        # Each worker reads its own shards (tf.data auto-sharding by file); the shards hold
+        # different numbers of records, so the data repeats and epochs are counted in steps
+        # (a worker running out first would leave the others waiting in an all-reduce).
+        shards = len(metadata["splits"]["train"]["shards"])
+        if shards < workers:
+            raise ValueError(f"{args.data} has {shards} train shards for {workers} workers; "
+                             f"preprocess again with --train-shards {workers} or more")
+        with strategy.scope():
+            dataset = model_class.training_dataset(args.data, config, batch_size, args.limit).repeat()
+        steps = args.steps_per_epoch or max(1, batches_per_epoch(args.data, batch_size, limit=args.limit) - 1)
+    else:
+        dataset = model_class.training_dataset(args.data, config, batch_size, args.limit, first_epoch)
+        # An endless dataset (epoch replay) needs steps per epoch; a finite one defines its own.
+        endless = int(dataset.cardinality()) == int(tf.data.INFINITE_CARDINALITY)
+        steps = args.steps_per_epoch or (
+            batches_per_epoch(args.data, batch_size, limit=args.limit) if endless else None)
     log_dir = os.path.join(run_dir, "logs")
     callbacks = [
         StopOnNonFiniteLoss(),  # first: it must stop fit before anything saves a bad state

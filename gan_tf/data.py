@@ -3,6 +3,12 @@
 Shards are listed from `metadata.json` (a folder without it was never completely written),
 read as a file dataset so `tf.distribute` can auto-shard by file, decoded once, cached, then
 shuffled, batched, scaled to the model's value range and prefetched.
+
+Multi-worker training: the dataset's auto-shard policy is FILE, so under
+MultiWorkerMirroredStrategy each worker reads its own shards (a split needs at least as many
+shards as workers; `metadata.json` gives `num_shards` per split). Made inside such a strategy's
+scope, the reader drops its record-count check (a worker sees only its part) and the caller
+counts epochs in steps.
 """
 
 import json
@@ -11,6 +17,7 @@ import os
 import tensorflow as tf
 
 from gan_tf import records
+from gan_tf.distribute import worker_count
 
 UNIT_RANGE = (0.0, 1.0)
 TANH_RANGE = (-1.0, 1.0)
@@ -85,6 +92,10 @@ def make_dataset(
     """
     metadata = load_metadata(data_dir)
     files = shard_paths(data_dir, split, metadata)
+    workers = worker_count(tf.distribute.get_strategy())
+    if workers > 1 and len(files) < workers:
+        raise DataError(f"{data_dir}: {len(files)} {split} shards cannot be shared by {workers} "
+                        f"workers; preprocess with at least {workers} shards")
     channels = metadata["image_shape"][-1]
     target_channels = None
     if with_targets:
@@ -108,8 +119,9 @@ def make_dataset(
         dataset = dataset.take(limit)
         count = min(count, limit)
     # A known size lets Keras stop exactly at the end of an epoch; it also checks the shards
-    # hold as many records as the metadata says.
-    dataset = dataset.apply(tf.data.experimental.assert_cardinality(count))
+    # hold as many records as the metadata says (not when each worker reads only its shards).
+    if workers == 1:
+        dataset = dataset.apply(tf.data.experimental.assert_cardinality(count))
     if cache:
         dataset = dataset.cache()
     if shuffle:
@@ -136,4 +148,7 @@ def make_dataset(
             return images, scale_images(targets[0], value_range)
         return (images, labels) if with_labels else images
 
-    return dataset.map(scale, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.FILE
+    dataset = dataset.map(scale, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    return dataset.with_options(options)

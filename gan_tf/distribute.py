@@ -151,6 +151,17 @@ def worker_count(strategy):
     return 1
 
 
+def is_chief(strategy):
+    """Whether this process writes the run's files: always, except on the non-chief workers of
+    a multi-worker strategy."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if worker_count(strategy) == 1 or resolver is None:
+        return True
+    task_type, task_id = resolver.task_type, resolver.task_id
+    has_chief = "chief" in resolver.cluster_spec().as_dict()
+    return task_type == "chief" or (not has_chief and task_type == "worker" and task_id == 0)
+
+
 def check_batch_size(strategy, batch_size):
     """The global batch must give every replica at least one example, evenly."""
     replicas = strategy.num_replicas_in_sync

@@ -80,14 +80,15 @@ def write_metadata(_, output_dir, source, strict, stats, checksums, **split_resu
 
     `split_results` holds `<split>_count`, `<split>_rejected` and `<split>_shards` per split.
     """
-    splits = {
-        split: {
+    splits = {}
+    for split in source.splits:
+        shards = sorted(FileSystems.split(p)[1] for p in split_results[f"{split}_shards"])
+        splits[split] = {
             "count": split_results[f"{split}_count"],
             "rejected": split_results[f"{split}_rejected"],
-            "shards": sorted(FileSystems.split(p)[1] for p in split_results[f"{split}_shards"]),
+            "shards": shards,
+            "num_shards": len(shards),  # multi-worker training needs one or more per worker
         }
-        for split in source.splits
-    }
     rejected = {split: info["rejected"] for split, info in splits.items()}
     target_shape = getattr(source, "target_shape", None)
     if strict and any(rejected.values()):

@@ -29,7 +29,8 @@ def build_generator(latent_dim=100, num_classes=10, embedding_dim=50, filters=12
     for _ in range(2):
         x = layers.Conv2DTranspose(filters, 4, 2, "same")(x)
         x = layers.LeakyReLU(leak)(x)
-    images = layers.Conv2D(channels, 7, padding="same", activation="tanh", name="images")(x)
+    images = layers.Conv2D(channels, 7, padding="same", activation="tanh", name="images",
+                           dtype="float32")(x)
     return keras.Model([latent, label], images, name="generator")
 
 
@@ -43,5 +44,5 @@ def build_discriminator(image_shape=(28, 28, 1), num_classes=10, filters=64, lea
     features = layers.Flatten()(x)
     unconditional = layers.Dense(1)(features)
     projection = layers.Dot(axes=1)([layers.Embedding(num_classes, features.shape[-1])(label), features])
-    logits = layers.Add(name="logits")([unconditional, projection])
+    logits = layers.Add(name="logits", dtype="float32")([unconditional, projection])
     return keras.Model([images, label], logits, name="discriminator")

@@ -58,7 +58,7 @@ def build_generator(latent_dim=100, filters=64, image_shape=(64, 64, 3)):
         x = layers.ReLU()(x)
     x = layers.Conv2DTranspose(image_shape[-1], KERNEL, 2, "same", use_bias=False,
                                kernel_initializer=_init())(x)
-    images = layers.Activation("tanh", name="images")(x)
+    images = layers.Activation("tanh", name="images", dtype="float32")(x)
     return keras.Model(latent, images, name="generator")
 
 
@@ -74,5 +74,5 @@ def build_discriminator(image_shape=(64, 64, 3), filters=64, batch_norm=True, le
             x = _batch_norm()(x)
         x = layers.LeakyReLU(leak)(x)
     x = layers.Conv2D(1, KERNEL, 1, "valid", use_bias=False, kernel_initializer=_init())(x)
-    logits = layers.Flatten(name="logits")(x)
+    logits = layers.Flatten(name="logits", dtype="float32")(x)
     return keras.Model(images, logits, name="discriminator")

@@ -24,7 +24,8 @@ def build_generator(latent_dim=128, filters=128, image_shape=(28, 28, 1), leak=0
     for _ in range(2):
         x = layers.Conv2D(filters, 4, padding="same")(x)
         x = layers.LeakyReLU(leak)(x)
-    images = layers.Conv2D(channels, 4, padding="same", activation="sigmoid", name="images")(x)
+    images = layers.Conv2D(channels, 4, padding="same", activation="sigmoid", name="images",
+                           dtype="float32")(x)  # float32 under mixed precision
     return keras.Model(latent, images, name="generator")
 
 
@@ -40,5 +41,5 @@ def build_discriminator(
         x = layers.Dropout(dropout)(x)
     x = layers.Flatten()(x)
     x = layers.Dropout(dropout)(x)
-    logits = layers.Dense(1, name="logits")(x)
+    logits = layers.Dense(1, name="logits", dtype="float32")(x)
     return keras.Model(images, logits, name="discriminator")

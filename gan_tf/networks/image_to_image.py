@@ -55,7 +55,8 @@ def unet_generator(image_size, input_channels, output_channels, filters=64, norm
         x = keras.layers.ReLU()(x)
         x = keras.layers.Concatenate()([x, skip])
     outputs = keras.layers.Conv2DTranspose(output_channels, 4, strides=2, padding="same",
-                                           activation="tanh", kernel_initializer=_init())(x)
+                                           activation="tanh", kernel_initializer=_init(),
+                                           dtype="float32")(x)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -88,7 +89,7 @@ def resnet_generator(image_size, input_channels, output_channels, filters=64, no
     x = keras.layers.Conv2D(output_channels, 7, padding="valid", kernel_initializer=_init())(
         ReflectionPadding2D(3)(x)
     )
-    outputs = keras.layers.Activation("tanh")(x)
+    outputs = keras.layers.Activation("tanh", dtype="float32")(x)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -119,5 +120,5 @@ def patchgan_discriminator(image_size, channels, filters=64, norm="instance", la
             x = normalization(norm)(x)
         x = keras.layers.LeakyReLU(0.2)(x)
     x = keras.layers.ZeroPadding2D(1)(x)
-    outputs = keras.layers.Conv2D(1, 4, padding="valid", kernel_initializer=_init())(x)
+    outputs = keras.layers.Conv2D(1, 4, padding="valid", kernel_initializer=_init(), dtype="float32")(x)
     return keras.Model(inputs, outputs, name=name)

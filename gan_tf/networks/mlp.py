@@ -18,7 +18,7 @@ def build_generator(latent_dim=100, hidden_units=(256, 512), data_shape=(28, 28,
     x = latent
     for units in hidden_units:
         x = layers.LeakyReLU(leak)(layers.Dense(units)(x))
-    x = layers.Dense(math.prod(data_shape), activation=output_activation)(x)
+    x = layers.Dense(math.prod(data_shape), activation=output_activation, dtype="float32")(x)
     samples = layers.Reshape(tuple(data_shape), name="images")(x)
     return keras.Model(latent, samples, name="generator")
 
@@ -29,5 +29,5 @@ def build_discriminator(data_shape=(28, 28, 1), hidden_units=(512, 256), leak=0.
     x = layers.Flatten()(samples)
     for units in hidden_units:
         x = layers.LeakyReLU(leak)(layers.Dense(units)(x))
-    logits = layers.Dense(1, name="logits")(x)
+    logits = layers.Dense(1, name="logits", dtype="float32")(x)
     return keras.Model(samples, logits, name="discriminator")

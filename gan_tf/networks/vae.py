@@ -27,8 +27,8 @@ def build_encoder(image_shape=(28, 28, 1), latent_dim=2, dropout=0.25, num_class
     x = layers.Flatten()(x)
     x = layers.Dense(64, activation="relu")(x)
     x = layers.Dense(16, activation="relu")(x)
-    z_mean = layers.Dense(latent_dim, name="z_mean")(x)
-    z_log_var = layers.Dense(latent_dim, name="z_log_var")(x)
+    z_mean = layers.Dense(latent_dim, name="z_mean", dtype="float32")(x)
+    z_log_var = layers.Dense(latent_dim, name="z_log_var", dtype="float32")(x)
     return keras.Model(inputs if num_classes else images, [z_mean, z_log_var], name="encoder")
 
 
@@ -50,5 +50,6 @@ def build_decoder(latent_dim=2, image_shape=(28, 28, 1), num_classes=None):
     x = layers.Conv2DTranspose(128, 3, strides=2, padding="same", activation="relu")(x)
     x = layers.Conv2DTranspose(64, 3, padding="same", activation="relu")(x)
     x = layers.Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu")(x)
-    images = layers.Conv2DTranspose(channels, 3, padding="same", activation="sigmoid", name="images")(x)
+    images = layers.Conv2DTranspose(channels, 3, padding="same", activation="sigmoid", name="images",
+                                    dtype="float32")(x)
     return keras.Model(inputs if num_classes else latent, images, name="decoder")
