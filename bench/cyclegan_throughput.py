@@ -1,11 +1,15 @@
 """CycleGAN training throughput (images/s) of the default architecture, 128 and 256 px, XLA on/off.
 
     python -m bench.cyclegan_throughput [--sizes 128,256] [--steps 3] [--batch-size 1] [--json out.json]
+        [--mixed-precision] [--strategy mirrored]
 
 One step is the whole CycleGAN update: G and F forward, both cycles, identity, the generators'
 Adam step, the history pools and both discriminators' Adam step. Inputs are fixed random
 tensors, so only the step is timed; the first epoch (tracing, XLA compilation) is excluded.
 All settings run in one process one after the other, so their ratios are meaningful.
+`--mixed-precision` adds each size and jit setting under the mixed policy (mixed_float16 with
+loss scaling of both optimizers on a GPU, mixed_bfloat16 elsewhere); `--strategy mirrored`
+trains on all local GPUs (--batch-size is then the global batch).
 """
 
 import argparse
@@ -14,20 +18,26 @@ import keras
 import tensorflow as tf
 
 from bench.report import StepTimer, describe_device, write_rates
-from gan_tf import devices
+from gan_tf import devices, distribute
 from gan_tf.config import CycleGANConfig
 from gan_tf.models.cyclegan import CycleGAN
 
 
-def training_rate(size, batch_size, steps, jit, epochs=2):
+def training_rate(size, batch_size, steps, jit, epochs=2, mixed=False, strategy=None):
+    strategy = strategy or tf.distribute.get_strategy()
     keras.utils.set_random_seed(0)
     config = CycleGANConfig(image_size=size)
     images = tf.random.uniform((batch_size, size, size, 3), -1.0, 1.0)
     dataset = tf.data.Dataset.from_tensors((images, images)).repeat()
-    model = CycleGAN(config)
-    model.compile(jit_compile=jit)
-    timer = StepTimer()
-    model.fit(dataset, epochs=epochs, steps_per_epoch=steps, callbacks=[timer], verbose=0)
+    distribute.set_mixed_precision(mixed)
+    try:
+        with strategy.scope():
+            model = CycleGAN(config)
+            model.compile(jit_compile=jit)
+        timer = StepTimer()
+        model.fit(dataset, epochs=epochs, steps_per_epoch=steps, callbacks=[timer], verbose=0)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
     timed = timer.times[1:]
     return batch_size * steps * len(timed) / sum(timed)
 
@@ -38,17 +48,26 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=1)
     parser.add_argument("--steps", type=int, default=3, help="timed steps (one epoch after warm-up)")
     parser.add_argument("--json", help="also write the rows here")
+    parser.add_argument("--mixed-precision", action="store_true",
+                        help="also time every size and jit setting under the mixed policy")
+    parser.add_argument("--strategy", choices=("default", "mirrored"), default="default")
     args = parser.parse_args(argv)
     gpus = devices.enable_memory_growth()
     device = describe_device(gpus)
+    strategy = distribute.make_strategy(args.strategy)
     rows = []
-    print(f"device: {device}; batch {args.batch_size}; ResNet-9 generators, 70x70 PatchGANs")
-    print(f"{'what':<34} {'images/s':>10}", flush=True)
+    print(f"device: {device}; batch {args.batch_size}; {strategy.num_replicas_in_sync} "
+          "replica(s); ResNet-9 generators, 70x70 PatchGANs")
+    print(f"{'what':<48} {'images/s':>10}", flush=True)
+    precisions = [False, True] if args.mixed_precision else [False]
     for size in (int(s) for s in args.sizes.split(",")):
-        for jit in (True, False):
-            name = f"cyclegan {size} px, jit {'on' if jit else 'off'}"
-            rows.append((name, training_rate(size, args.batch_size, args.steps, jit)))
-            print(f"{name:<34} {rows[-1][1]:>10.3f}", flush=True)
+        for mixed in precisions:
+            for jit in (True, False):
+                policy = distribute.mixed_precision_policy_name() if mixed else "float32"
+                name = f"cyclegan {size} px, {policy}, jit {'on' if jit else 'off'}"
+                rows.append((name, training_rate(size, args.batch_size, args.steps, jit,
+                                                 mixed=mixed, strategy=strategy)))
+                print(f"{name:<48} {rows[-1][1]:>10.3f}", flush=True)
     if args.json:
         write_rates(args.json, device, args.batch_size, rows)
 

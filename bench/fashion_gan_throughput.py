@@ -1,9 +1,12 @@
 """FashionGAN training throughput (images/s) with XLA on and off, beside tf.data's own rate.
 
     python -m bench.fashion_gan_throughput --data data/fashion_mnist [--steps 10] [--json out.json]
+        [--mixed-precision] [--strategy mirrored]
 
 Both jit settings run in one process, one after the other, on the same data, so their ratio
-is meaningful on a shared machine. The first epoch (tracing and compilation) is excluded.
+is meaningful on a shared machine. `--mixed-precision` adds both jit settings again under the
+mixed policy (mixed_float16 with loss scaling on a GPU, mixed_bfloat16 elsewhere);
+`--strategy mirrored` trains every row on all local GPUs (batch = global batch). The first epoch (tracing and compilation) is excluded.
 If the input pipeline's rate is far above the training rate, input never limits training.
 """
 
@@ -12,18 +15,27 @@ import time
 
 import tensorflow as tf
 
+import keras
+
 from bench.report import StepTimer, describe_device, write_rates
-from gan_tf import devices
+from gan_tf import devices, distribute
 from gan_tf.data import make_dataset
 from gan_tf.models.fashion_gan import FashionGAN
 
 
-def training_rate(data, batch_size, steps, jit, epochs=3):
+def training_rate(data, batch_size, steps, jit, epochs=3, mixed=False,
+                  strategy=None):
+    strategy = strategy or tf.distribute.get_strategy()
     dataset = make_dataset(data, batch_size=batch_size).repeat()
-    model = FashionGAN()
-    model.compile(jit_compile=jit)
-    timer = StepTimer()
-    model.fit(dataset, epochs=epochs, steps_per_epoch=steps, callbacks=[timer], verbose=0)
+    distribute.set_mixed_precision(mixed)
+    try:
+        with strategy.scope():
+            model = FashionGAN()
+            model.compile(jit_compile=jit)
+        timer = StepTimer()
+        model.fit(dataset, epochs=epochs, steps_per_epoch=steps, callbacks=[timer], verbose=0)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
     timed = timer.times[1:]
     return batch_size * steps * len(timed) / sum(timed)
 
@@ -45,20 +57,32 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--steps", type=int, default=10, help="timed steps per epoch (2 epochs timed)")
     parser.add_argument("--json", help="also write the rows here")
+    parser.add_argument("--mixed-precision", action="store_true",
+                        help="also time both jit settings under the mixed precision policy")
+    parser.add_argument("--strategy", choices=("default", "mirrored"), default="default")
     args = parser.parse_args(argv)
     gpus = devices.enable_memory_growth()
     device = describe_device(gpus)
+    strategy = distribute.make_strategy(args.strategy)
+    rate = lambda jit, mixed=False: training_rate(args.data, args.batch_size, args.steps, jit,
+                                                  mixed=mixed, strategy=strategy)
     rows = [
-        ("fashion_gan train, jit on", training_rate(args.data, args.batch_size, args.steps, True)),
-        ("fashion_gan train, jit off", training_rate(args.data, args.batch_size, args.steps, False)),
+        ("fashion_gan train, jit on", rate(True)),
+        ("fashion_gan train, jit off", rate(False)),
         ("tf.data input pipeline", input_rate(args.data, args.batch_size)),
     ]
-    print(f"device: {device}; batch {args.batch_size}")
+    if args.mixed_precision:
+        policy = distribute.mixed_precision_policy_name()
+        rows += [(f"fashion_gan train, {policy}, jit on", rate(True, True)),
+                 (f"fashion_gan train, {policy}, jit off", rate(False, True))]
+    print(f"device: {device}; batch {args.batch_size}; {strategy.num_replicas_in_sync} replica(s)")
     print(f"{'what':<30} {'images/s':>12}")
     for name, rate in rows:
         print(f"{name:<30} {rate:>12.1f}")
     print(f"{'jit on / jit off':<30} {rows[0][1] / rows[1][1]:>12.2f}")
     print(f"{'input / training (jit on)':<30} {rows[2][1] / rows[0][1]:>12.0f}")
+    if args.mixed_precision:
+        print(f"{'mixed / float32 (jit on)':<30} {rows[3][1] / rows[0][1]:>12.2f}")
     if args.json:
         write_rates(args.json, device, args.batch_size, rows)
 
