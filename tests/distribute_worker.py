@@ -57,6 +57,23 @@ def run(family, data_dir, strategy):
     return {name: values[-1] for name, values in history.items()}, model.get_weights()
 
 
+def pool_per_replica(strategy):
+    """Each replica's stored images after a size-2 HistoryPool saw [0, 1] then [2, 3] split
+    over the replicas (replica 0 gets 0 and 2, replica 1 gets 1 and 3)."""
+    import numpy as np
+
+    from gan_tf.history_pool import HistoryPool
+
+    with strategy.scope():
+        pool = HistoryPool(2, (1, 1, 1), seed=0)
+    images = np.arange(4, dtype=np.float32).reshape(4, 1, 1, 1)
+    step = tf.function(lambda batch: strategy.run(pool, args=(batch,)))
+    for batch in strategy.experimental_distribute_dataset(
+            tf.data.Dataset.from_tensor_slices(images).batch(2)):
+        step(batch)
+    return np.stack([replica.numpy()[:2].ravel() for replica in pool.images.value.values])
+
+
 def main(data_dir, output, families):
     import numpy as np
 
@@ -75,6 +92,7 @@ def main(data_dir, output, families):
                 results[f"{family}/{name}/log/{key}"] = np.array(value)
             for index, weight in enumerate(weights):
                 results[f"{family}/{name}/weight/{index:03d}"] = weight
+    results["pool/per_replica"] = pool_per_replica(strategies[1][1])
     np.savez(output, **results)
 
 

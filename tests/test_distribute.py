@@ -48,6 +48,11 @@ def test_mirrored_epoch_matches_the_single_device_epoch(two_device_runs, family)
         np.testing.assert_allclose(mirrored, single, rtol=1e-4, atol=1e-5, err_msg=index)
 
 
+def test_history_pool_is_kept_per_replica(two_device_runs):
+    """Each replica stores its own fakes (replica 0 saw images 0 and 2, replica 1 saw 1 and 3)."""
+    np.testing.assert_array_equal(two_device_runs["pool/per_replica"], [[0, 2], [1, 3]])
+
+
 def test_helpers_are_the_plain_batch_mean_and_draw_on_one_device():
     import keras
 
