@@ -51,9 +51,12 @@ def serialize_example(image, label=NO_LABEL, target=None):
         feature[TARGET_KEY] = feature_pb2.Feature(
             bytes_list=feature_pb2.BytesList(value=[encode_png(target)])
         )
+    # deterministic: `feature` is a protobuf map, whose entries are otherwise written in an
+    # order that depends on the process (the pytest process and a Beam worker process were
+    # seen to differ); sorted keys make a record's bytes the same on every runner and worker.
     return example_pb2.Example(
         features=feature_pb2.Features(feature=feature)
-    ).SerializeToString()
+    ).SerializeToString(deterministic=True)
 
 
 def parse_example(serialized, channels, target_channels=None):

@@ -85,3 +85,29 @@ def test_strategy_names():
 class _FakeStrategy:
     def __init__(self, replicas):
         self.num_replicas_in_sync = replicas
+
+
+def test_train_command_takes_strategy_and_mixed_precision():
+    from gan_tf.cli import build_parser
+
+    args = build_parser().parse_args(["train", "fashion_gan", "--data", "d", "--strategy",
+                                      "multiworker", "--mixed-precision"])
+    assert (args.strategy, args.mixed_precision) == ("multiworker", True)
+    args = build_parser().parse_args(["train", "cyclegan", "--data", "d"])
+    assert (args.strategy, args.mixed_precision) == ("default", False)
+
+
+def test_multi_worker_reader_needs_a_shard_per_worker(small_data_dir, monkeypatch):
+    """Each worker reads its own shards (auto-shard by file): more workers than shards is
+    refused, and a worker's reader drops the whole-split record count check."""
+    import tensorflow as tf
+
+    from gan_tf import data
+
+    monkeypatch.setattr(data, "worker_count", lambda strategy: 5)  # the fixture has 4 shards
+    with pytest.raises(data.DataError, match="4 train shards cannot be shared by 5 workers"):
+        data.make_dataset(small_data_dir, batch_size=8)
+    monkeypatch.setattr(data, "worker_count", lambda strategy: 2)
+    dataset = data.make_dataset(small_data_dir, batch_size=8, limit=16)
+    assert int(dataset.cardinality()) == int(tf.data.UNKNOWN_CARDINALITY)
+    assert next(iter(dataset)).shape == (8, 28, 28, 1)
