@@ -28,8 +28,13 @@ def add_preprocess(commands):
         "preprocess",
         help="raw data -> sharded TFRecords + metadata.json (Apache Beam)",
         description="Runs the Beam preprocessing pipeline. Options this command does not "
-        "know are passed to Beam, e.g. --runner FlinkRunner --flink_master=HOST:8081 or "
-        "--direct_num_workers 2 --direct_running_mode multi_processing.",
+        "know are passed to Beam: --direct_num_workers 2 --direct_running_mode "
+        "multi_processing (several local processes; the same records as the default run), "
+        "--runner FlinkRunner --flink_master=HOST:8081 --environment_type=DOCKER "
+        "--setup_file ./setup.py, --runner SparkRunner --spark_master_url=spark://HOST:7077, "
+        "--runner DataflowRunner --project P --region R --temp_location gs://B/tmp "
+        "--setup_file ./setup.py (README: Beam at scale). Write at least as many train shards "
+        "as training workers.",
     )
     parser.add_argument("dataset", choices=DATASETS)
     parser.add_argument("--source", help="folder of the raw files (IDX .gz files or an image "
