@@ -101,6 +101,21 @@ def replica_mean(value):
     return context.all_reduce(tf.distribute.ReduceOp.MEAN, value)
 
 
+def step_logs(logs):
+    """The logs a `train_step`/`test_step` returns, in a form Keras can reduce.
+
+    Keras 3 reduces them with `strategy.reduce("MEAN", value, axis=0)` under a multi-worker
+    MultiWorkerMirroredStrategy, which fails on scalars ("Invalid reduction dimension 0 for
+    input with 0 dimensions", tensorflow/tensorflow#72388); there each value goes out as a
+    one-element vector, which that reduction turns back into the scalar mean.
+    """
+    strategy = tf.distribute.get_strategy()
+    if (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+            and strategy.extended._in_multi_worker_mode()):
+        return {name: tf.reshape(value, [1]) for name, value in logs.items()}
+    return logs
+
+
 # -- Randomness ------------------------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ import tensorflow as tf
 from keras import ops
 
 from gan_tf import losses
-from gan_tf.distribute import draw_per_replica, global_value, loss_scaled, minimize
+from gan_tf.distribute import draw_per_replica, global_value, loss_scaled, minimize, step_logs
 from gan_tf.images import to_uint8
 from gan_tf.models.base import GenerativeModel
 
@@ -138,7 +138,7 @@ class AdversarialModel(GenerativeModel):
             self.d_loss_tracker.update_state(global_value(d_loss))
         g_loss = self.generator_step(batch_size, labels)
         self.g_loss_tracker.update_state(global_value(g_loss))
-        return {metric.name: metric.result() for metric in self.metrics}
+        return step_logs({metric.name: metric.result() for metric in self.metrics})
 
     def discriminator_step(self, real, batch_size, labels=None):
         fake = self.generate(self.sample_latent(batch_size), labels, training=True)

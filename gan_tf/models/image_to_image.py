@@ -16,7 +16,7 @@ import tensorflow as tf
 
 from gan_tf import jitter
 from gan_tf.callbacks import LinearDecay
-from gan_tf.distribute import global_value, loss_scaled, minimize
+from gan_tf.distribute import global_value, loss_scaled, minimize, step_logs
 from gan_tf.data import TANH_RANGE, load_metadata, make_dataset, scale_images
 from gan_tf.images import to_uint8
 from gan_tf.models.base import GenerativeModel
@@ -85,7 +85,7 @@ class ImageTranslationModel(GenerativeModel):
         returns every tracker's epoch mean for `fit`."""
         for tracker in self.loss_trackers:
             tracker.update_state(global_value(losses[tracker.name]))
-        return {tracker.name: tracker.result() for tracker in self.loss_trackers}
+        return step_logs({tracker.name: tracker.result() for tracker in self.loss_trackers})
 
     def monitor_columns(self, count):
         return 3  # input | translated | reconstructed (or target)

@@ -14,7 +14,7 @@ from keras import ops
 
 from gan_tf import losses, plots
 from gan_tf.callbacks import PictureMonitor
-from gan_tf.distribute import global_value, loss_scaled, minimize
+from gan_tf.distribute import global_value, loss_scaled, minimize, step_logs
 from gan_tf.config import CVAEConfig, VAEConfig
 from gan_tf.data import load_metadata, make_dataset, scale_images
 from gan_tf.images import make_grid, to_uint8
@@ -123,7 +123,7 @@ class VAE(GenerativeModel):
         self.loss_tracker.update_state(global_value(total))
         self.reconstruction_loss_tracker.update_state(global_value(reconstruction_loss))
         self.kl_loss_tracker.update_state(global_value(kl_loss))
-        return {metric.name: metric.result() for metric in self.metrics}
+        return step_logs({metric.name: metric.result() for metric in self.metrics})
 
     def train_step(self, data):
         images, labels = self._unpack(data)
