@@ -10,7 +10,8 @@ import tensorflow as tf
 from keras import ops
 
 
-def _bce(targets, logits):
+def binary_crossentropy(targets, logits):
+    """Mean binary cross-entropy of logits against targets (shared by the matching-aware terms)."""
     return ops.mean(
         keras.losses.binary_crossentropy(targets, logits, from_logits=True)
     )
@@ -40,14 +41,14 @@ class BinaryCrossentropyDiscriminatorLoss:
         return targets
 
     def __call__(self, real_logits, fake_logits):
-        real_loss = _bce(self.real_targets(real_logits), real_logits)
-        fake_loss = _bce(ops.zeros_like(fake_logits), fake_logits)
+        real_loss = binary_crossentropy(self.real_targets(real_logits), real_logits)
+        fake_loss = binary_crossentropy(ops.zeros_like(fake_logits), fake_logits)
         return real_loss + fake_loss
 
 
 def binary_crossentropy_generator_loss(fake_logits):
     """Non-saturating generator loss: -log D(G(z)) (Goodfellow et al. 2014, section 3)."""
-    return _bce(ops.ones_like(fake_logits), fake_logits)
+    return binary_crossentropy(ops.ones_like(fake_logits), fake_logits)
 
 
 def least_squares_discriminator_loss(real_outputs, fake_outputs):
