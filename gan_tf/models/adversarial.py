@@ -26,6 +26,8 @@ MAX_SAMPLE_COUNT = 4096
 class AdversarialModel(GenerativeModel):
     """A generator, a discriminator returning logits, and the GAN training step."""
 
+    measures_diagnostics = True  # `gan_tf.diagnostics` applies (generate/discriminate on latents)
+
     def __init__(self, config=None, **kwargs):
         super().__init__(config, **kwargs)
         self.latent_dim = self.config.latent_dim
