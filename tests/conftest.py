@@ -65,6 +65,19 @@ def small_data_dir(tmp_path_factory, small_idx_dir):
     return output
 
 
+@pytest.fixture(scope="session")
+def small_captioned_data(tmp_path_factory, small_idx_dir):
+    """`small_idx_dir` as captioned Fashion-MNIST (3 captions per image, 16-d hash embedder)."""
+    from pipeline import preprocess
+    from pipeline.embedders import HashEmbedder
+    from pipeline.sources.captions import captioned_idx_source
+
+    output = str(tmp_path_factory.mktemp("captioned_records"))
+    source = captioned_idx_source("fashion_mnist", small_idx_dir, HashEmbedder(16), captions_per_image=3)
+    preprocess.run(source, output, shards={"train": 2})
+    return output
+
+
 def shared_dataset(name):
     """A real data set under ../shared/datasets, or a skip saying where it was looked for."""
     path = os.path.join(SHARED_DATASETS, name)
