@@ -107,11 +107,11 @@ def trained(small_captioned_data, tmp_path_factory):
     before = [w.numpy() for w in stage2.generator.trainable_weights]
     history2 = stage2.fit(StackGANStageII.training_dataset(small_captioned_data, config2, 16, limit=64),
                           epochs=1, verbose=0).history
-    return stage1, history1, stage2, history2, frozen, before
+    return stage1, history1, stage2, history2, frozen, before, path
 
 
 def test_short_real_fit_of_each_stage_gives_finite_losses(trained):
-    stage1, history1, stage2, history2, frozen, before = trained
+    stage1, history1, stage2, history2, frozen, before, _ = trained
     names = {"d_loss", "d_loss_real", "d_loss_wrong", "d_loss_fake", "g_loss", "kl_loss"}
     for history in (history1, history2):
         assert set(history) == names and all(np.isfinite(v[0]) for v in history.values())
@@ -124,7 +124,7 @@ def test_short_real_fit_of_each_stage_gives_finite_losses(trained):
 
 
 def test_monitor_grid_shows_each_caption_with_both_stages(trained, small_captioned_data):
-    _, _, stage2, _, _, _ = trained
+    _, _, stage2, _, _, _, _ = trained
     stage2.use_data_for_monitoring(small_captioned_data, 3)
     assert len(stage2.monitor_captions) == 3 and all(isinstance(c, str) for c in stage2.monitor_captions)
     grid = stage2.monitor_grid(3, seed=0)
@@ -133,7 +133,7 @@ def test_monitor_grid_shows_each_caption_with_both_stages(trained, small_caption
 
 
 def test_export_round_trip_of_both_stages(trained, tmp_path):
-    _, _, stage2, _, _, _ = trained
+    _, _, stage2, _, _, _, _ = trained
     path = export.export(stage2, str(tmp_path), stage2.export_name)
     assert path.endswith(os.path.join("stackgan_captioned_fashion_mnist", "1"))
     loaded = tf.saved_model.load(path)
@@ -171,20 +171,26 @@ def test_export_with_the_minilm_encoder_takes_caption_strings(tmp_path):
     np.testing.assert_allclose(served["embeddings"].numpy(), SentenceEncoder().encode(captions), atol=1e-5)
     direct = loaded.signatures["serving_default"](embeddings=served["embeddings"], seed=seed)
     np.testing.assert_array_equal(served["stage1_images"].numpy(), direct["stage1_images"].numpy())
-    assert {r.model_spec.signature_name for r in serving.read_warmup_requests(os.path.dirname(
-        loaded.signatures["captions"].graph.get_collection("saved_model_assets")[0]) if False else
-        export.latest_version_dir(str(tmp_path / "stackgan_text")))} == {"serving_default", "captions"}
+    requests = serving.read_warmup_requests(export.latest_version_dir(str(tmp_path / "stackgan_text")))
+    assert {r.model_spec.signature_name for r in requests} == {"serving_default", "captions"}
 
 
-def test_cli_preprocess_train_both_stages_and_export(small_idx_dir, tmp_path):
+def test_cli_preprocess_train_stage2_and_export(trained, small_idx_dir, tmp_path):
+    from tests.conftest import read_idx, write_idx
+
+    source = tmp_path / "idx"
+    source.mkdir()
+    for prefix, count in (("train", 48), ("t10k", 8)):
+        for kind in ("images-idx3", "labels-idx1"):
+            name = f"{prefix}-{kind}-ubyte.gz"
+            write_idx(source / name, read_idx(os.path.join(small_idx_dir, name), count))
     data = str(tmp_path / "data")
-    assert cli.main(["preprocess", "captioned_fashion_mnist", "--source", small_idx_dir, "--output", data,
+    assert cli.main(["preprocess", "captioned_fashion_mnist", "--source", str(source), "--output", data,
                      "--embedder", "hash:16", "--captions-per-image", "2", "--train-shards", "1"]) == 0
     assert json.load(open(os.path.join(data, "metadata.json")))["embedding_dim"] == 16
-    run1, run2 = str(tmp_path / "stage1"), str(tmp_path / "stage2")
+    run2 = str(tmp_path / "stage2")
     common = ["--data", data, "--epochs", "1", "--batch-size", "16", "--limit", "32", "--monitor-images", "2", "--no-jit"]
-    assert cli.main(["train", "stackgan", "--stage", "1", "--run-dir", run1, *common, *TINY_FLAGS]) == 0
-    assert cli.main(["train", "stackgan", "--stage", "2", "--stage1-model", run1, "--run-dir", run2,
+    assert cli.main(["train", "stackgan", "--stage", "2", "--stage1-model", trained[-1], "--run-dir", run2,
                      *common, *TINY_FLAGS]) == 0
     assert os.listdir(os.path.join(run2, "samples")) == ["epoch_0001.png"]
     saved = str(tmp_path / "saved_models")
