@@ -320,6 +320,8 @@ def add_sample(commands):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--classes", type=int, default=10,
                         help="conditional models: labels cycle through 0..CLASSES-1")
+    parser.add_argument("--captions", nargs="+", metavar="CAPTION",
+                        help="stackgan exports with a captions signature: draw one image per caption")
     parser.add_argument("--output", default="samples.png")
     parser.set_defaults(run=run_sample)
 
@@ -334,6 +336,8 @@ def run_sample(args, _beam_args):
     if not tf.io.gfile.exists(os.path.join(path, "saved_model.pb")):
         path = export.latest_version_dir(path)
     loaded = tf.saved_model.load(path)
+    if args.captions or "captions" in loaded.signatures:
+        return _sample_captions(loaded, path, args)
     inputs = {"count": tf.constant(args.count, tf.int32), "seed": tf.constant(args.seed, tf.int64)}
     # GANs sample through `sample`; VAEs through `serving_default`, conditional ones with labels.
     signature = loaded.signatures.get("sample") or loaded.signatures["serving_default"]
@@ -342,6 +346,23 @@ def run_sample(args, _beam_args):
     result = signature(**inputs)
     save_png(make_grid(result["images"].numpy()), args.output)
     print(f"wrote {args.output} ({args.count} samples from {path}, seed {args.seed})")
+
+
+def _sample_captions(loaded, path, args):
+    """Text-to-image exports: the last stage's image of each caption, one row per caption."""
+    import tensorflow as tf
+
+    from gan_tf.images import make_grid, save_png
+
+    if "captions" not in loaded.signatures:
+        raise ValueError(f"{path} has no captions signature (its data was not embedded with minilm); "
+                         "call its serving_default with embeddings instead")
+    if not args.captions:
+        raise ValueError(f"{path} draws from text: pass --captions 'a dark coat' ...")
+    result = loaded.signatures["captions"](captions=tf.constant(args.captions), seed=tf.constant(args.seed, tf.int64))
+    images = result[max(name for name in result if name.endswith("_images"))].numpy()
+    save_png(make_grid(images, columns=1), args.output)
+    print(f"wrote {args.output} ({len(args.captions)} captions drawn by {path}, seed {args.seed})")
 
 
 # -- entry point ----------------------------------------------------------------------------

@@ -173,6 +173,10 @@ def test_export_with_the_minilm_encoder_takes_caption_strings(tmp_path):
     np.testing.assert_array_equal(served["stage1_images"].numpy(), direct["stage1_images"].numpy())
     requests = serving.read_warmup_requests(export.latest_version_dir(str(tmp_path / "stackgan_text")))
     assert {r.model_spec.signature_name for r in requests} == {"serving_default", "captions"}
+    picture = tmp_path / "drawn.png"
+    assert cli.main(["sample", "--model", str(tmp_path / "stackgan_text"), "--captions", *captions,
+                     "--output", str(picture)]) == 0
+    assert tf.io.decode_png(tf.io.read_file(str(picture))).shape == (2 * 18 + 2, 18 + 2, 1)
 
 
 def test_cli_preprocess_train_stage2_and_export(trained, small_idx_dir, tmp_path):
