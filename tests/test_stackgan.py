@@ -179,19 +179,9 @@ def test_export_with_the_minilm_encoder_takes_caption_strings(tmp_path):
     assert tf.io.decode_png(tf.io.read_file(str(picture))).shape == (2 * 18 + 2, 18 + 2, 1)
 
 
-def test_cli_preprocess_train_stage2_and_export(trained, small_idx_dir, tmp_path):
-    from tests.conftest import read_idx, write_idx
-
-    source = tmp_path / "idx"
-    source.mkdir()
-    for prefix, count in (("train", 48), ("t10k", 8)):
-        for kind in ("images-idx3", "labels-idx1"):
-            name = f"{prefix}-{kind}-ubyte.gz"
-            write_idx(source / name, read_idx(os.path.join(small_idx_dir, name), count))
-    data = str(tmp_path / "data")
-    assert cli.main(["preprocess", "captioned_fashion_mnist", "--source", str(source), "--output", data,
-                     "--embedder", "hash:16", "--captions-per-image", "2", "--train-shards", "1"]) == 0
-    assert json.load(open(os.path.join(data, "metadata.json")))["embedding_dim"] == 16
+def test_cli_trains_stage2_over_stage1_and_exports(trained, small_captioned_data, tmp_path):
+    """`gan-tf train stackgan --stage 2` (the captioned data came from `gan-tf preprocess`)."""
+    data = small_captioned_data
     run2 = str(tmp_path / "stage2")
     common = ["--data", data, "--epochs", "1", "--batch-size", "16", "--limit", "32", "--monitor-images", "2", "--no-jit"]
     assert cli.main(["train", "stackgan", "--stage", "2", "--stage1-model", trained[-1], "--run-dir", run2,

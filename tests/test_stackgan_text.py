@@ -102,7 +102,7 @@ def test_captions_name_the_class_and_describe_the_image(small_idx_dir):
 def test_captioned_records_keep_captions_and_vectors_with_their_image(small_captioned_data):
     metadata = json.load(open(os.path.join(small_captioned_data, "metadata.json")))
     assert metadata["embedding_dim"] == 16 and metadata["embedder"] == {"name": "hash", "dim": 16}
-    assert metadata["splits"]["train"]["count"] == 512
+    assert metadata["splits"]["train"]["count"] == 160 and metadata["name"] == "captioned_fashion_mnist"
     files = [os.path.join(small_captioned_data, f) for f in metadata["splits"]["train"]["shards"]]
     embedder = HashEmbedder(16)
     dataset = tf.data.TFRecordDataset(files).map(lambda s: records.parse_example(s, 1, embedding_dim=16))
