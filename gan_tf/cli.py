@@ -1,5 +1,9 @@
 """`gan-tf`: preprocess data, train a family, export it for TF Serving, sample from an export.
 
+Text-to-image (StackGAN): `preprocess captioned_fashion_mnist|captioned_mnist|cub --embedder
+...` writes captions and their embeddings; `train stackgan --stage 1`, then `--stage 2
+--stage1-model RUN`; `sample --captions ...` draws from an export's `captions` signature.
+
 TensorFlow and Beam are imported inside the sub-commands, so `--help` answers at once.
 """
 
@@ -34,7 +38,10 @@ def add_preprocess(commands):
     parser.add_argument("--source", help="folder of the raw files (IDX .gz files or an image "
                         "folder); fashion_mnist/mnist download through TFDS when omitted; "
                         "image_domains: trainA/ trainB/ testA/ testB/ (CycleGAN); side_by_side: "
-                        "train/ test/ val/ of input|target pairs in one image (pix2pix)")
+                        "train/ test/ val/ of input|target pairs in one image (pix2pix); "
+                        "captioned_fashion_mnist/captioned_mnist: the IDX files, captioned from "
+                        "class and measured attributes; cub: images/ text/ and train/test lists "
+                        "(StackGAN's CUB/Oxford-102 layout)")
     parser.add_argument("--output", required=True, help="folder for the shards and metadata.json")
     parser.add_argument("--image-size", type=int, default=64,
                         help="image folders: output side in pixels (train at this size or smaller)")
@@ -203,6 +210,9 @@ def _measuring_callbacks(model, args, log_dir):
 
     callbacks = []
     extractor = None
+    if args.classifier and not getattr(model, "samples_from_latents", True):
+        raise ValueError(f"--classifier metrics sample from latents alone; {args.family} draws from "
+                         "captions (see bench.stackgan_throughput for its text-conditioning accuracy)")
     if args.classifier:
         from gan_tf.metrics.features import classifier_features
         from gan_tf.metrics.report import real_image_batches
@@ -210,7 +220,7 @@ def _measuring_callbacks(model, args, log_dir):
         extractor = classifier_features(args.classifier)
         callbacks.append(QualityMetrics(extractor, real_image_batches(args.data), args.metrics_every,
                                         args.metrics_samples, log_dir=log_dir))
-    if isinstance(model, AdversarialModel) and model.measures_diagnostics:
+    if isinstance(model, AdversarialModel) and model.samples_from_latents:
         # A separate, unshuffled reader: iterating the training dataset here would draw from
         # its shuffle seeds in a background thread and make the data order irreproducible.
         real, labels = next(iter(make_dataset(args.data, batch_size=args.batch_size, value_range=model.value_range,
@@ -370,7 +380,8 @@ def _sample_captions(loaded, path, args):
 
 def build_parser():
     parser = argparse.ArgumentParser(
-        prog="gan-tf", description="GAN and VAE families for TensorFlow/Keras."
+        prog="gan-tf", description="GAN, VAE and text-to-image (StackGAN) families for "
+        "TensorFlow/Keras."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_preprocess(commands)

@@ -26,7 +26,9 @@ MAX_SAMPLE_COUNT = 4096
 class AdversarialModel(GenerativeModel):
     """A generator, a discriminator returning logits, and the GAN training step."""
 
-    measures_diagnostics = True  # `gan_tf.diagnostics` applies (generate/discriminate on latents)
+    # Whether images come from latents alone, so diagnostics and FID-style metrics apply
+    # (StackGAN's need captions).
+    samples_from_latents = True
 
     def __init__(self, config=None, **kwargs):
         super().__init__(config, **kwargs)

@@ -36,7 +36,7 @@ class StackGANStageI(AdversarialModel):
     config_class = StackGANConfig
     value_range = TANH_RANGE
     default_batch_size = 64
-    measures_diagnostics = False
+    samples_from_latents = False
     stage = 1
 
     @classmethod
