@@ -56,6 +56,7 @@ def test_in_graph_tokenizer_matches_the_reference_tokenizer(sentence_encoder):
     got_ids, got_mask = graph(tf.constant(texts))
     np.testing.assert_array_equal(got_ids.numpy(), ids)
     np.testing.assert_array_equal(got_mask.numpy(), mask)
+    np.testing.assert_array_equal(graph(tf.constant(["", " "]))[0].numpy(), sentence_encoder.tokenize(["", " "])[0])
 
 
 def test_embedders_give_identical_vectors_for_identical_captions(sentence_encoder):

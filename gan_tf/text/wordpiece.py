@@ -62,20 +62,19 @@ class WordPieceTokenizer(tf.Module):
             chosen = tf.gather(ids, tf.maximum(best - 1, 0), batch_dims=1)
             emit = active & (best > 0)
             return (i + 1, start + tf.where(emit, best, 0), failed | (active & (best == 0)),
-                    pieces.write(i, tf.where(emit, chosen, -1)), emitted.write(i, emit))
+                    tf.concat([pieces, tf.where(emit, chosen, -1)[:, None]], 1),
+                    tf.concat([emitted, emit[:, None]], 1))
 
         too_long = lengths > self.max_chars
+        # [words, steps] piece ids and whether each step emitted one; the first column is room
+        # for the [UNK] of a word that failed before any step (too long).
+        initial = (0, tf.zeros_like(lengths), too_long, tf.fill([count, 1], tf.constant(-1, tf.int64)),
+                 tf.zeros([count, 1], tf.bool))
         _, _, failed, pieces, emitted = tf.while_loop(
             lambda i, start, failed, *_: (i < longest) & tf.reduce_any((start < lengths) & ~failed),
-            step,
-            (0, tf.zeros_like(lengths), too_long,
-             tf.TensorArray(tf.int64, size=0, dynamic_size=True, element_shape=[None]),
-             tf.TensorArray(tf.bool, size=0, dynamic_size=True, element_shape=[None])))
-        # One extra column, so a word that failed before any step still has room for [UNK].
-        pieces = tf.concat([tf.transpose(tf.reshape(pieces.stack(), [-1, count])),
-                            tf.fill([count, 1], tf.constant(-1, tf.int64))], axis=1)
-        emitted = tf.concat([tf.transpose(tf.reshape(emitted.stack(), [-1, count])),
-                             tf.zeros([count, 1], tf.bool)], axis=1)
+            step, initial,
+            shape_invariants=(tf.TensorShape([]), tf.TensorShape([None]), tf.TensorShape([None]),
+                              tf.TensorShape([None, None]), tf.TensorShape([None, None])))
         # A word with any unmatched rest becomes one [UNK], as in BERT.
         first = tf.range(tf.shape(pieces)[1])[None, :] == 0
         emitted = tf.where(failed[:, None], first, emitted)
