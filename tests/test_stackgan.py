@@ -2,7 +2,6 @@
 fits of each stage, the caption monitor, export (embeddings and raw captions) and the CLI."""
 
 import dataclasses
-import json
 import os
 
 import numpy as np

@@ -10,7 +10,7 @@ import pytest
 import tensorflow as tf
 
 from gan_tf import records
-from pipeline.embedders import HashEmbedder, MiniLMEmbedder, PrecomputedEmbedder, make_embedder
+from pipeline.embedders import HashEmbedder, MiniLMEmbedder, make_embedder
 from pipeline.sources.captions import CLASS_PHRASES, THRESHOLDS, image_attributes, make_captions
 
 # sbert.net, "Usage" page: all-MiniLM-L6-v2 similarities of these sentences, printed to 4 places.
