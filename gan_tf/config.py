@@ -213,6 +213,36 @@ class Pix2PixConfig(ImageTranslationConfig):
     l1_weight: float = 100.0
 
 
+@dataclasses.dataclass(frozen=True)
+class StackGANConfig(Config):
+    """StackGAN (Zhang et al. 2017) with the official code's defaults: 128-d conditioning code,
+    latent 100, Stage-I 64x64 and Stage-II 256x256, 4 residual blocks, Adam 2e-4 beta_1 0.5.
+
+    `stage` chooses the network trained (2 needs `stage1_model`, a trained Stage-I run or
+    `.keras` file, which stays frozen). `kl_weight` None means the stage's default (1 for
+    Stage-I, 2 for Stage-II). `embedding_dim`, `channels`, `data_name` and `text_encoder`
+    are taken from the data's metadata.
+    """
+
+    stage: int = 1
+    stage1_model: str = ""
+    embedding_dim: int = 1024
+    code_dim: int = 128
+    latent_dim: int = 100
+    stage1_size: int = 64
+    stage2_size: int = 256
+    channels: int = 3
+    generator_filters: int = 128
+    stage2_generator_filters: int = 128
+    discriminator_filters: int = 64
+    residual_blocks: int = 4
+    kl_weight: typing.Optional[float] = None
+    learning_rate: float = 2e-4
+    beta_1: float = 0.5
+    data_name: str = ""
+    text_encoder: str = ""
+
+
 CONFIGS = {
     "fashion_gan": FashionGANConfig,
     "vanilla": VanillaGANConfig,
@@ -223,4 +253,5 @@ CONFIGS = {
     "cvae": CVAEConfig,
     "cyclegan": CycleGANConfig,
     "pix2pix": Pix2PixConfig,
+    "stackgan": StackGANConfig,
 }

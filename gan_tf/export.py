@@ -37,7 +37,8 @@ def build_archive(model):
     """An `ExportArchive` of the networks `model` serves, with every endpoint it declares.
 
     Only `model.serving_networks()` are exported: a GAN's discriminator and optimizers stay
-    out. Their variables are listed once, as the raw `tf.Variable`s the endpoints capture:
+    out; lookup tables and other resources come from `model.serving_resources()`. Their
+    variables are listed once, as the raw `tf.Variable`s the endpoints capture:
     `ExportArchive.track()` would store every weight twice (the Keras wrapper and the
     tf.Variable), doubling the SavedModel (measured: 16.6 MB instead of 8.4 MB for FashionGAN).
     """
@@ -47,6 +48,8 @@ def build_archive(model):
     archive.add_variable_collection(
         "variables", [v.value for network in model.serving_networks() for v in network.variables]
     )
+    for resource in model.serving_resources():
+        archive.track(resource)
     return archive
 
 

@@ -1,5 +1,6 @@
-"""Layers shared by the families: the reparameterisation `Sampling` layer (VAE, conditioning
-augmentation), normalisation by name and reflection padding (image-to-image networks).
+"""Layers shared by the families: the reparameterisation `Sampling` layer (VAE), StackGAN's
+`ConditioningAugmentation` (built on the same reparameterisation), normalisation by name and
+reflection padding (image-to-image networks).
 
 tensorflow-addons (InstanceNormalization, ReflectionPadding) is gone; instance normalisation is
 `GroupNormalization(groups=-1)` (one group per channel), checked against the formula in the tests.
@@ -11,16 +12,19 @@ from keras import ops
 from gan_tf.distribute import draw_per_replica
 
 
-def reparameterise(mean, log_var, seed=None):
+def reparameterise(mean, log_var, seed=None, noise=None):
     """z = mean + exp(log_var / 2) * eps with eps ~ N(0, I) (Kingma & Welling 2014, eq. 10).
 
-    Writing the sample this way keeps it differentiable in `mean` and `log_var`. Under a
-    `tf.distribute` strategy each replica takes its own part of the global batch's draw.
+    Writing the sample this way keeps it differentiable in `mean` and `log_var`. `noise` is a
+    given eps (seeded serving draws its own, statelessly); otherwise eps is drawn from `seed`,
+    and under a `tf.distribute` strategy each replica takes its own part of the global batch's
+    draw.
     """
-    shape = tuple(ops.shape(mean))
-    noise = draw_per_replica(
-        lambda batch: keras.random.normal((batch,) + shape[1:], seed=seed, dtype=mean.dtype),
-        shape[0])
+    if noise is None:
+        shape = tuple(ops.shape(mean))
+        noise = draw_per_replica(
+            lambda batch: keras.random.normal((batch,) + shape[1:], seed=seed, dtype=mean.dtype),
+            shape[0])
     return mean + ops.exp(0.5 * log_var) * noise
 
 
@@ -39,6 +43,39 @@ class Sampling(keras.layers.Layer):
     def call(self, inputs):
         mean, log_var = inputs
         return reparameterise(mean, log_var, self.seed)
+
+
+@keras.saving.register_keras_serializable(package="gan_tf")
+class ConditioningAugmentation(keras.layers.Layer):
+    """[text embedding, eps] -> [c, mean, log_var] (StackGAN, Zhang et al. 2017, section 3.1).
+
+    One Dense layer (LeakyReLU 0.2, as the official TensorFlow code) gives the mean and
+    log-variance of a Gaussian over the `code_dim`-d conditioning code c; c is drawn by
+    reparameterisation from the given eps ~ N(0, I), so the networks stay deterministic and
+    the caller owns the randomness. Sampling c instead of using the embedding itself smooths
+    the conditioning manifold; the caller adds the KL term to N(0, I) to the generator loss.
+    """
+
+    def __init__(self, code_dim, **kwargs):
+        super().__init__(**kwargs)
+        self.code_dim = int(code_dim)
+        self.dense = keras.layers.Dense(2 * self.code_dim, name="mean_log_var")
+
+    def build(self, input_shape):
+        self.dense.build(input_shape[0])
+
+    def call(self, inputs):
+        embedding, noise = inputs
+        statistics = ops.leaky_relu(self.dense(embedding), 0.2)
+        mean, log_var = statistics[:, : self.code_dim], statistics[:, self.code_dim :]
+        return reparameterise(mean, log_var, noise=noise), mean, log_var
+
+    def compute_output_shape(self, input_shape):
+        shape = (input_shape[0][0], self.code_dim)
+        return shape, shape, shape
+
+    def get_config(self):
+        return {**super().get_config(), "code_dim": self.code_dim}
 
 
 NORMS = ("instance", "batch", "none")

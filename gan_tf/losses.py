@@ -29,7 +29,8 @@ def average(per_example_losses):
     return global_batch_average(per_example_losses)
 
 
-def _bce(targets, logits):
+def binary_crossentropy(targets, logits):
+    """Global-batch average binary cross-entropy of logits against targets (float32)."""
     return average(
         keras.losses.binary_crossentropy(_f32(targets), _f32(logits), from_logits=True)
     )
@@ -62,14 +63,14 @@ class BinaryCrossentropyDiscriminatorLoss:
         return targets
 
     def __call__(self, real_logits, fake_logits):
-        real_loss = _bce(self.real_targets(real_logits), real_logits)
-        fake_loss = _bce(ops.zeros_like(fake_logits), fake_logits)
+        real_loss = binary_crossentropy(self.real_targets(real_logits), real_logits)
+        fake_loss = binary_crossentropy(ops.zeros_like(fake_logits), fake_logits)
         return real_loss + fake_loss
 
 
 def binary_crossentropy_generator_loss(fake_logits):
     """Non-saturating generator loss: -log D(G(z)) (Goodfellow et al. 2014, section 3)."""
-    return _bce(ops.ones_like(fake_logits), fake_logits)
+    return binary_crossentropy(ops.ones_like(fake_logits), fake_logits)
 
 
 def least_squares_discriminator_loss(real_outputs, fake_outputs):

@@ -38,3 +38,32 @@ def scatter_plot(points, labels, class_names=None, size=480, legend_width=120, m
         draw.rectangle([size + 4, top, size + 14, top + 10], fill=PALETTE[k % len(PALETTE)])
         draw.text((size + 20, top - 1), name[:16], fill="black")
     return np.asarray(canvas, np.uint8)
+
+
+def captioned_rows(captions, columns, text_width=240, padding=2, line_height=12):
+    """uint8 RGB picture: one row per caption, its text (wrapped) then one image per column.
+
+    `columns` are uint8 [N, H, W, C] batches (e.g. Stage-I and Stage-II images of the same
+    captions), each enlarged by a whole factor (nearest) to the tallest one's height.
+    """
+    import textwrap
+
+    height = max(batch.shape[1] for batch in columns)
+    scaled = []
+    for batch in columns:
+        batch = np.asarray(batch, np.uint8)
+        factor = height // batch.shape[1]
+        batch = batch.repeat(factor, axis=1).repeat(factor, axis=2)
+        scaled.append(np.repeat(batch, 3, axis=-1) if batch.shape[-1] == 1 else batch)
+    width = text_width + sum(b.shape[2] + padding for b in scaled) + padding
+    canvas = Image.new("RGB", (width, len(captions) * (height + padding) + padding), "white")
+    draw = ImageDraw.Draw(canvas)
+    for row, caption in enumerate(captions):
+        top = padding + row * (height + padding)
+        for line, text in enumerate(textwrap.wrap(caption, width=text_width // 6)[: max(height // line_height, 1)]):
+            draw.text((4, top + line * line_height), text, fill="black")
+        left = text_width + padding
+        for batch in scaled:
+            canvas.paste(Image.fromarray(batch[row]), (left, top))
+            left += batch.shape[2] + padding
+    return np.asarray(canvas, np.uint8)

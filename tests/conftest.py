@@ -65,6 +65,23 @@ def small_data_dir(tmp_path_factory, small_idx_dir):
     return output
 
 
+@pytest.fixture(scope="session")
+def small_captioned_data(tmp_path_factory, small_idx_dir):
+    """The first 160 train and 32 test real images of `small_idx_dir` as captioned
+    Fashion-MNIST (3 captions per image, 16-d hash embedder), made by `gan-tf preprocess`."""
+    from gan_tf import cli
+
+    source = tmp_path_factory.mktemp("captioned_idx")
+    for prefix, count in (("train", 160), ("t10k", 32)):
+        for kind in ("images-idx3", "labels-idx1"):
+            name = f"{prefix}-{kind}-ubyte.gz"
+            write_idx(source / name, read_idx(os.path.join(small_idx_dir, name), count))
+    output = str(tmp_path_factory.mktemp("captioned_records"))
+    assert cli.main(["preprocess", "captioned_fashion_mnist", "--source", str(source), "--output", output,
+                     "--embedder", "hash:16", "--captions-per-image", "3", "--train-shards", "2"]) == 0
+    return output
+
+
 def shared_dataset(name):
     """A real data set under ../shared/datasets, or a skip saying where it was looked for."""
     path = os.path.join(SHARED_DATASETS, name)

@@ -32,6 +32,10 @@ MAX_SAMPLE_COUNT = 4096
 class AdversarialModel(GenerativeModel):
     """A generator, a discriminator returning logits, and the GAN training step."""
 
+    # Whether images come from latents alone, so diagnostics and FID-style metrics apply
+    # (StackGAN's need captions).
+    samples_from_latents = True
+
     def __init__(self, config=None, **kwargs):
         super().__init__(config, **kwargs)
         self.latent_dim = self.config.latent_dim

@@ -12,6 +12,7 @@ import dataclasses
 import keras
 
 from gan_tf.data import UNIT_RANGE, make_dataset
+from gan_tf.images import make_grid
 
 _SEED_STATE = "seed_generator_state"
 
@@ -40,6 +41,15 @@ class GenerativeModel(keras.Model):
     def build_networks(self, config):
         """Creates the family's networks as attributes."""
         raise NotImplementedError
+
+    @classmethod
+    def model_class_for(cls, config):
+        """The class that trains `config` (a family with stages picks one per stage)."""
+        return cls
+
+    def warm_start(self):
+        """Loads weights a run starts from before training (StackGAN Stage-II: the trained
+        Stage-I); nothing by default. `gan-tf train` calls it before restoring a checkpoint."""
 
     def get_config(self):
         return {**super().get_config(), "config": self.config.to_dict()}
@@ -97,6 +107,11 @@ class GenerativeModel(keras.Model):
         """Columns of the monitor grid for `count` pictures; None lets the grid be square."""
         return None
 
+    def monitor_grid(self, count, seed, columns=None):
+        """The uint8 [H, W, C] picture `ModelMonitor` saves: `monitor_images` laid out in a grid
+        by default; a family may draw more (StackGAN: captions beside both stages' images)."""
+        return make_grid(self.monitor_images(count, seed), columns or self.monitor_columns(count))
+
     def training_callbacks(self, data_dir, output_dir, log_dir):
         """Extra callbacks `gan-tf train` adds for this family (pictures, a learning-rate
         schedule, ...); none by default."""
@@ -109,3 +124,7 @@ class GenerativeModel(keras.Model):
     def serving_endpoints(self):
         """{signature name: (function, [named tf.TensorSpec])}; the first is serving_default."""
         raise NotImplementedError
+
+    def serving_resources(self):
+        """Non-variable resources the endpoints use (lookup tables), tracked by the export."""
+        return []

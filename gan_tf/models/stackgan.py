@@ -1,0 +1,278 @@
+"""StackGAN (Zhang et al. 2017): text-to-image in two stages, each its own `keras.Model`.
+
+`StackGANStageI` draws a low-resolution image from (z, c), c drawn by conditioning
+augmentation from the caption's embedding; `StackGANStageII` refines a frozen Stage-I's image,
+joined with its own c, to the higher resolution. Both train with the matching-aware
+discriminator: (real image, right text) is real, (real image, wrong text) and (fake image,
+right text) are fake; D's loss is real + (wrong + fake) / 2 and G's is the non-saturating loss
++ lambda x KL(N(mean, var) || N(0, I)). The KL is averaged over the code's dimensions, as the
+official code does, so lambda means what it means there (1 for Stage-I, 2 for Stage-II by
+default). `fit` reports d_loss (the total), d_loss_real, d_loss_wrong, d_loss_fake, g_loss
+(adversarial + weighted KL) and kl_loss.
+"""
+
+import dataclasses
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from gan_tf import losses, plots
+from gan_tf.caption_data import embedding_dim, fixed_captions, make_caption_dataset
+from gan_tf.config import StackGANConfig
+from gan_tf.data import TANH_RANGE
+from gan_tf.distribute import draw_per_replica, global_value, minimize, step_logs
+from gan_tf.images import to_uint8
+from gan_tf.models.adversarial import MAX_SAMPLE_COUNT, AdversarialModel
+from gan_tf.networks import stackgan as networks
+
+DEFAULT_KL_WEIGHT = {1: 1.0, 2: 2.0}
+TEXT_ENCODERS = ("minilm",)  # encoders the export can put in front of the generator
+
+
+@keras.saving.register_keras_serializable(package="gan_tf")
+class StackGANStageI(AdversarialModel):
+    """`StackGANStageI(config)` then `compile()` then `fit(make_caption_dataset(...))`."""
+
+    config_class = StackGANConfig
+    value_range = TANH_RANGE
+    default_batch_size = 64
+    samples_from_latents = False
+    stage = 1
+
+    @classmethod
+    def model_class_for(cls, config):
+        return StackGANStageII if config.stage == 2 else StackGANStageI
+
+    @classmethod
+    def image_size(cls, config):
+        """The side of the images this stage draws and its discriminator judges."""
+        return config.stage1_size
+
+    def __init__(self, config=None, **kwargs):
+        super().__init__(config, **kwargs)
+        if self.config.stage != self.stage:
+            raise ValueError(f"{type(self).__name__} trains stage {self.stage}, the config asks for "
+                             f"stage {self.config.stage}; use StackGANStageI.model_class_for(config)")
+        weight = self.config.kl_weight
+        self.kl_weight = DEFAULT_KL_WEIGHT[self.stage] if weight is None else weight
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in
+                         ("d_loss_real", "d_loss_wrong", "d_loss_fake", "kl_loss")}
+        self.monitor_captions = ()
+        self.monitor_embeddings = None
+
+    def build_networks(self, config):
+        self.generator = networks.stage1_generator(
+            config.latent_dim, config.embedding_dim, config.code_dim, config.stage1_size,
+            config.channels, config.generator_filters)
+        self.discriminator = networks.discriminator(
+            self.image_size(config), config.channels, config.embedding_dim, config.code_dim,
+            config.discriminator_filters)
+
+    @classmethod
+    def config_for_data(cls, config, metadata):
+        """Embedding size, channels, data name and text encoder from the captioned data."""
+        encoder = metadata.get("embedder", {}).get("name", "")
+        return dataclasses.replace(
+            config, embedding_dim=embedding_dim(metadata, metadata.get("name", "the data")),
+            channels=int(metadata["image_shape"][-1]), data_name=metadata.get("name", ""),
+            text_encoder=encoder if encoder in TEXT_ENCODERS else "")
+
+    @classmethod
+    def training_dataset(cls, data_dir, config, batch_size, limit=None, first_epoch=None):
+        return make_caption_dataset(data_dir, "train", batch_size, cls.image_size(config),
+                                    cls.value_range, seed=config.seed, limit=limit,
+                                    first_epoch=first_epoch)
+
+    @property
+    def export_name(self):
+        return f"stackgan_{self.config.data_name or 'model'}"
+
+    @property
+    def metrics(self):
+        t = self.trackers
+        return [self.d_loss_tracker, t["d_loss_real"], t["d_loss_wrong"], t["d_loss_fake"],
+                self.g_loss_tracker, t["kl_loss"]]
+
+    # -- Drawing images ------------------------------------------------------------------------
+
+    def random_inputs(self, count):
+        """(z, [eps per stage]) from the model's seeded stream (training); each replica of a
+        `tf.distribute` strategy takes its own part of the global batch's draw."""
+        draw = lambda size: draw_per_replica(
+            lambda batch: keras.random.normal((batch, size), seed=self.seed_generator), count)
+        return draw(self.config.latent_dim), [draw(self.config.code_dim) for _ in range(self.stage)]
+
+    def seeded_inputs(self, count, seed):
+        """(z, [eps per stage]) that depend only on (count, seed): reproducible serving."""
+        seed = tf.cast(seed, tf.int64)
+        draw = lambda size, k: tf.random.stateless_normal(tf.stack([count, size]), seed=tf.stack([seed, k]))
+        return draw(self.config.latent_dim, 0), [draw(self.config.code_dim, k + 1) for k in range(self.stage)]
+
+    def stage_images(self, embeddings, latent, noises, training=False):
+        """([images of each stage up to this one], mean, log_var of this stage's code)."""
+        images, mean, log_var = self.generator([latent, noises[0], embeddings], training=training)
+        return [images], mean, log_var
+
+    def call(self, embeddings, training=False):
+        latent, noises = self.random_inputs(ops.shape(embeddings)[0])
+        return self.stage_images(embeddings, latent, noises, training)[0][-1]
+
+    def seeded_stage_images(self, embeddings, seed):
+        """{"stage1_images"[, "stage2_images"]: uint8} for an embedding batch and a seed."""
+        latent, noises = self.seeded_inputs(tf.shape(embeddings)[0], seed)
+        stages, _, _ = self.stage_images(embeddings, latent, noises)
+        return {f"stage{k + 1}_images": to_uint8(images, self.value_range) for k, images in enumerate(stages)}
+
+    # -- Training ------------------------------------------------------------------------------
+
+    def kl_divergence(self, mean, log_var):
+        """KL(N(mean, exp(log_var)) || N(0, I)), averaged over the (global) batch and the code
+        dimensions."""
+        return losses.average(losses.gaussian_kl_divergence(mean, log_var)) / self.config.code_dim
+
+    def discriminator_update(self, images, right, wrong, fake):
+        """One matching-aware D step; returns (real, wrong, fake) loss terms."""
+        with tf.GradientTape() as tape:
+            real_logits = self.discriminator([images, right], training=True)
+            wrong_logits = self.discriminator([images, wrong], training=True)
+            fake_logits = self.discriminator([fake, right], training=True)
+            real = losses.binary_crossentropy(ops.ones_like(real_logits), real_logits)
+            mismatched = losses.binary_crossentropy(ops.zeros_like(wrong_logits), wrong_logits)
+            fake_loss = losses.binary_crossentropy(ops.zeros_like(fake_logits), fake_logits)
+            total = real + 0.5 * (mismatched + fake_loss)
+        minimize(tape, total, self.d_optimizer, self.discriminator.trainable_variables)
+        return total, real, mismatched, fake_loss
+
+    def train_step(self, data):
+        """D then G on one generated batch (as the official code): batches are dicts from
+        `make_caption_dataset` with images, embeddings and wrong_embeddings."""
+        images, right, wrong = data["images"], data["embeddings"], data["wrong_embeddings"]
+        latent, noises = self.random_inputs(ops.shape(images)[0])
+        with tf.GradientTape() as tape:
+            stages, mean, log_var = self.stage_images(right, latent, noises, training=True)
+            with tape.stop_recording():
+                d_losses = self.discriminator_update(images, right, wrong, tf.stop_gradient(stages[-1]))
+            fake_logits = self.discriminator([stages[-1], right], training=True)
+            kl = self.kl_divergence(mean, log_var)
+            g_loss = self.g_loss_fn(fake_logits) + self.kl_weight * kl
+        minimize(tape, g_loss, self.g_optimizer, self.generator.trainable_variables)
+        for tracker, value in zip(self.metrics, (*d_losses, g_loss, kl)):
+            tracker.update_state(global_value(value))
+        return step_logs({metric.name: metric.result() for metric in self.metrics})
+
+    # -- Monitoring ----------------------------------------------------------------------------
+
+    def use_data_for_monitoring(self, data_dir, count):
+        """Keeps the first caption of `count` test records for every epoch's picture."""
+        self.monitor_captions, self.monitor_embeddings = fixed_captions(data_dir, count)
+
+    def _monitor_stages(self, count, seed):
+        if self.monitor_embeddings is None:
+            raise ValueError("no captions to draw: call use_data_for_monitoring(data_dir, count) first")
+        embeddings = tf.constant(self.monitor_embeddings[:count])
+        images = self.seeded_stage_images(embeddings, seed)
+        return [images[f"stage{k + 1}_images"].numpy() for k in range(self.stage)]
+
+    def monitor_images(self, count, seed):
+        return self._monitor_stages(count, seed)[-1]
+
+    def monitor_grid(self, count, seed, columns=None):
+        """Rows of caption | Stage-I image [| Stage-II image], the same captions every epoch."""
+        return plots.captioned_rows(list(self.monitor_captions[:count]), self._monitor_stages(count, seed))
+
+    # -- Serving -------------------------------------------------------------------------------
+
+    def serving_networks(self):
+        encoder = [_text_encoder(self.config.text_encoder)[0]] if self.config.text_encoder else []
+        return [self.generator, *encoder]
+
+    def serving_resources(self):
+        return [_text_encoder(self.config.text_encoder)[1]] if self.config.text_encoder else []
+
+    def serving_endpoints(self):
+        """`serving_default`: (embeddings float32 [N, dim], seed int64) -> uint8 images of each
+        stage; with the built-in encoder also `captions`: (captions string [N], seed) -> the
+        same plus the captions' `embeddings`."""
+
+        def generate(embeddings, seed):
+            tf.debugging.assert_less_equal(tf.shape(embeddings)[0], MAX_SAMPLE_COUNT,
+                                           message=f"at most {MAX_SAMPLE_COUNT} embeddings per request")
+            return self.seeded_stage_images(embeddings, seed)
+
+        seed_spec = tf.TensorSpec([], tf.int64, name="seed")
+        endpoints = {"serving_default": (
+            generate, [tf.TensorSpec([None, self.config.embedding_dim], tf.float32, name="embeddings"), seed_spec])}
+        if self.config.text_encoder:
+            encoder, tokenizer = _text_encoder(self.config.text_encoder)
+
+            def from_captions(captions, seed):
+                embeddings = encoder(tokenizer(captions))
+                return {**generate(embeddings, seed), "embeddings": embeddings}
+
+            endpoints["captions"] = (from_captions, [tf.TensorSpec([None], tf.string, name="captions"), seed_spec])
+        return endpoints
+
+
+def _text_encoder(name):
+    """(encoder, in-graph tokenizer) of a built-in text encoder, loaded once per process."""
+    import os
+
+    from gan_tf.text.minilm import default_model_dir, load_encoder
+    from gan_tf.text.wordpiece import WordPieceTokenizer
+
+    if name not in TEXT_ENCODERS:
+        raise ValueError(f"unknown text encoder {name!r}; built in: {', '.join(TEXT_ENCODERS)}")
+    if name not in _ENCODERS:
+        model_dir = default_model_dir()
+        _ENCODERS[name] = (load_encoder(model_dir), WordPieceTokenizer(os.path.join(model_dir, "vocab.txt")))
+    return _ENCODERS[name]
+
+
+_ENCODERS = {}
+
+
+@keras.saving.register_keras_serializable(package="gan_tf")
+class StackGANStageII(StackGANStageI):
+    """Stage-II over a frozen Stage-I; `warm_start` loads the Stage-I from `stage1_model`."""
+
+    stage = 2
+
+    @classmethod
+    def image_size(cls, config):
+        return config.stage2_size
+
+    def build_networks(self, config):
+        super().build_networks(config)
+        self.stage1_generator = self.generator
+        self.stage1_generator.trainable = False
+        self.generator = networks.stage2_generator(
+            config.stage1_size, config.stage2_size, config.embedding_dim, config.code_dim,
+            config.channels, config.stage2_generator_filters, config.residual_blocks)
+
+    def warm_start(self):
+        """Copies the trained Stage-I generator from `config.stage1_model` (a run folder or a
+        `.keras` file); Stage-II cannot learn anything from an untrained Stage-I."""
+        import os
+
+        path = self.config.stage1_model
+        if not path:
+            raise ValueError("stage 2 needs --stage1-model: a trained Stage-I run folder or .keras file")
+        if os.path.isdir(path):
+            path = os.path.join(path, "model.keras")
+        stage1 = keras.models.load_model(path, compile=False, safe_mode=True)
+        if not isinstance(stage1, StackGANStageI) or stage1.stage != 1:
+            raise ValueError(f"{path} is not a StackGAN Stage-I model")
+        try:
+            self.stage1_generator.set_weights(stage1.generator.get_weights())
+        except ValueError as error:
+            raise ValueError(f"{path}: its Stage-I does not match this config ({error}); use the "
+                             "same sizes, filters and embedding as the Stage-I run") from error
+
+    def stage_images(self, embeddings, latent, noises, training=False):
+        stage1, _, _ = self.stage1_generator([latent, noises[0], embeddings], training=False)
+        images, mean, log_var = self.generator([stage1, noises[1], embeddings], training=training)
+        return [stage1, images], mean, log_var
+
+    def serving_networks(self):
+        return [self.stage1_generator, *super().serving_networks()]

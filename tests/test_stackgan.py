@@ -1,0 +1,194 @@
+"""StackGAN: conditioning augmentation, both stages' networks, matching-aware pairs, short real
+fits of each stage, the caption monitor, export (embeddings and raw captions) and the CLI."""
+
+import dataclasses
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from gan_tf import cli, export, serving
+from gan_tf.caption_data import make_caption_dataset, read_captioned
+from gan_tf.config import StackGANConfig
+from gan_tf.data import load_metadata
+from gan_tf.layers import ConditioningAugmentation
+from gan_tf.models.stackgan import StackGANStageI, StackGANStageII
+from gan_tf.networks import stackgan as networks
+
+TINY = StackGANConfig(stage1_size=16, stage2_size=32, embedding_dim=16, channels=1, code_dim=8,
+                      latent_dim=8, generator_filters=4, stage2_generator_filters=4,
+                      discriminator_filters=4, residual_blocks=1)
+TINY_FLAGS = ["--stage1-size", "16", "--stage2-size", "32", "--code-dim", "8", "--latent-dim", "8",
+              "--generator-filters", "4", "--stage2-generator-filters", "4",
+              "--discriminator-filters", "4", "--residual-blocks", "1"]
+
+
+def test_conditioning_augmentation_statistics_and_kl_match_the_formulas():
+    layer = ConditioningAugmentation(3)
+    embedding = np.ones((1, 5), np.float32)
+    layer.build([(None, 5), (None, 3)])
+    dense_out = np.array([0.5, -1.0, 2.0, 0.4, -2.0, 1.0], np.float32)  # before LeakyReLU(0.2)
+    layer.dense.kernel.assign(np.zeros((5, 6), np.float32))
+    layer.dense.bias.assign(dense_out)
+    activated = np.where(dense_out > 0, dense_out, 0.2 * dense_out)
+    mean, log_var = activated[:3], activated[3:]
+    noise = np.random.default_rng(0).standard_normal((50_000, 3)).astype(np.float32)
+    code, got_mean, got_log_var = layer([np.repeat(embedding, len(noise), 0), noise])
+    np.testing.assert_allclose(got_mean[0], mean, rtol=1e-6)
+    np.testing.assert_allclose(got_log_var[0], log_var, rtol=1e-6)
+    np.testing.assert_allclose(code.numpy().mean(0), mean, atol=0.03)
+    np.testing.assert_allclose(code.numpy().var(0), np.exp(log_var), rtol=0.03)
+    # KL(N(mu, sigma^2) || N(0, 1)) = 0.5 (mu^2 + sigma^2 - 1 - log sigma^2), averaged over dims
+    expected = np.mean(0.5 * (mean**2 + np.exp(log_var) - 1.0 - log_var))
+    model = StackGANStageI(dataclasses.replace(TINY, code_dim=3))
+    assert float(model.kl_divergence(got_mean[:2], got_log_var[:2])) == pytest.approx(expected, rel=1e-5)
+    assert model.kl_weight == 1.0 and StackGANStageII(dataclasses.replace(TINY, stage=2)).kl_weight == 2.0
+
+
+@pytest.mark.parametrize("sizes", [(16, 32), (16, 64), (64, 256)])
+def test_network_shapes_for_both_stages(sizes):
+    small, large = sizes
+    generator = networks.stage1_generator(8, 16, 8, small, 3, filters=4)
+    assert generator.output_shape == [(None, small, small, 3), (None, 8), (None, 8)]
+    refiner = networks.stage2_generator(small, large, 16, 8, 3, filters=4, residual_blocks=2)
+    assert refiner.input_shape[0] == (None, small, small, 3)
+    assert refiner.output_shape == [(None, large, large, 3), (None, 8), (None, 8)]
+    for size in sizes:
+        critic = networks.discriminator(size, 3, 16, 8, filters=4)
+        assert critic.input_shape == [(None, size, size, 3), (None, 16)] and critic.output_shape == (None, 1)
+    with pytest.raises(ValueError, match="power of two"):
+        networks.stage1_generator(image_size=48)
+
+
+def test_wrong_captions_never_pair_an_image_with_its_own(small_captioned_data):
+    records, _ = read_captioned(small_captioned_data, limit=96)
+    own = {int(i): e.numpy() for i, _, _, _, e in records}
+    classes = {int(i): int(label) for i, _, label, _, _ in records}
+    dataset = make_caption_dataset(small_captioned_data, batch_size=16, image_size=16, seed=3, limit=96)
+    for _ in range(2):  # two epochs: reshuffled pairings
+        for batch in dataset:
+            ids, wrong_ids = batch["ids"].numpy(), batch["wrong_ids"].numpy()
+            assert len(set(ids)) == len(ids) and (ids != wrong_ids).all()
+            for i, wrong_id, right, wrong in zip(ids, wrong_ids, batch["embeddings"].numpy(),
+                                                 batch["wrong_embeddings"].numpy()):
+                assert any(np.array_equal(right, row) for row in own[i])
+                assert any(np.array_equal(wrong, row) for row in own[wrong_id])
+                # another class's caption: never the text of one of the image's own captions
+                assert classes[wrong_id] != classes[i]
+                assert not any(np.array_equal(wrong, row) for row in own[i])
+    assert batch["images"].shape == (16, 16, 16, 1) and float(batch["images"].numpy().min()) >= -1.0
+
+
+def test_mismatched_falls_back_to_the_next_image_without_other_classes():
+    from gan_tf.caption_data import mismatched
+
+    np.testing.assert_array_equal(mismatched(tf.constant([3, 3, 3])), [1, 2, 0])
+    np.testing.assert_array_equal(mismatched(tf.constant([-1, -1])), [1, 0])
+    np.testing.assert_array_equal(mismatched(tf.constant([0, 0, 1, 0])), [2, 2, 3, 2])
+
+
+@pytest.fixture(scope="module")
+def trained(small_captioned_data, tmp_path_factory):
+    """Stage-I fitted briefly on real captioned data, then Stage-II on top of it."""
+    config = StackGANStageI.config_for_data(TINY, load_metadata(small_captioned_data))
+    stage1 = StackGANStageI(config)
+    stage1.compile()
+    history1 = stage1.fit(StackGANStageI.training_dataset(small_captioned_data, config, 16, limit=64),
+                          epochs=1, verbose=0).history
+    path = str(tmp_path_factory.mktemp("stage1") / "model.keras")
+    stage1.save(path)
+    config2 = dataclasses.replace(config, stage=2, stage1_model=path)
+    stage2 = StackGANStageI.model_class_for(config2)(config2)
+    stage2.warm_start()
+    stage2.compile()
+    frozen = [w.numpy() for w in stage2.stage1_generator.weights]
+    before = [w.numpy() for w in stage2.generator.trainable_weights]
+    history2 = stage2.fit(StackGANStageII.training_dataset(small_captioned_data, config2, 16, limit=64),
+                          epochs=1, verbose=0).history
+    return stage1, history1, stage2, history2, frozen, before, path
+
+
+def test_short_real_fit_of_each_stage_gives_finite_losses(trained):
+    stage1, history1, stage2, history2, frozen, before, _ = trained
+    names = {"d_loss", "d_loss_real", "d_loss_wrong", "d_loss_fake", "g_loss", "kl_loss"}
+    for history in (history1, history2):
+        assert set(history) == names and all(np.isfinite(v[0]) for v in history.values())
+    assert isinstance(stage2, StackGANStageII)
+    # Stage-II starts from the trained Stage-I and leaves it frozen
+    for original, copied, kept in zip(stage1.generator.weights, stage2.stage1_generator.weights, frozen):
+        np.testing.assert_array_equal(original.numpy(), copied.numpy())
+        np.testing.assert_array_equal(kept, copied.numpy())
+    assert all(not np.allclose(b, w.numpy()) for b, w in zip(before, stage2.generator.trainable_weights))
+
+
+def test_monitor_grid_shows_each_caption_with_both_stages(trained, small_captioned_data):
+    _, _, stage2, _, _, _, _ = trained
+    stage2.use_data_for_monitoring(small_captioned_data, 3)
+    assert len(stage2.monitor_captions) == 3 and all(isinstance(c, str) for c in stage2.monitor_captions)
+    grid = stage2.monitor_grid(3, seed=0)
+    assert grid.dtype == np.uint8 and grid.shape == (3 * 34 + 2, 240 + 2 * 34 + 2, 3)
+    np.testing.assert_array_equal(grid, stage2.monitor_grid(3, seed=0))  # fixed inputs
+
+
+def test_export_round_trip_of_both_stages(trained, tmp_path):
+    _, _, stage2, _, _, _, _ = trained
+    path = export.export(stage2, str(tmp_path), stage2.export_name)
+    assert path.endswith(os.path.join("stackgan_captioned_fashion_mnist", "1"))
+    loaded = tf.saved_model.load(path)
+    assert set(loaded.signatures) == {"serving_default"}
+    embeddings = tf.constant(stage2.monitor_embeddings)
+    seed = tf.constant(11, tf.int64)
+    served = loaded.signatures["serving_default"](embeddings=embeddings, seed=seed)
+    expected = stage2.seeded_stage_images(embeddings, seed)
+    assert served["stage1_images"].dtype == tf.uint8 and served["stage1_images"].shape == (3, 16, 16, 1)
+    assert served["stage2_images"].shape == (3, 32, 32, 1)
+    for name in ("stage1_images", "stage2_images"):
+        np.testing.assert_array_equal(served[name].numpy(), expected[name].numpy())
+    for request in serving.read_warmup_requests(path):
+        inputs = {name: tf.make_ndarray(proto) for name, proto in request.inputs.items()}
+        assert loaded.signatures[request.model_spec.signature_name](**inputs)["stage2_images"].dtype == tf.uint8
+    with pytest.raises(tf.errors.InvalidArgumentError, match="embeddings must be float32"):
+        loaded.signatures["serving_default"](embeddings=tf.zeros([2, 5]), seed=seed)
+
+
+def test_export_with_the_minilm_encoder_takes_caption_strings(tmp_path):
+    pytest.importorskip("safetensors")
+    from gan_tf.text.minilm import SentenceEncoder, default_model_dir
+
+    try:
+        default_model_dir()
+    except FileNotFoundError as error:
+        pytest.skip(str(error))
+    config = dataclasses.replace(TINY, embedding_dim=384, text_encoder="minilm")
+    model = StackGANStageI(config)
+    loaded = tf.saved_model.load(export.export(model, str(tmp_path), "stackgan_text"))
+    assert set(loaded.signatures) == {"serving_default", "captions"}
+    captions = ["a small, dark pair of trousers", "a bright sneaker"]
+    seed = tf.constant(2, tf.int64)
+    served = loaded.signatures["captions"](captions=tf.constant(captions), seed=seed)
+    np.testing.assert_allclose(served["embeddings"].numpy(), SentenceEncoder().encode(captions), atol=1e-5)
+    direct = loaded.signatures["serving_default"](embeddings=served["embeddings"], seed=seed)
+    np.testing.assert_array_equal(served["stage1_images"].numpy(), direct["stage1_images"].numpy())
+    requests = serving.read_warmup_requests(export.latest_version_dir(str(tmp_path / "stackgan_text")))
+    assert {r.model_spec.signature_name for r in requests} == {"serving_default", "captions"}
+    picture = tmp_path / "drawn.png"
+    assert cli.main(["sample", "--model", str(tmp_path / "stackgan_text"), "--captions", *captions,
+                     "--output", str(picture)]) == 0
+    assert tf.io.decode_png(tf.io.read_file(str(picture))).shape == (2 * 18 + 2, 18 + 2, 1)
+
+
+def test_cli_trains_stage2_over_stage1_and_exports(trained, small_captioned_data, tmp_path):
+    """`gan-tf train stackgan --stage 2` (the captioned data came from `gan-tf preprocess`)."""
+    data = small_captioned_data
+    run2 = str(tmp_path / "stage2")
+    common = ["--data", data, "--epochs", "1", "--batch-size", "16", "--limit", "32", "--monitor-images", "2", "--no-jit"]
+    assert cli.main(["train", "stackgan", "--stage", "2", "--stage1-model", trained[-1], "--run-dir", run2,
+                     *common, *TINY_FLAGS]) == 0
+    assert os.listdir(os.path.join(run2, "samples")) == ["epoch_0001.png"]
+    saved = str(tmp_path / "saved_models")
+    assert cli.main(["export", run2, "--output", saved]) == 0
+    loaded = tf.saved_model.load(os.path.join(saved, "stackgan_captioned_fashion_mnist", "1"))
+    out = loaded.signatures["serving_default"](embeddings=tf.zeros([1, 16]), seed=tf.constant(0, tf.int64))
+    assert out["stage2_images"].shape == (1, 32, 32, 1)
+    assert cli.main(["train", "stackgan", "--stage", "2", "--run-dir", str(tmp_path / "x"), *common]) == 1
