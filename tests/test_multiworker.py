@@ -2,7 +2,7 @@
 on localhost ports): both finish, report the same global losses, read their own shards, and
 only the chief writes the run folder.
 
-About 50 s on 2 CPU cores, so it runs only with GAN_TF_MULTIWORKER_TEST=1.
+About 50 s on 2 CPU cores: the slowest test, and the only one of the multi-worker path.
 """
 
 import json
@@ -12,12 +12,7 @@ import socket
 import subprocess
 import sys
 
-import pytest
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-pytestmark = pytest.mark.skipif(os.environ.get("GAN_TF_MULTIWORKER_TEST") != "1",
-                                reason="two TF worker processes; set GAN_TF_MULTIWORKER_TEST=1")
 
 
 def free_ports(count):
