@@ -9,7 +9,7 @@ import sys
 
 from gan_tf.config import CONFIGS
 
-DATASETS = ("fashion_mnist", "mnist", "image_folder", "image_domains", "side_by_side")
+DATASETS = ("fashion_mnist", "mnist", "cifar10", "image_folder", "image_domains", "side_by_side")
 
 
 def _families():
@@ -30,8 +30,9 @@ def add_preprocess(commands):
         "--direct_num_workers 2 --direct_running_mode multi_processing.",
     )
     parser.add_argument("dataset", choices=DATASETS)
-    parser.add_argument("--source", help="folder of the raw files (IDX .gz files or an image "
-                        "folder); fashion_mnist/mnist download through TFDS when omitted; "
+    parser.add_argument("--source", help="folder of the raw files (IDX .gz files, CIFAR-10's "
+                        "binary .bin files or an image folder); fashion_mnist/mnist/cifar10 "
+                        "download through TFDS when omitted; "
                         "image_domains: trainA/ trainB/ testA/ testB/ (CycleGAN); side_by_side: "
                         "train/ test/ val/ of input|target pairs in one image (pix2pix)")
     parser.add_argument("--output", required=True, help="folder for the shards and metadata.json")
@@ -47,7 +48,7 @@ def add_preprocess(commands):
 
 def run_preprocess(args, beam_args):
     from pipeline import preprocess
-    from pipeline.datasets import idx_source
+    from pipeline.datasets import dataset_source
     from pipeline.sources.image_folder import ImageFolderSource
     from pipeline.sources.image_pairs import DomainFolderSource, SideBySideSource
 
@@ -60,7 +61,7 @@ def run_preprocess(args, beam_args):
         source = SideBySideSource(args.source, args.image_size, args.channels,
                                   input_side=args.input_side)
     else:
-        source = idx_source(args.dataset, args.source)
+        source = dataset_source(args.dataset, args.source)
     print(f"preprocessing {source.name} ({', '.join(source.splits)}) into {args.output}", flush=True)
     metadata = preprocess.run(
         source, args.output, beam_args, shards={"train": args.train_shards}, strict=args.strict
