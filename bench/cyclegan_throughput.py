@@ -10,26 +10,11 @@ All settings run in one process one after the other, so their ratios are meaning
 
 import argparse
 
-import keras
-import tensorflow as tf
-
-from bench.report import StepTimer, describe_device, write_rates
+from bench.family_throughput import training_rate
+from bench.report import describe_device, write_rates
 from gan_tf import devices
 from gan_tf.config import CycleGANConfig
 from gan_tf.models.cyclegan import CycleGAN
-
-
-def training_rate(size, batch_size, steps, jit, epochs=2):
-    keras.utils.set_random_seed(0)
-    config = CycleGANConfig(image_size=size)
-    images = tf.random.uniform((batch_size, size, size, 3), -1.0, 1.0)
-    dataset = tf.data.Dataset.from_tensors((images, images)).repeat()
-    model = CycleGAN(config)
-    model.compile(jit_compile=jit)
-    timer = StepTimer()
-    model.fit(dataset, epochs=epochs, steps_per_epoch=steps, callbacks=[timer], verbose=0)
-    timed = timer.times[1:]
-    return batch_size * steps * len(timed) / sum(timed)
 
 
 def main(argv=None):
@@ -47,7 +32,7 @@ def main(argv=None):
     for size in (int(s) for s in args.sizes.split(",")):
         for jit in (True, False):
             name = f"cyclegan {size} px, jit {'on' if jit else 'off'}"
-            rows.append((name, training_rate(size, args.batch_size, args.steps, jit)))
+            rows.append((name, training_rate(CycleGAN, CycleGANConfig(image_size=size), args.batch_size, args.steps, jit)))
             print(f"{name:<34} {rows[-1][1]:>10.3f}", flush=True)
     if args.json:
         write_rates(args.json, device, args.batch_size, rows)

@@ -12,7 +12,7 @@ import time
 
 import tensorflow as tf
 
-from bench.report import StepTimer, describe_device, write_rates
+from bench.report import describe_device, fit_timed, write_rates
 from gan_tf import devices
 from gan_tf.data import make_dataset
 from gan_tf.models.fashion_gan import FashionGAN
@@ -22,15 +22,14 @@ def training_rate(data, batch_size, steps, jit, epochs=3):
     dataset = make_dataset(data, batch_size=batch_size).repeat()
     model = FashionGAN()
     model.compile(jit_compile=jit)
-    timer = StepTimer()
-    model.fit(dataset, epochs=epochs, steps_per_epoch=steps, callbacks=[timer], verbose=0)
-    timed = timer.times[1:]
-    return batch_size * steps * len(timed) / sum(timed)
+    seconds, _ = fit_timed(model, dataset, steps, epochs)
+    return batch_size * steps * (epochs - 1) / seconds
 
 
-def input_rate(data, batch_size, batches=400):
-    dataset = make_dataset(data, batch_size=batch_size).repeat()
-    iterator = iter(dataset)
+def input_rate(data, batch_size, batches=400, dataset=None):
+    """Images/s the reader delivers (`dataset`, else the plain Fashion-MNIST batches)."""
+    dataset = dataset or make_dataset(data, batch_size=batch_size)
+    iterator = iter(dataset.repeat())
     for _ in range(20):  # fill the cache and the prefetch buffer first
         next(iterator)
     start = time.perf_counter()
