@@ -32,7 +32,8 @@ def main(argv=None):
     for size in (int(s) for s in args.sizes.split(",")):
         for jit in (True, False):
             name = f"cyclegan {size} px, jit {'on' if jit else 'off'}"
-            rows.append((name, training_rate(CycleGAN, CycleGANConfig(image_size=size), args.batch_size, args.steps, jit)))
+            config = CycleGANConfig(image_size=size)
+            rows.append((name, training_rate(CycleGAN, config, args.batch_size, args.steps, jit)))
             print(f"{name:<34} {rows[-1][1]:>10.3f}", flush=True)
     if args.json:
         write_rates(args.json, device, args.batch_size, rows)
