@@ -47,8 +47,12 @@ def cifar_archive(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def cifar_data_dir(cifar_archive, tmp_path_factory):
+    """The archive through `gan-tf preprocess cifar10` (the folder holding the archive's root)."""
+    from gan_tf import cli
+
     output = str(tmp_path_factory.mktemp("cifar_records"))
-    preprocess.run(dataset_source("cifar10", str(cifar_archive[0])), output, shards={"train": 2})
+    assert cli.main(["preprocess", "cifar10", "--source", str(cifar_archive[0]), "--output", output,
+                     "--train-shards", "2"]) == 0
     return output
 
 
