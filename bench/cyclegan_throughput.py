@@ -14,32 +14,11 @@ trains on all local GPUs (--batch-size is then the global batch).
 
 import argparse
 
-import keras
-import tensorflow as tf
-
-from bench.report import StepTimer, describe_device, write_rates
+from bench.family_throughput import training_rate
+from bench.report import describe_device, write_rates
 from gan_tf import devices, distribute
 from gan_tf.config import CycleGANConfig
 from gan_tf.models.cyclegan import CycleGAN
-
-
-def training_rate(size, batch_size, steps, jit, epochs=2, mixed=False, strategy=None):
-    strategy = strategy or tf.distribute.get_strategy()
-    keras.utils.set_random_seed(0)
-    config = CycleGANConfig(image_size=size)
-    images = tf.random.uniform((batch_size, size, size, 3), -1.0, 1.0)
-    dataset = tf.data.Dataset.from_tensors((images, images)).repeat()
-    distribute.set_mixed_precision(mixed)
-    try:
-        with strategy.scope():
-            model = CycleGAN(config)
-            model.compile(jit_compile=jit)
-        timer = StepTimer()
-        model.fit(dataset, epochs=epochs, steps_per_epoch=steps, callbacks=[timer], verbose=0)
-    finally:
-        keras.mixed_precision.set_global_policy("float32")
-    timed = timer.times[1:]
-    return batch_size * steps * len(timed) / sum(timed)
 
 
 def main(argv=None):
@@ -49,7 +28,7 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=3, help="timed steps (one epoch after warm-up)")
     parser.add_argument("--json", help="also write the rows here")
     parser.add_argument("--mixed-precision", action="store_true",
-                        help="also time every size and jit setting under the mixed policy")
+                        help="also time every setting under the mixed precision policy")
     parser.add_argument("--strategy", choices=("default", "mirrored"), default="default")
     args = parser.parse_args(argv)
     gpus = devices.enable_memory_growth()
@@ -59,14 +38,14 @@ def main(argv=None):
     print(f"device: {device}; batch {args.batch_size}; {strategy.num_replicas_in_sync} "
           "replica(s); ResNet-9 generators, 70x70 PatchGANs")
     print(f"{'what':<48} {'images/s':>10}", flush=True)
-    precisions = [False, True] if args.mixed_precision else [False]
     for size in (int(s) for s in args.sizes.split(",")):
-        for mixed in precisions:
+        for mixed in ([False, True] if args.mixed_precision else [False]):
             for jit in (True, False):
                 policy = distribute.mixed_precision_policy_name() if mixed else "float32"
                 name = f"cyclegan {size} px, {policy}, jit {'on' if jit else 'off'}"
-                rows.append((name, training_rate(size, args.batch_size, args.steps, jit,
-                                                 mixed=mixed, strategy=strategy)))
+                rows.append((name, training_rate(CycleGAN, CycleGANConfig(image_size=size),
+                                                 args.batch_size, args.steps, jit, mixed=mixed,
+                                                 strategy=strategy)))
                 print(f"{name:<48} {rows[-1][1]:>10.3f}", flush=True)
     if args.json:
         write_rates(args.json, device, args.batch_size, rows)

@@ -19,6 +19,16 @@ def folder_size(path):
     return sum(os.path.getsize(os.path.join(root, name)) for root, _, names in os.walk(path) for name in names)
 
 
+def export_untrained(name, base, config=None):
+    """(export path, parameter count, export seconds, model) of an untrained `name` model."""
+    model_class = FAMILIES[name]
+    model = model_class(config or model_class.config_class())
+    parameters = sum(int(w.numpy().size) for n in model.serving_networks() for w in n.weights)
+    start = time.perf_counter()
+    path = export.export(model, base, name)
+    return path, parameters, time.perf_counter() - start, model
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--families", default=",".join(FAMILIES))
@@ -26,11 +36,7 @@ def main(argv=None):
     print(f"{'family':<12} {'parameters':>12} {'export s':>9} {'size MB':>9}  signatures", flush=True)
     with tempfile.TemporaryDirectory() as base:
         for name in args.families.split(","):
-            model = FAMILIES[name]()
-            parameters = sum(int(w.numpy().size) for n in model.serving_networks() for w in n.weights)
-            start = time.perf_counter()
-            path = export.export(model, base, name)
-            seconds = time.perf_counter() - start
+            path, parameters, seconds, model = export_untrained(name, base)
             print(f"{name:<12} {parameters:>12,} {seconds:>9.1f} {folder_size(path) / 2**20:>9.1f}  "
                   f"{', '.join(model.serving_endpoints())}", flush=True)
 

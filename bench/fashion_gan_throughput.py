@@ -6,8 +6,9 @@
 Both jit settings run in one process, one after the other, on the same data, so their ratio
 is meaningful on a shared machine. `--mixed-precision` adds both jit settings again under the
 mixed policy (mixed_float16 with loss scaling on a GPU, mixed_bfloat16 elsewhere);
-`--strategy mirrored` trains every row on all local GPUs (batch = global batch). The first epoch (tracing and compilation) is excluded.
-If the input pipeline's rate is far above the training rate, input never limits training.
+`--strategy mirrored` trains every row on all local GPUs (batch = global batch). The first
+epoch (tracing and compilation) is excluded. If the input pipeline's rate is far above the
+training rate, input never limits training.
 """
 
 import argparse
@@ -15,34 +16,27 @@ import time
 
 import tensorflow as tf
 
-import keras
-
-from bench.report import StepTimer, describe_device, write_rates
+from bench.report import describe_device, fit_timed, precision_policy, write_rates
 from gan_tf import devices, distribute
 from gan_tf.data import make_dataset
 from gan_tf.models.fashion_gan import FashionGAN
 
 
-def training_rate(data, batch_size, steps, jit, epochs=3, mixed=False,
-                  strategy=None):
+def training_rate(data, batch_size, steps, jit, epochs=3, mixed=False, strategy=None):
     strategy = strategy or tf.distribute.get_strategy()
     dataset = make_dataset(data, batch_size=batch_size).repeat()
-    distribute.set_mixed_precision(mixed)
-    try:
+    with precision_policy(mixed):
         with strategy.scope():
             model = FashionGAN()
             model.compile(jit_compile=jit)
-        timer = StepTimer()
-        model.fit(dataset, epochs=epochs, steps_per_epoch=steps, callbacks=[timer], verbose=0)
-    finally:
-        keras.mixed_precision.set_global_policy("float32")
-    timed = timer.times[1:]
-    return batch_size * steps * len(timed) / sum(timed)
+        seconds, _ = fit_timed(model, dataset, steps, epochs)
+    return batch_size * steps * (epochs - 1) / seconds
 
 
-def input_rate(data, batch_size, batches=400):
-    dataset = make_dataset(data, batch_size=batch_size).repeat()
-    iterator = iter(dataset)
+def input_rate(data, batch_size, batches=400, dataset=None):
+    """Images/s the reader delivers (`dataset`, else the plain Fashion-MNIST batches)."""
+    dataset = dataset or make_dataset(data, batch_size=batch_size)
+    iterator = iter(dataset.repeat())
     for _ in range(20):  # fill the cache and the prefetch buffer first
         next(iterator)
     start = time.perf_counter()
@@ -76,13 +70,13 @@ def main(argv=None):
         rows += [(f"fashion_gan train, {policy}, jit on", rate(True, True)),
                  (f"fashion_gan train, {policy}, jit off", rate(False, True))]
     print(f"device: {device}; batch {args.batch_size}; {strategy.num_replicas_in_sync} replica(s)")
-    print(f"{'what':<30} {'images/s':>12}")
-    for name, rate in rows:
-        print(f"{name:<30} {rate:>12.1f}")
-    print(f"{'jit on / jit off':<30} {rows[0][1] / rows[1][1]:>12.2f}")
-    print(f"{'input / training (jit on)':<30} {rows[2][1] / rows[0][1]:>12.0f}")
+    print(f"{'what':<40} {'images/s':>12}")
+    for name, value in rows:
+        print(f"{name:<40} {value:>12.1f}")
+    print(f"{'jit on / jit off':<40} {rows[0][1] / rows[1][1]:>12.2f}")
+    print(f"{'input / training (jit on)':<40} {rows[2][1] / rows[0][1]:>12.0f}")
     if args.mixed_precision:
-        print(f"{'mixed / float32 (jit on)':<30} {rows[3][1] / rows[0][1]:>12.2f}")
+        print(f"{'mixed / float32 (jit on)':<40} {rows[3][1] / rows[0][1]:>12.2f}")
     if args.json:
         write_rates(args.json, device, args.batch_size, rows)
 

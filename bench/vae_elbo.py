@@ -13,43 +13,16 @@ test accuracy is printed so the agreement figure can be judged against it.
 
 import argparse
 import json
-import os
-import time
 
-import keras
 import numpy as np
 
-from gan_tf.data import load_metadata, make_dataset
+from bench.report import SOURCES, preprocessed, train_on_data
+from gan_tf.data import make_dataset
 from gan_tf.metrics.classifier import train_domain_classifier
 from gan_tf.models.vae import CVAE, VAE
 
-SOURCES = {
-    "mnist": os.path.join(os.path.dirname(__file__), "..", "..", "shared", "datasets", "mnist"),
-    "fashion_mnist": "/usr/share/datasets/fashion-mnist",
-}
 SAMPLES_PER_CLASS = 100
 CLASSIFIER_RECORDS = 20_000
-
-
-def preprocessed(name, source_dir, work_dir):
-    from pipeline import preprocess
-    from pipeline.datasets import idx_source
-
-    output = os.path.join(work_dir, name)
-    if not os.path.exists(os.path.join(output, "metadata.json")):
-        preprocess.run(idx_source(name, source_dir), output, shards={"train": 4})
-    return output
-
-
-def train(model_class, data, steps, batch_size, jit):
-    config = model_class.config_for_data(model_class.config_class(), load_metadata(data))
-    keras.utils.set_random_seed(config.seed)
-    model = model_class(config)
-    model.compile(jit_compile=jit)
-    dataset = model_class.training_dataset(data, config, batch_size).repeat()
-    start = time.perf_counter()
-    model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
-    return model, time.perf_counter() - start
 
 
 def negative_elbo(model, data):
@@ -81,11 +54,12 @@ def main(argv=None):
         reader, reader_accuracy = train_domain_classifier(
             data, epochs=1, batch_size=args.batch_size, limit=CLASSIFIER_RECORDS, seed=1, verbose=0)
         for model_class in (VAE, CVAE):
-            model, seconds = train(model_class, data, args.steps, args.batch_size, args.jit)
+            trained = train_on_data(model_class, data, args.batch_size, args.jit, steps=args.steps)
+            model = trained.model
             result = negative_elbo(model, data)
             rows.append({
                 "data": name, "model": model_class.__name__.lower(), "steps": args.steps,
-                "train_s": round(seconds, 1), "neg_elbo": round(result["loss"], 2),
+                "train_s": round(trained.seconds, 1), "neg_elbo": round(result["loss"], 2),
                 "reconstruction": round(result["reconstruction_loss"], 2),
                 "kl": round(result["kl_loss"], 2),
                 "label_agreement": round(label_agreement(model, reader), 3) if model.uses_labels else None,

@@ -15,7 +15,7 @@ from gan_tf.config import CONFIGS
 
 STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
 
-DATASETS = ("fashion_mnist", "mnist", "image_folder", "image_domains", "side_by_side",
+DATASETS = ("fashion_mnist", "mnist", "cifar10", "image_folder", "image_domains", "side_by_side",
             "captioned_fashion_mnist", "captioned_mnist", "cub")
 
 
@@ -42,8 +42,9 @@ def add_preprocess(commands):
         "as training workers.",
     )
     parser.add_argument("dataset", choices=DATASETS)
-    parser.add_argument("--source", help="folder of the raw files (IDX .gz files or an image "
-                        "folder); fashion_mnist/mnist download through TFDS when omitted; "
+    parser.add_argument("--source", help="folder of the raw files (IDX .gz files, CIFAR-10's "
+                        "binary .bin files or an image folder); fashion_mnist/mnist/cifar10 "
+                        "download through TFDS when omitted; "
                         "image_domains: trainA/ trainB/ testA/ testB/ (CycleGAN); side_by_side: "
                         "train/ test/ val/ of input|target pairs in one image (pix2pix); "
                         "captioned_fashion_mnist/captioned_mnist: the IDX files, captioned from "
@@ -71,7 +72,7 @@ def add_preprocess(commands):
 
 def run_preprocess(args, beam_args):
     from pipeline import preprocess
-    from pipeline.datasets import idx_source
+    from pipeline.datasets import dataset_source
     from pipeline.sources.image_folder import ImageFolderSource
     from pipeline.sources.image_pairs import DomainFolderSource, SideBySideSource
 
@@ -86,7 +87,7 @@ def run_preprocess(args, beam_args):
         source = SideBySideSource(args.source, args.image_size, args.channels,
                                   input_side=args.input_side)
     else:
-        source = idx_source(args.dataset, args.source)
+        source = dataset_source(args.dataset, args.source)
     print(f"preprocessing {source.name} ({', '.join(source.splits)}) into {args.output}", flush=True)
     metadata = preprocess.run(
         source, args.output, beam_args, shards={"train": args.train_shards}, strict=args.strict

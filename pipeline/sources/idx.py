@@ -25,7 +25,7 @@ _SPLIT_PREFIXES = {"train": "train", "test": "t10k"}
 _READ_ERRORS = (EOFError, OSError, zlib.error, struct.error)
 
 
-def _read_exact(handle, size, path):
+def read_exact(handle, size, path):
     parts, remaining = [], size
     try:
         while remaining:
@@ -46,15 +46,15 @@ def _read_exact(handle, size, path):
 
 def read_header(handle, path):
     """(magic, dims) from the start of an open IDX file."""
-    magic, = struct.unpack(">I", _read_exact(handle, 4, path))
+    magic, = struct.unpack(">I", read_exact(handle, 4, path))
     ndim = magic & 0xFF
     if magic >> 8 != 0x08 or ndim not in (1, 3):
         raise CorruptSourceError(path, f"not a uint8 IDX file (magic 0x{magic:08x})")
-    dims = struct.unpack(f">{ndim}I", _read_exact(handle, 4 * ndim, path))
+    dims = struct.unpack(f">{ndim}I", read_exact(handle, 4 * ndim, path))
     return magic, dims
 
 
-def _open(path):
+def open_source(path):
     try:
         return FileSystems.open(path)
     except Exception as error:  # Beam wraps missing files in several error types.
@@ -63,15 +63,15 @@ def _open(path):
 
 def read_idx_chunk(images_path, labels_path, start, stop):
     """Yields (image uint8 [H, W, 1], label) for records [start, stop) of one IDX pair."""
-    with _open(images_path) as images, _open(labels_path) as labels:
+    with open_source(images_path) as images, open_source(labels_path) as labels:
         _, (_, height, width) = read_header(images, images_path)
         read_header(labels, labels_path)
         size = height * width
-        _read_exact(images, start * size, images_path)
-        _read_exact(labels, start, labels_path)
+        read_exact(images, start * size, images_path)
+        read_exact(labels, start, labels_path)
         count = stop - start
-        pixels = np.frombuffer(_read_exact(images, count * size, images_path), np.uint8)
-        label_bytes = _read_exact(labels, count, labels_path)
+        pixels = np.frombuffer(read_exact(images, count * size, images_path), np.uint8)
+        label_bytes = read_exact(labels, count, labels_path)
     pixels = pixels.reshape(count, height, width, 1)
     for image, label in zip(pixels, label_bytes):
         yield image, int(label)
@@ -110,7 +110,7 @@ class IdxSource(Source):
         self.counts = {}
         shapes = set()
         for split, (images_path, labels_path) in self.paths.items():
-            with _open(images_path) as images, _open(labels_path) as labels:
+            with open_source(images_path) as images, open_source(labels_path) as labels:
                 images_magic, (count, height, width) = read_header(images, images_path)
                 labels_magic, (label_count,) = read_header(labels, labels_path)
             if images_magic != IMAGES_MAGIC:

@@ -1,0 +1,134 @@
+"""Training throughput (images/s) of every family, XLA on and off, beside its reader's rate.
+
+    python -m bench.family_throughput [--families fashion_gan,dcgan,...] [--data data/fashion_mnist]
+        [--batch-size 32] [--steps 2] [--translation-size 128] [--json out.json]
+
+The train step runs on fixed random batches of the family's shape (images in its value range,
+labels, or image pairs), so only the step is timed; the first epoch (tracing, compiling) is
+excluded. Every setting runs in one process one after the other, so ratios are meaningful on a
+shared machine. The input-pipeline rate is that of the family's own `training_dataset` on a
+preprocessed data set of its shape (`--data`: Fashion-MNIST for the 28x28 families); families
+without such data get none. CycleGAN and pix2pix run at batch 1 and `--translation-size`.
+"""
+
+import argparse
+import dataclasses
+import json
+
+import keras
+import tensorflow as tf
+
+from bench.fashion_gan_throughput import input_rate
+from bench.report import describe_device, fit_timed, precision_policy
+from gan_tf import devices
+from gan_tf.config import StackGANConfig
+from gan_tf.data import load_metadata
+from gan_tf.models import FAMILIES
+
+HEADER = f"{'family':<12} {'batch':>5} {'jit on':>10} {'jit off':>10} {'input':>12}  (images/s)"
+
+
+def family_config(model_class, translation_size):
+    """The family's default config; image-to-image families at `translation_size` px."""
+    config = model_class.config_class()
+    if hasattr(config, "image_size"):
+        config = dataclasses.replace(config, image_size=translation_size)
+    return config
+
+
+def synthetic_batch(model, batch_size):
+    """A fixed random batch of what the family's `train_step` reads."""
+    config = model.config
+    low, high = model.value_range
+
+    def images(shape):
+        return tf.random.uniform((batch_size, *shape), low, high, seed=0)
+
+    if isinstance(config, StackGANConfig):  # captioned: images, right and wrong text
+        size = model.image_size(config)
+        text = lambda seed: tf.random.normal((batch_size, config.embedding_dim), seed=seed)
+        return {"images": images((size, size, config.channels)), "embeddings": text(1),
+                "wrong_embeddings": text(2)}
+    if hasattr(config, "image_shape"):
+        batch = images(config.image_shape)
+        if model.uses_labels:
+            return batch, tf.range(batch_size) % config.num_classes
+        return batch
+    size = config.image_size
+    inputs = getattr(config, "input_channels", getattr(config, "channels", 3))
+    outputs = getattr(config, "output_channels", inputs)
+    return images((size, size, inputs)), images((size, size, outputs))
+
+
+def batch_size_for(model_class, batch_size):
+    """`batch_size`, except the image-to-image families' batch 1 (as in their papers)."""
+    return min(batch_size, model_class.default_batch_size)
+
+
+def training_rate(model_class, config, batch_size, steps, jit, epochs=2, mixed=False,
+                  strategy=None):
+    """Images/s of `fit` on one fixed (global) batch, after the first epoch; `mixed`: under the
+    mixed precision policy; `strategy`: a `tf.distribute` strategy (default: none)."""
+    strategy = strategy or tf.distribute.get_strategy()
+    keras.utils.set_random_seed(0)
+    with precision_policy(mixed):
+        with strategy.scope():
+            model = model_class(config)
+            model.compile(jit_compile=jit)
+        dataset = tf.data.Dataset.from_tensors(synthetic_batch(model, batch_size)).repeat()
+        seconds, _ = fit_timed(model, dataset, steps, epochs)
+    return batch_size * steps * (epochs - 1) / seconds
+
+
+def reader_rate(model_class, config, data, batch_size, batches):
+    """Images/s of the family's training dataset on `data`, or None if the shapes differ."""
+    if not data or tuple(load_metadata(data)["image_shape"]) != tuple(getattr(config, "image_shape", ())):
+        return None
+    config = model_class.config_for_data(config, load_metadata(data))
+    return input_rate(data, batch_size, batches, model_class.training_dataset(data, config, batch_size))
+
+
+def measure(families, data, batch_size, steps, translation_size, input_batches=400):
+    """One row per family: train images/s with jit on and off, and the reader's images/s."""
+    print(HEADER, flush=True)
+    rows = []
+    for name in families:
+        model_class = FAMILIES[name]
+        config = family_config(model_class, translation_size)
+        batch = batch_size_for(model_class, batch_size)
+        row = {"family": name, "batch_size": batch}
+        for jit in (True, False):
+            row[f"train_jit_{'on' if jit else 'off'}"] = training_rate(model_class, config, batch, steps, jit)
+        row["input_pipeline"] = reader_rate(model_class, config, data, batch, input_batches)
+        print(format_row(row), flush=True)
+        rows.append(row)
+    return rows
+
+
+def format_row(row):
+    def rate(value):
+        return "-" if value is None else f"{value:,.2f}"
+
+    return (f"{row['family']:<12} {row['batch_size']:>5} {rate(row['train_jit_on']):>10} "
+            f"{rate(row['train_jit_off']):>10} {rate(row['input_pipeline']):>12}")
+
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--families", default=",".join(FAMILIES))
+    parser.add_argument("--data", help="preprocessed Fashion-MNIST (reader rate of 28x28 families)")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--steps", type=int, default=2, help="timed steps (one epoch after warm-up)")
+    parser.add_argument("--translation-size", type=int, default=128, help="cyclegan/pix2pix image side")
+    parser.add_argument("--json", help="also write the rows here")
+    args = parser.parse_args(argv)
+    print(f"device: {describe_device(devices.enable_memory_growth())}")
+    rows = measure(args.families.split(","), args.data, args.batch_size, args.steps, args.translation_size)
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(rows, handle, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Sample quality after a fixed training budget: FID/KID on the domain classifier's features.
+
+    python -m bench.quality --data data/fashion_mnist --classifier classifiers/fashion_mnist.keras
+        [--steps 100] [--batch-size 32] [--samples 5000]
+
+FashionGAN and the CVAE train for `--steps` updates at `--batch-size` on the full training split
+(XLA on); `--samples` samples of each are compared with the real test images (all of them, as
+the README's protocol says), and the floor is real training images (as many as samples) against
+the same test images, measured the same way. Without `--classifier` one is trained first (one
+pass over 20,000 training images) and its test accuracy is reported beside the scores.
+"""
+
+import argparse
+import json
+
+from bench.report import train_on_data
+from gan_tf.metrics.classifier import train_domain_classifier
+from gan_tf.metrics.features import classifier_features, stream_features
+from gan_tf.metrics.report import evaluate_model, quality_report, real_image_batches
+from gan_tf.models.fashion_gan import FashionGAN
+from gan_tf.models.vae import CVAE
+
+CLASSIFIER_RECORDS = 20_000
+MODELS = {"fashion_gan": FashionGAN, "cvae": CVAE}
+
+
+def extractor_for(data, classifier=None, limit=CLASSIFIER_RECORDS):
+    """(feature extractor, classifier test accuracy or None) from a saved or a new classifier."""
+    if classifier:
+        return classifier_features(classifier), None
+    model, accuracy = train_domain_classifier(data, epochs=1, limit=limit, seed=1, verbose=0)
+    return classifier_features(model), accuracy
+
+
+def scores(report):
+    """The FID/KID part of a `quality_report`, rounded for tables."""
+    return {"fid": round(report["fid"], 3), "kid": round(report["kid"], 5),
+            "kid_error": round(report["kid_error"], 5)}
+
+
+def real_test_features(extractor, data):
+    return stream_features(extractor, real_image_batches(data, "test"))
+
+
+def floor(extractor, data, test_features, count):
+    """Scores of `count` real training images against the real test images."""
+    train_features = stream_features(extractor, real_image_batches(data, "train", limit=count))
+    return scores(quality_report(test_features, train_features))
+
+
+def model_scores(model, extractor, test_features, count):
+    return scores(evaluate_model(model, extractor, test_features, count=count))
+
+
+def measure(data, classifier=None, steps=100, batch_size=32, samples=5000, jit=True,
+            classifier_records=CLASSIFIER_RECORDS):
+    """Rows: the real-vs-real floor, then each model after `steps` x `batch_size`."""
+    extractor, accuracy = extractor_for(data, classifier, classifier_records)
+    test_features = real_test_features(extractor, data)
+    rows = [{"what": "real train vs real test (floor)", "samples": samples,
+             **floor(extractor, data, test_features, samples)}]
+    for name, model_class in MODELS.items():
+        trained = train_on_data(model_class, data, batch_size, jit, steps=steps)
+        rows.append({"what": name, "steps": steps, "batch_size": batch_size,
+                     "train_s": round(trained.seconds, 1), "samples": samples,
+                     **model_scores(trained.model, extractor, test_features, samples)})
+    for row in rows:
+        row["classifier_test_accuracy"] = accuracy
+        print(row, flush=True)
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", required=True, help="preprocessed Fashion-MNIST folder")
+    parser.add_argument("--classifier", help="domain classifier .keras (gan-tf train-classifier)")
+    parser.add_argument("--steps", type=int, default=100, help="training updates per model")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--samples", type=int, default=5000, help="samples per model (and floor)")
+    parser.add_argument("--json", help="also write the rows here")
+    args = parser.parse_args(argv)
+    rows = measure(args.data, args.classifier, args.steps, args.batch_size, args.samples)
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(rows, handle, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""The benchmark suite in one run: a table per measurement on stdout, all of it as JSON.
+
+    python -m bench [--quick] [--families fashion_gan,vae,...] [--only beam,train,serving,quality]
+        [--fashion-mnist /usr/share/datasets/fashion-mnist] [--classifier fashion_mnist.keras]
+        [--work-dir /tmp/gan_tf_bench] [--json results.json]
+
+Measurements, in this order (each is also a script of its own, run alone with its module):
+
+- beam (`bench.beam_rate`): Beam preprocessing of the full Fashion-MNIST, records/s; its output
+  is the data set the later measurements read.
+- train (`bench.family_throughput`): train-step images/s of every family with XLA on and off
+  on fixed batches, beside its reader's images/s (28x28 families, on Fashion-MNIST).
+- serving (`bench.serving_latency`): `serving_default` of each family's SavedModel, loaded
+  with `tf.saved_model.load`: median latency and images/s at batch 1 and 64.
+- quality (`bench.quality`): FID/KID on the Fashion-MNIST domain classifier's features of
+  FashionGAN and CVAE samples after a fixed budget, beside the real-train vs real-test floor.
+
+The default scale took 25 minutes on a shared 2-core CPU (load about 5; the target is 10-15
+minutes on an idle one); `--quick` is a smoke run on tiny budgets (pass a small IDX folder as `--fashion-mnist` to make it take seconds). The budgets
+used are written into the JSON and printed with the tables.
+"""
+
+import argparse
+import json
+import os
+import time
+
+from bench import beam_rate, family_throughput, quality, serving_latency
+from bench.report import SOURCES, describe_device, preprocessed
+from gan_tf import devices
+from gan_tf.models import FAMILIES
+
+SECTIONS = ("beam", "train", "serving", "quality")
+SCALES = {
+    "default": {"train_steps": 2, "batch_size": 32, "translation_size": 64, "input_batches": 400,
+                "serving_batch_sizes": [1, 64], "serving_repeats": 20, "serving_seconds": 3.0,
+                "quality_steps": 100, "quality_batch_size": 32, "quality_samples": 5000,
+                "quality_jit": True, "classifier_records": 20_000},
+    "quick": {"train_steps": 1, "batch_size": 8, "translation_size": 32, "input_batches": 10,
+              "serving_batch_sizes": [1, 64], "serving_repeats": 2, "serving_seconds": 0.2,
+              "quality_steps": 1, "quality_batch_size": 8, "quality_samples": 100,
+              "quality_jit": False, "classifier_records": 256},
+}
+
+
+def run(sections, families, source_dir, work_dir, budget, classifier=None):
+    """The results of every section asked for, as one JSON-ready dict."""
+    results = {"device": describe_device(devices.enable_memory_growth()),
+               "load_average": [round(x, 2) for x in os.getloadavg()], "budget": budget,
+               "section_seconds": {}}
+    data = None  # serving needs no data
+    if "beam" in sections:  # a folder of its own: the timed run writes everything afresh
+        data = os.path.join(work_dir, "fashion_mnist_timed")
+    elif {"train", "quality"} & set(sections):
+        data = preprocessed("fashion_mnist", source_dir, work_dir)
+    measurements = {
+        "beam": lambda: beam_rate.preprocessing_rate(source_dir, data),
+        "train": lambda: family_throughput.measure(
+            families, data, budget["batch_size"], budget["train_steps"], budget["translation_size"],
+            budget["input_batches"]),
+        "serving": lambda: serving_latency.measure(
+            families, budget["serving_batch_sizes"], budget["translation_size"],
+            budget["serving_repeats"], budget["serving_seconds"]),
+        "quality": lambda: quality.measure(
+            data, classifier, budget["quality_steps"], budget["quality_batch_size"],
+            budget["quality_samples"], budget["quality_jit"], budget["classifier_records"]),
+    }
+    for section in SECTIONS:
+        if section in sections:
+            print(f"-- {section}", flush=True)
+            start = time.perf_counter()
+            results[section] = measurements[section]()
+            results["section_seconds"][section] = round(time.perf_counter() - start, 1)
+    results["seconds"] = round(sum(results["section_seconds"].values()), 1)
+    return results
+
+
+def _number(value, digits=1):
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def markdown(results):
+    """The results as Markdown tables (the README's benchmark section)."""
+    budget = results["budget"]
+    lines = [f"Device: {results['device']}; load average at start {results['load_average']}; "
+             f"{results['seconds']} s in all.", ""]
+    if "beam" in results:
+        beam = results["beam"]
+        lines += [f"Beam preprocessing (DirectRunner), {beam['data']}: {beam['records']:,} records in "
+                  f"{beam['seconds']:.1f} s = **{beam['records_per_second']:,.0f} records/s**.", ""]
+    if "train" in results:
+        lines += [f"Training, images/s ({budget['train_steps']} timed steps after a warm-up epoch; "
+                  f"cyclegan/pix2pix at {budget['translation_size']} px):", "",
+                  "| family | batch | train, jit on | train, jit off | jit on/off | input pipeline |",
+                  "| --- | --- | --- | --- | --- | --- |"]
+        for r in results["train"]:
+            lines.append(f"| {r['family']} | {r['batch_size']} | {_number(r['train_jit_on'], 2)} | "
+                         f"{_number(r['train_jit_off'], 2)} | {r['train_jit_on'] / r['train_jit_off']:.2f} | "
+                         f"{_number(r['input_pipeline'], 0)} |")
+        lines.append("")
+    if "serving" in results:
+        lines += ["SavedModel `serving_default` (tf.saved_model.load), median call:", "",
+                  "| family | batch | latency ms | images/s |", "| --- | --- | --- | --- |"]
+        lines += [f"| {r['family']} | {r['batch_size']} | {_number(r['latency_ms'])} | "
+                  f"{_number(r['images_per_second'])} |" for r in results["serving"]]
+        lines.append("")
+    if "quality" in results:
+        lines += [f"Quality on the Fashion-MNIST domain classifier's features "
+                  f"({budget['quality_steps']} steps x batch {budget['quality_batch_size']}, "
+                  f"{budget['quality_samples']} samples vs the 10,000 test images):", "",
+                  "| what | train s | FID | KID | KID s.e. |", "| --- | --- | --- | --- | --- |"]
+        lines += [f"| {r['what']} | {r.get('train_s', '-')} | {r['fid']:.2f} | {r['kid']:.4f} | "
+                  f"{r['kid_error']:.4f} |" for r in results["quality"]]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run: tiny budgets, 32 px translation")
+    parser.add_argument("--families", default=",".join(FAMILIES), help="families for train and serving")
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"sections to run, of {', '.join(SECTIONS)}")
+    parser.add_argument("--fashion-mnist", default=SOURCES["fashion_mnist"], help="folder of the IDX files")
+    parser.add_argument("--classifier", help="Fashion-MNIST domain classifier (.keras); default: train one")
+    parser.add_argument("--work-dir", default="/tmp/gan_tf_bench", help="preprocessed data goes here")
+    parser.add_argument("--json", help="where to write the results (default: WORK_DIR/results.json)")
+    args = parser.parse_args(argv)
+    sections = args.only.split(",")
+    unknown = set(sections) - set(SECTIONS) | set(args.families.split(",")) - set(FAMILIES)
+    if unknown:
+        parser.error(f"unknown sections or families: {', '.join(sorted(unknown))}")
+    os.makedirs(args.work_dir, exist_ok=True)
+    results = run(sections, args.families.split(","), args.fashion_mnist, args.work_dir,
+                  SCALES["quick" if args.quick else "default"], args.classifier)
+    print("\n" + markdown(results))
+    path = args.json or os.path.join(args.work_dir, "results.json")
+    with open(path, "w") as handle:
+        json.dump(results, handle, indent=2)
+    print(f"\nwrote {path}")
+
+
+if __name__ == "__main__":
+    main()

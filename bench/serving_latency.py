@@ -1,0 +1,106 @@
+"""SavedModel serving latency and throughput of every family, batch 1 and 64.
+
+    python -m bench.serving_latency [--families fashion_gan,vae,...] [--batch-sizes 1,64]
+        [--translation-size 128] [--json out.json]
+
+Each family is exported untrained through `gan-tf export`'s path (the cost of a call does not
+depend on the weights' values), loaded back with `tf.saved_model.load` as a server would, and
+its `serving_default` signature called on a batch of the size asked: a latent batch (GANs),
+`count` (VAEs, whose default signature samples), uint8 images (CycleGAN, pix2pix, at
+`--translation-size`). One untimed call first (tracing); then calls are repeated until
+`--repeats` calls or `--seconds` have passed, and the median call is reported.
+"""
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+
+import numpy as np
+import tensorflow as tf
+
+from bench.export_cost import export_untrained
+from bench.family_throughput import family_config
+from gan_tf.models import FAMILIES
+
+HEADER = f"{'family':<12} {'batch':>5} {'latency ms':>12} {'images/s':>12}"
+
+
+def default_input_specs(model):
+    """The named input specs of the model's `serving_default` (the exported signature's own
+    specs have unknown shapes: the export validates shapes inside the graph)."""
+    _, specs = next(iter(model.serving_endpoints().values()))
+    return specs
+
+
+def signature_inputs(specs, batch_size, config):
+    """A batch of `batch_size` for every input spec."""
+    rng = np.random.default_rng(0)
+    inputs = {}
+    for spec in specs:
+        name = spec.name
+        if name == "count":
+            inputs[name] = tf.constant(batch_size, spec.dtype)
+        elif name == "seed":
+            inputs[name] = tf.constant(0, spec.dtype)
+        elif spec.dtype.is_integer and spec.shape.rank == 1:  # class labels
+            inputs[name] = tf.constant(np.arange(batch_size) % config.num_classes, spec.dtype)
+        elif spec.dtype == tf.uint8:  # images of any size: the trained size
+            shape = [batch_size] + [d or config.image_size for d in spec.shape[1:]]
+            inputs[name] = tf.constant(rng.integers(0, 256, shape), tf.uint8)
+        else:
+            inputs[name] = tf.constant(rng.normal(size=[batch_size, *spec.shape[1:]]), spec.dtype)
+    return inputs
+
+
+def call_times(function, inputs, repeats, seconds):
+    """Wall times of repeated calls after one untimed call; at least one, at most `repeats`."""
+    function(**inputs)
+    times, start = [], time.perf_counter()
+    while len(times) < repeats and (not times or time.perf_counter() - start < seconds):
+        begin = time.perf_counter()
+        function(**inputs)
+        times.append(time.perf_counter() - begin)
+    return times
+
+
+def measure(families, batch_sizes, translation_size, repeats=20, seconds=5.0):
+    """One row per (family, batch size): median latency (ms) and images/s."""
+    print(HEADER, flush=True)
+    rows = []
+    with tempfile.TemporaryDirectory() as base:
+        for name in families:
+            config = family_config(FAMILIES[name], translation_size)
+            path, _, _, model = export_untrained(name, base, config)
+            specs = default_input_specs(model)
+            signature = tf.saved_model.load(path).signatures["serving_default"]
+            for batch_size in batch_sizes:
+                median = statistics.median(call_times(
+                    signature, signature_inputs(specs, batch_size, config), repeats, seconds))
+                rows.append({"family": name, "batch_size": batch_size,
+                             "latency_ms": 1000 * median, "images_per_second": batch_size / median})
+                print(f"{name:<12} {batch_size:>5} {rows[-1]['latency_ms']:>12.1f} "
+                      f"{rows[-1]['images_per_second']:>12.1f}", flush=True)
+    return rows
+
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--families", default=",".join(FAMILIES))
+    parser.add_argument("--batch-sizes", default="1,64")
+    parser.add_argument("--translation-size", type=int, default=128, help="cyclegan/pix2pix image side")
+    parser.add_argument("--repeats", type=int, default=20, help="most timed calls per batch size")
+    parser.add_argument("--seconds", type=float, default=5.0, help="no new call after this long")
+    parser.add_argument("--json", help="also write the rows here")
+    args = parser.parse_args(argv)
+    rows = measure(args.families.split(","), [int(b) for b in args.batch_sizes.split(",")],
+                   args.translation_size, args.repeats, args.seconds)
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(rows, handle, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,23 @@
+"""The benchmark suite's entry point in its quickest mode, on tiny real data: every section
+runs and the JSON has the structure the README table is made from."""
+
+import json
+
+from bench import run_all
+
+
+def test_quick_suite_writes_every_section(small_idx_dir, tmp_path):
+    path = tmp_path / "results.json"
+    run_all.main(["--quick", "--families", "vanilla", "--fashion-mnist", small_idx_dir,
+                  "--work-dir", str(tmp_path), "--json", str(path)])
+    results = json.loads(path.read_text())
+    assert {"device", "budget", "load_average", "seconds", *run_all.SECTIONS} <= set(results)
+    assert results["beam"]["records"] == 512 + 128 and results["beam"]["records_per_second"] > 0
+    [train] = results["train"]
+    assert train["family"] == "vanilla" and train["input_pipeline"] > 0
+    assert train["train_jit_on"] > 0 and train["train_jit_off"] > 0
+    assert [(r["family"], r["batch_size"]) for r in results["serving"]] == [("vanilla", 1), ("vanilla", 64)]
+    assert all(r["latency_ms"] > 0 and r["images_per_second"] > 0 for r in results["serving"])
+    assert [r["what"] for r in results["quality"]] == ["real train vs real test (floor)", "fashion_gan", "cvae"]
+    assert all(r["fid"] >= 0 and "kid" in r and "kid_error" in r for r in results["quality"])
+    assert "| vanilla |" in run_all.markdown(results)
