@@ -39,6 +39,9 @@ class Sampling(keras.layers.Layer):
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.seed = seed if isinstance(seed, keras.random.SeedGenerator) else keras.random.SeedGenerator(seed)
+        # No weights to create: built now, so a CVAE (whose call takes (images, labels)) is not
+        # "symbolically built" by fit from the images alone, which fails under MirroredStrategy.
+        self.built = True
 
     def call(self, inputs):
         mean, log_var = inputs

@@ -1,6 +1,6 @@
 """tf.distribute: one fit epoch under MirroredStrategy over two logical CPU devices gives the
 losses and weights of the single-device run with the same global batch (FashionGAN and the
-VAE), and the helpers of `gan_tf.distribute` reduce to plain batch means on one device.
+VAE), every other family trains under it with finite losses, and the helpers of `gan_tf.distribute` reduce to plain batch means on one device.
 
 The two-device runs happen in a subprocess (tests/distribute_worker.py): logical devices can
 only be configured before TensorFlow initialises, which this pytest process already did.
@@ -16,6 +16,7 @@ import pytest
 WORKER = os.path.join(os.path.dirname(__file__), "distribute_worker.py")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FAMILIES = ("fashion_gan", "vae")
+OTHER_FAMILIES = ("vanilla", "dcgan", "wgan-gp", "cgan", "cvae", "cyclegan", "pix2pix", "stackgan")
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +25,9 @@ def two_device_runs(small_data_dir, tmp_path_factory):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         filter(None, [ROOT, os.environ.get("PYTHONPATH")])), "TF_CPP_MIN_LOG_LEVEL": "2",
         "CUDA_VISIBLE_DEVICES": ""}
-    result = subprocess.run([sys.executable, WORKER, small_data_dir, output, *FAMILIES],
-                            env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run([sys.executable, WORKER, small_data_dir, output, *FAMILIES,
+                             *OTHER_FAMILIES],
+                            env=env, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-4000:]
     return dict(np.load(output))
 
@@ -46,6 +48,13 @@ def test_mirrored_epoch_matches_the_single_device_epoch(two_device_runs, family)
         single = runs[f"{family}/single/weight/{index}"]
         mirrored = runs[f"{family}/mirrored/weight/{index}"]
         np.testing.assert_allclose(mirrored, single, rtol=1e-4, atol=1e-5, err_msg=index)
+
+
+@pytest.mark.parametrize("family", OTHER_FAMILIES)
+def test_every_other_family_trains_under_mirrored_strategy(two_device_runs, family):
+    logs = {k.split("/")[-1]: float(v) for k, v in two_device_runs.items()
+            if k.startswith(f"{family}/mirrored/log/")}
+    assert logs and all(np.isfinite(value) for value in logs.values()), logs
 
 
 def test_history_pool_is_kept_per_replica(two_device_runs):
