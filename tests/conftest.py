@@ -35,6 +35,16 @@ def write_idx(path, array):
         handle.write(header + array.tobytes())
 
 
+def copy_idx_subset(source, folder, counts, kinds=("images-idx3", "labels-idx1")):
+    """Writes the first `counts[prefix]` records of each `{prefix}-{kind}-ubyte.gz` IDX file of
+    `source` to `folder` (Fashion-MNIST names its files `images-idx3`, MNIST `images.idx3`)."""
+    for prefix, count in counts.items():
+        for kind in kinds:
+            name = f"{prefix}-{kind}-ubyte.gz"
+            write_idx(os.path.join(folder, name), read_idx(os.path.join(source, name), count))
+    return str(folder)
+
+
 @pytest.fixture(scope="session")
 def fashion_mnist_files():
     if not os.path.isdir(FASHION_MNIST_DIR):
@@ -46,12 +56,8 @@ def fashion_mnist_files():
 @pytest.fixture(scope="session")
 def small_idx_dir(tmp_path_factory, fashion_mnist_files):
     """A folder of IDX files holding the first 512 train and 128 test real images."""
-    folder = tmp_path_factory.mktemp("idx")
-    for prefix, count in (("train", 512), ("t10k", 128)):
-        for kind in ("images-idx3", "labels-idx1"):
-            name = f"{prefix}-{kind}-ubyte.gz"
-            write_idx(folder / name, read_idx(os.path.join(fashion_mnist_files, name), count))
-    return str(folder)
+    return copy_idx_subset(fashion_mnist_files, tmp_path_factory.mktemp("idx"),
+                           {"train": 512, "t10k": 128})
 
 
 @pytest.fixture(scope="session")
@@ -71,13 +77,10 @@ def small_captioned_data(tmp_path_factory, small_idx_dir):
     Fashion-MNIST (3 captions per image, 16-d hash embedder), made by `gan-tf preprocess`."""
     from gan_tf import cli
 
-    source = tmp_path_factory.mktemp("captioned_idx")
-    for prefix, count in (("train", 160), ("t10k", 32)):
-        for kind in ("images-idx3", "labels-idx1"):
-            name = f"{prefix}-{kind}-ubyte.gz"
-            write_idx(source / name, read_idx(os.path.join(small_idx_dir, name), count))
+    source = copy_idx_subset(small_idx_dir, tmp_path_factory.mktemp("captioned_idx"),
+                             {"train": 160, "t10k": 32})
     output = str(tmp_path_factory.mktemp("captioned_records"))
-    assert cli.main(["preprocess", "captioned_fashion_mnist", "--source", str(source), "--output", output,
+    assert cli.main(["preprocess", "captioned_fashion_mnist", "--source", source, "--output", output,
                      "--embedder", "hash:16", "--captions-per-image", "3", "--train-shards", "2"]) == 0
     return output
 

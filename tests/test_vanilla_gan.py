@@ -10,7 +10,7 @@ import tensorflow as tf
 from gan_tf import toy_data
 from gan_tf.config import VanillaGANConfig
 from gan_tf.models.vanilla_gan import VanillaGAN
-from tests.conftest import SHARED_DATASETS, read_idx, write_idx
+from tests.conftest import SHARED_DATASETS, copy_idx_subset
 
 POINTS = VanillaGANConfig(image_shape=(2,), output_activation="linear", latent_dim=8,
                           hidden_units=(128, 128), learning_rate=1e-3)
@@ -56,13 +56,10 @@ def mnist_data_dir(tmp_path_factory):
     source = os.path.join(SHARED_DATASETS, "mnist")
     if not os.path.isdir(source):
         pytest.skip(f"shared MNIST not found in {source}")
-    folder = tmp_path_factory.mktemp("mnist_idx")
-    for prefix, count in (("train", 256), ("t10k", 64)):
-        for kind in ("images.idx3", "labels.idx1"):
-            name = f"{prefix}-{kind}-ubyte.gz"
-            write_idx(folder / name, read_idx(os.path.join(source, name), count))
+    folder = copy_idx_subset(source, tmp_path_factory.mktemp("mnist_idx"), {"train": 256, "t10k": 64},
+                             kinds=("images.idx3", "labels.idx1"))
     output = str(tmp_path_factory.mktemp("mnist_records"))
-    preprocess.run(idx_source("mnist", str(folder)), output, shards={"train": 2})
+    preprocess.run(idx_source("mnist", folder), output, shards={"train": 2})
     return output
 
 
