@@ -88,8 +88,9 @@ class ModelMonitor(keras.callbacks.Callback):
     The model draws the picture through `model.monitor_grid(count, seed, columns)` (by default
     a grid of `model.monitor_images(count, seed)`, uint8 [N, H, W, C]); the same `seed` every
     epoch means every grid shows the same latents, so epochs are comparable; the model may
-    choose the grid's columns (`monitor_columns`, e.g. one row per class). Files are `<output_dir>/epoch_0001.png`, ...; with `log_dir` the
-    grid also goes to TensorBoard's `images` run under the tag `samples`.
+    choose the grid's columns (`monitor_columns`, e.g. one row per class). Files are
+    `<output_dir>/epoch_0001.png`, ...; with `log_dir` the grid also goes to TensorBoard's
+    `images` run under the tag `samples`.
     """
 
     def __init__(self, output_dir, log_dir=None, num_images=25, seed=0, columns=None):
