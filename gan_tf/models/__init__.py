@@ -25,3 +25,6 @@ FAMILIES = {
     "pix2pix": Pix2Pix,
     "stackgan": StackGANStageI,  # --stage 2 trains StackGANStageII (model_class_for)
 }
+
+__all__ = ["FAMILIES", "CVAE", "ConditionalGAN", "CycleGAN", "DCGAN", "FashionGAN", "Pix2Pix",
+           "StackGANStageI", "StackGANStageII", "VAE", "VanillaGAN", "WGANGP"]

@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from gan_tf import losses
 from gan_tf.config import CycleGANConfig
+from gan_tf.distribute import minimize
 from gan_tf.history_pool import HistoryPool
 from gan_tf.models.image_to_image import ImageTranslationModel, require_splits
 from gan_tf.networks.image_to_image import build_generator, patchgan_discriminator
@@ -81,7 +82,7 @@ class CycleGAN(ImageTranslationModel):
                 total += config.identity_weight * config.cycle_weight * identity
             else:
                 identity = tf.zeros(())
-        self.apply_step(tape, total, self.g_optimizer, self.generator_variables())
+        minimize(tape, total, self.g_optimizer, self.generator_variables())
         pooled_a, pooled_b = self.pool_a(fake_a), self.pool_b(fake_b)
         with tf.GradientTape() as tape:
             d_a_loss = 0.5 * losses.least_squares_discriminator_loss(
@@ -91,7 +92,7 @@ class CycleGAN(ImageTranslationModel):
                 self.discriminator_b(real_b, training=True),
                 self.discriminator_b(pooled_b, training=True))
             d_total = d_a_loss + d_b_loss
-        self.apply_step(tape, d_total, self.d_optimizer, self.discriminator_variables())
+        minimize(tape, d_total, self.d_optimizer, self.discriminator_variables())
         return self.report(g_loss=g_loss, f_loss=f_loss, cycle_loss=cycle,
                            identity_loss=identity, d_a_loss=d_a_loss, d_b_loss=d_b_loss)
 

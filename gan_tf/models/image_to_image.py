@@ -16,7 +16,7 @@ import tensorflow as tf
 
 from gan_tf import jitter
 from gan_tf.callbacks import LinearDecay
-from gan_tf.distribute import global_value, loss_scaled, minimize, step_logs
+from gan_tf.distribute import global_value, loss_scaled, step_logs
 from gan_tf.data import TANH_RANGE, load_metadata, make_dataset, scale_images
 from gan_tf.images import to_uint8
 from gan_tf.models.base import GenerativeModel
@@ -75,10 +75,6 @@ class ImageTranslationModel(GenerativeModel):
 
     def discriminator_variables(self):
         return [v for network in self.discriminators for v in network.trainable_variables]
-
-    def apply_step(self, tape, loss, optimizer, variables):
-        """Loss-scaled when the optimizer is; the loss is a replica's global-batch share."""
-        minimize(tape, loss, optimizer, variables)
 
     def report(self, **losses):
         """Updates each named tracker with the loss's global value (all replicas' shares) and

