@@ -158,12 +158,14 @@ class TrainingDiagnostics(keras.callbacks.Callback):
     `real_images` is one fixed batch (in the model's value range), with its `labels` for
     conditional models; the latents are fixed by
     `seed`, so successive epochs are comparable. Results join the epoch's `logs` (for a later
-    TensorBoard callback) and go to `<log_dir>/diagnostics`. No warning is printed during the
-    first `warmup_epochs`: an untrained generator's samples all look alike.
+    TensorBoard callback) and go to `<log_dir>/diagnostics`. No warning is printed before the
+    generator has made `warmup_steps` updates (its optimizer's iterations, so a resumed run
+    counts the steps before it): an untrained generator's samples all look alike, which is
+    not collapse.
     """
 
     def __init__(self, real_images, labels=None, seed=0, classifier=None, log_dir=None,
-                 collapse_diversity=0.1, vanishing_grad_norm=1e-4, warmup_epochs=1):
+                 collapse_diversity=0.1, vanishing_grad_norm=1e-4, warmup_steps=500):
         super().__init__()
         self.real_images = tf.convert_to_tensor(real_images)
         self.labels = labels
@@ -173,7 +175,7 @@ class TrainingDiagnostics(keras.callbacks.Callback):
         self.thresholds = {"collapse_diversity": collapse_diversity,
                            "vanishing_grad_norm": vanishing_grad_norm}
         self.writer = tf.summary.create_file_writer(os.path.join(log_dir, "diagnostics")) if log_dir else None
-        self.warmup_epochs = warmup_epochs
+        self.warmup_steps = warmup_steps
         self.last = None
 
     def on_epoch_end(self, epoch, logs=None):
@@ -181,7 +183,8 @@ class TrainingDiagnostics(keras.callbacks.Callback):
 
         latent = self.model.seeded_latent(self.num_samples, self.seed)
         self.last = diagnostics.measure(self.model, self.real_images, latent, self.classifier, self.labels)
-        warnings = diagnostics.warnings_for(self.last, **self.thresholds) if epoch >= self.warmup_epochs else []
+        trained = int(self.model.g_optimizer.iterations) >= self.warmup_steps
+        warnings = diagnostics.warnings_for(self.last, **self.thresholds) if trained else []
         for warning in warnings:
             print(f"\nWARNING (epoch {epoch + 1}): {warning}", flush=True)
         if logs is not None:

@@ -37,8 +37,11 @@ def test_collapse_detector_fires_on_a_constant_generator_only(small_data_dir, ca
     real_results = {"diversity": diagnostics.mean_pairwise_distance(real[:32]) /
                     diagnostics.mean_pairwise_distance(real[32:]), "g_grad_norm": 1.0}
     assert diagnostics.warnings_for(real_results) == []
-    history = collapsed.fit(make_dataset(small_data_dir, batch_size=32, limit=64), epochs=1, verbose=0,
-                            callbacks=[TrainingDiagnostics(real, warmup_epochs=0)])
+    data = make_dataset(small_data_dir, batch_size=32, limit=64)
+    # Two generator updates per fit: after 2 a warm-up of 3 keeps it quiet; after 4 it warns.
+    collapsed.fit(data, epochs=1, verbose=0, callbacks=[TrainingDiagnostics(real, warmup_steps=3)])
+    assert "mode collapse" not in capsys.readouterr().out
+    history = collapsed.fit(data, epochs=1, verbose=0, callbacks=[TrainingDiagnostics(real, warmup_steps=4)])
     assert "mode collapse" in capsys.readouterr().out
     for key in ("d_accuracy_real", "d_accuracy_fake", "g_grad_norm", "d_grad_norm", "diversity"):
         assert np.isfinite(history.history[key][0])
