@@ -183,7 +183,7 @@ class TrainingDiagnostics(keras.callbacks.Callback):
 
         latent = self.model.seeded_latent(self.num_samples, self.seed)
         self.last = diagnostics.measure(self.model, self.real_images, latent, self.classifier, self.labels)
-        trained = int(self.model.g_optimizer.iterations) >= self.warmup_steps
+        trained = int(tf.convert_to_tensor(self.model.g_optimizer.iterations)) >= self.warmup_steps
         warnings = diagnostics.warnings_for(self.last, **self.thresholds) if trained else []
         for warning in warnings:
             print(f"\nWARNING (epoch {epoch + 1}): {warning}", flush=True)
