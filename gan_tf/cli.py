@@ -333,17 +333,11 @@ def add_export(commands):
 
 
 def run_export(args, _beam_args):
-    import keras
-
     from gan_tf import export
+    from gan_tf.models.base import load_trained_model
 
-    path = args.run_dir
-    if os.path.isdir(path):
-        path = os.path.join(path, "model.keras")
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{path} not found: train first (gan-tf train ...) or name a .keras file")
     families = _families()  # imports the model classes, registering them with Keras
-    model = keras.models.load_model(path, compile=False, safe_mode=True)
+    model = load_trained_model(args.run_dir)
     name = args.name or getattr(model, "export_name", None) or next(
         n for n, c in families.items() if type(model) is c)
     print(f"exported {export.export(model, args.output, name, args.version, args.keep)}")

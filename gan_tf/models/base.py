@@ -8,6 +8,7 @@ reader, and names the hooks that the callbacks and the export path call.
 """
 
 import dataclasses
+import os
 
 import keras
 
@@ -15,6 +16,16 @@ from gan_tf.data import UNIT_RANGE, make_dataset
 from gan_tf.images import make_grid
 
 _SEED_STATE = "seed_generator_state"
+
+
+def load_trained_model(path):
+    """A trained model from a run folder (its `model.keras`) or a `.keras` file, loaded in
+    Keras' safe mode (no Python code from the file); the family's class must be imported."""
+    if os.path.isdir(path):
+        path = os.path.join(path, "model.keras")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{path} not found: train first (gan-tf train ...) or name a .keras file")
+    return keras.models.load_model(path, compile=False, safe_mode=True)
 
 
 class GenerativeModel(keras.Model):

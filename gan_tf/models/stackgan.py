@@ -24,6 +24,7 @@ from gan_tf.data import TANH_RANGE
 from gan_tf.distribute import draw_per_replica, global_value, minimize, step_logs
 from gan_tf.images import to_uint8
 from gan_tf.models.adversarial import MAX_SAMPLE_COUNT, AdversarialModel
+from gan_tf.models.base import load_trained_model
 from gan_tf.networks import stackgan as networks
 
 DEFAULT_KL_WEIGHT = {1: 1.0, 2: 2.0}
@@ -253,14 +254,10 @@ class StackGANStageII(StackGANStageI):
     def warm_start(self):
         """Copies the trained Stage-I generator from `config.stage1_model` (a run folder or a
         `.keras` file); Stage-II cannot learn anything from an untrained Stage-I."""
-        import os
-
         path = self.config.stage1_model
         if not path:
             raise ValueError("stage 2 needs --stage1-model: a trained Stage-I run folder or .keras file")
-        if os.path.isdir(path):
-            path = os.path.join(path, "model.keras")
-        stage1 = keras.models.load_model(path, compile=False, safe_mode=True)
+        stage1 = load_trained_model(path)
         if not isinstance(stage1, StackGANStageI) or stage1.stage != 1:
             raise ValueError(f"{path} is not a StackGAN Stage-I model")
         try:
