@@ -15,7 +15,7 @@ trains on all local GPUs (--batch-size is then the global batch).
 import argparse
 
 from bench.family_throughput import training_rate
-from bench.report import describe_device, write_rates
+from bench.report import write_rates
 from gan_tf import devices, distribute
 from gan_tf.config import CycleGANConfig
 from gan_tf.models.cyclegan import CycleGAN
@@ -31,8 +31,8 @@ def main(argv=None):
                         help="also time every setting under the mixed precision policy")
     parser.add_argument("--strategy", choices=("default", "mirrored"), default="default")
     args = parser.parse_args(argv)
-    gpus = devices.enable_memory_growth()
-    device = describe_device(gpus)
+    devices.enable_memory_growth()
+    device = devices.describe_device()
     strategy = distribute.make_strategy(args.strategy)
     rows = []
     print(f"device: {device}; batch {args.batch_size}; {strategy.num_replicas_in_sync} "

@@ -12,7 +12,7 @@ import tempfile
 import time
 
 from gan_tf import export
-from gan_tf.models import FAMILIES
+from gan_tf.registry import FAMILIES, family
 
 
 def folder_size(path):
@@ -21,7 +21,7 @@ def folder_size(path):
 
 def export_untrained(name, base, config=None):
     """(export path, parameter count, export seconds, model) of an untrained `name` model."""
-    model_class = FAMILIES[name]
+    model_class = family(name).model_class()
     model = model_class(config or model_class.config_class())
     parameters = sum(int(w.numpy().size) for n in model.serving_networks() for w in n.weights)
     start = time.perf_counter()

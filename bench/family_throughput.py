@@ -15,15 +15,14 @@ import argparse
 import dataclasses
 import json
 
-import keras
 import tensorflow as tf
 
 from bench.fashion_gan_throughput import input_rate
-from bench.report import describe_device, fit_timed, precision_policy
-from gan_tf import devices
+from bench.report import fit_timed, precision_policy
+from gan_tf import devices, training
 from gan_tf.config import StackGANConfig
 from gan_tf.data import load_metadata
-from gan_tf.models import FAMILIES
+from gan_tf.registry import FAMILIES, family
 
 HEADER = f"{'family':<12} {'batch':>5} {'jit on':>10} {'jit off':>10} {'input':>12}  (images/s)"
 
@@ -60,21 +59,17 @@ def synthetic_batch(model, batch_size):
     return images((size, size, inputs)), images((size, size, outputs))
 
 
-def batch_size_for(model_class, batch_size):
+def batch_size_for(name, batch_size):
     """`batch_size`, except the image-to-image families' batch 1 (as in their papers)."""
-    return min(batch_size, model_class.default_batch_size)
+    return min(batch_size, family(name).default_batch_size)
 
 
 def training_rate(model_class, config, batch_size, steps, jit, epochs=2, mixed=False,
                   strategy=None):
     """Images/s of `fit` on one fixed (global) batch, after the first epoch; `mixed`: under the
     mixed precision policy; `strategy`: a `tf.distribute` strategy (default: none)."""
-    strategy = strategy or tf.distribute.get_strategy()
-    keras.utils.set_random_seed(0)
     with precision_policy(mixed):
-        with strategy.scope():
-            model = model_class(config)
-            model.compile(jit_compile=jit)
+        model = training.build_model(model_class, config, strategy, jit)
         dataset = tf.data.Dataset.from_tensors(synthetic_batch(model, batch_size)).repeat()
         seconds, _ = fit_timed(model, dataset, steps, epochs)
     return batch_size * steps * (epochs - 1) / seconds
@@ -93,9 +88,9 @@ def measure(families, data, batch_size, steps, translation_size, input_batches=4
     print(HEADER, flush=True)
     rows = []
     for name in families:
-        model_class = FAMILIES[name]
+        model_class = family(name).model_class()
         config = family_config(model_class, translation_size)
-        batch = batch_size_for(model_class, batch_size)
+        batch = batch_size_for(name, batch_size)
         row = {"family": name, "batch_size": batch}
         for jit in (True, False):
             row[f"train_jit_{'on' if jit else 'off'}"] = training_rate(model_class, config, batch, steps, jit)
@@ -123,7 +118,8 @@ def main(argv=None):
     parser.add_argument("--translation-size", type=int, default=128, help="cyclegan/pix2pix image side")
     parser.add_argument("--json", help="also write the rows here")
     args = parser.parse_args(argv)
-    print(f"device: {describe_device(devices.enable_memory_growth())}")
+    devices.enable_memory_growth()
+    print(f"device: {devices.describe_device()}")
     rows = measure(args.families.split(","), args.data, args.batch_size, args.steps, args.translation_size)
     if args.json:
         with open(args.json, "w") as handle:

@@ -14,21 +14,16 @@ training rate, input never limits training.
 import argparse
 import time
 
-import tensorflow as tf
-
-from bench.report import describe_device, fit_timed, precision_policy, write_rates
-from gan_tf import devices, distribute
+from bench.report import fit_timed, precision_policy, write_rates
+from gan_tf import devices, distribute, training
 from gan_tf.data import make_dataset
 from gan_tf.models.fashion_gan import FashionGAN
 
 
 def training_rate(data, batch_size, steps, jit, epochs=3, mixed=False, strategy=None):
-    strategy = strategy or tf.distribute.get_strategy()
     dataset = make_dataset(data, batch_size=batch_size).repeat()
     with precision_policy(mixed):
-        with strategy.scope():
-            model = FashionGAN()
-            model.compile(jit_compile=jit)
+        model = training.build_model(FashionGAN, FashionGAN.config_class(), strategy, jit)
         seconds, _ = fit_timed(model, dataset, steps, epochs)
     return batch_size * steps * (epochs - 1) / seconds
 
@@ -55,8 +50,8 @@ def main(argv=None):
                         help="also time both jit settings under the mixed precision policy")
     parser.add_argument("--strategy", choices=("default", "mirrored"), default="default")
     args = parser.parse_args(argv)
-    gpus = devices.enable_memory_growth()
-    device = describe_device(gpus)
+    devices.enable_memory_growth()
+    device = devices.describe_device()
     strategy = distribute.make_strategy(args.strategy)
     rate = lambda jit, mixed=False: training_rate(args.data, args.batch_size, args.steps, jit,
                                                   mixed=mixed, strategy=strategy)

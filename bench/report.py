@@ -1,33 +1,19 @@
-"""What every benchmark script shares: epoch timing, fixed training budgets, the real data
-sets (preprocessed once and reused), the device line, the JSON of its rows."""
+"""What every benchmark script shares: epoch timing, fixed training budgets (through the one
+training driver), the real data sets (preprocessed once and reused), the JSON of its rows."""
 
 import contextlib
-import dataclasses
 import json
-import math
 import os
-import platform
 import time
 
 import keras
-import tensorflow as tf
 
-from gan_tf import distribute
-from gan_tf.data import load_metadata
+from gan_tf import distribute, training
 
 SOURCES = {
     "mnist": os.path.join(os.path.dirname(__file__), "..", "..", "shared", "datasets", "mnist"),
     "fashion_mnist": "/usr/share/datasets/fashion-mnist",
 }
-
-
-def describe_device(gpus):
-    """The GPU's name, or the CPU and its thread count."""
-    if gpus:
-        details = tf.config.experimental.get_device_details(tf.config.list_physical_devices("GPU")[0])
-        return details.get("device_name", "GPU")
-    threads = tf.config.threading.get_inter_op_parallelism_threads() or "all"
-    return f"CPU ({platform.processor() or platform.machine()}, {threads} threads, {os.cpu_count()} cores)"
 
 
 def write_rates(path, device, batch_size, rows):
@@ -80,53 +66,10 @@ def fit_timed(model, dataset, steps, epochs=2):
     return sum(timer.times[1:]), history.history
 
 
-class TimeBudget(keras.callbacks.Callback):
-    """Stops `fit` once `seconds` have passed since the end of the first step (which traces
-    and compiles, so the budget buys the same training whatever the compile time); counts the
-    steps and times those after the first, which gives the training rate of the same run."""
-
-    def __init__(self, seconds=math.inf):
-        super().__init__()
-        self.seconds = seconds
-        self.start = None
-        self.steps = 0
-        self.timed_seconds = 0.0
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.steps += 1
-        if self.start is None:
-            self.start = time.perf_counter()
-            return
-        self.timed_seconds = time.perf_counter() - self.start
-        if self.timed_seconds >= self.seconds:
-            self.model.stop_training = True
-
-    @property
-    def steps_per_second(self):
-        return (self.steps - 1) / self.timed_seconds if self.timed_seconds else None
-
-
-@dataclasses.dataclass
-class Trained:
-    """A model after a fixed budget: wall seconds of `fit` (compiling included), updates made
-    and updates per second after the first (compiling) one."""
-
-    model: keras.Model
-    seconds: float
-    updates: int
-    updates_per_second: float
-
-
-def train_on_data(model_class, data, batch_size, jit, steps=None, seconds=None, config=None,
-                  compile_kwargs=None):
-    """A `Trained` model after a fixed budget on a preprocessed data set: `steps` updates, or
-    as many as fit in `seconds` after the first (compiling) one."""
-    config = model_class.config_for_data(config or model_class.config_class(), load_metadata(data))
-    keras.utils.set_random_seed(config.seed)
-    model = model_class(config)
-    model.compile(jit_compile=jit, **(compile_kwargs or {}))
-    dataset = model_class.training_dataset(data, config, batch_size).repeat()
-    budget = TimeBudget(seconds or math.inf)
-    start = time.perf_counter()
-    model.fit(dataset, epochs=1, steps_per_epoch=steps or 10**9, verbose=0, callbacks=[budget])
-    return Trained(model, time.perf_counter() - start, budget.steps, budget.steps_per_second)
+def train_on_data(family, data, batch_size, jit, steps=None, seconds=None, **overrides):
+    """A `gan_tf.training.TrainingRun` after a fixed budget on a preprocessed data set, writing
+    nothing: `steps` updates, or as many as fit in `seconds` (compiling included); its `clock`
+    has the updates made and the rate after the first (compiling) one."""
+    return training.train(family, data, batch_size=batch_size, jit=jit, epochs=1,
+                          steps_per_epoch=steps or 10**9, seconds=seconds, record=False, verbose=0,
+                          **overrides)

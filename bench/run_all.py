@@ -26,9 +26,9 @@ import os
 import time
 
 from bench import beam_rate, family_throughput, quality, serving_latency
-from bench.report import SOURCES, describe_device, preprocessed
+from bench.report import SOURCES, preprocessed
 from gan_tf import devices
-from gan_tf.models import FAMILIES
+from gan_tf.registry import FAMILIES
 
 SECTIONS = ("beam", "train", "serving", "quality")
 SCALES = {
@@ -45,7 +45,8 @@ SCALES = {
 
 def run(sections, families, source_dir, work_dir, budget, classifier=None):
     """The results of every section asked for, as one JSON-ready dict."""
-    results = {"device": describe_device(devices.enable_memory_growth()),
+    devices.enable_memory_growth()
+    results = {"device": devices.describe_device(),
                "load_average": [round(x, 2) for x in os.getloadavg()], "budget": budget,
                "section_seconds": {}}
     data = None  # serving needs no data

@@ -22,7 +22,7 @@ import tensorflow as tf
 
 from bench.export_cost import export_untrained
 from bench.family_throughput import family_config
-from gan_tf.models import FAMILIES
+from gan_tf.registry import FAMILIES, family
 
 HEADER = f"{'family':<12} {'batch':>5} {'latency ms':>12} {'images/s':>12}"
 
@@ -71,7 +71,7 @@ def measure(families, batch_sizes, translation_size, repeats=20, seconds=5.0):
     rows = []
     with tempfile.TemporaryDirectory() as base:
         for name in families:
-            config = family_config(FAMILIES[name], translation_size)
+            config = family_config(family(name).model_class(), translation_size)
             path, _, _, model = export_untrained(name, base, config)
             specs = default_input_specs(model)
             signature = tf.saved_model.load(path).signatures["serving_default"]

@@ -22,7 +22,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from bench.report import StepTimer, describe_device
+from bench.report import StepTimer
 from gan_tf import devices
 from gan_tf.caption_data import read_captioned
 from gan_tf.config import StackGANConfig
@@ -141,7 +141,8 @@ def main(argv=None):
     parser.add_argument("--work-dir", default="/tmp/gan_tf_bench")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args(argv)
-    device = describe_device(devices.enable_memory_growth())
+    devices.enable_memory_growth()
+    device = devices.describe_device()
     results = {"device": device, "batch_size": args.batch_size, "jit": args.jit}
     print(f"device: {device}; batch {args.batch_size}; jit {args.jit}; "
           f"Stage-I {RECIPE.stage1_size} px, Stage-II {RECIPE.stage2_size} px, 384-d MiniLM embeddings")

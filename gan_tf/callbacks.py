@@ -1,8 +1,10 @@
 """Callbacks shared by every family."""
 
+import contextlib
 import json
 import os
 import shutil
+import time
 import uuid
 
 import keras
@@ -10,6 +12,89 @@ import numpy as np
 import tensorflow as tf
 
 from gan_tf.images import save_png
+
+
+class TrainingClock(keras.callbacks.Callback):
+    """Counts training steps (from `initial_step`, so a resumed run goes on counting) and
+    training seconds since `fit` began, compiling included; time spent inside `paused()` (a
+    quality measurement, say) is not counted. List it first: the callbacks that read it then
+    see this step counted."""
+
+    def __init__(self, initial_step=0):
+        super().__init__()
+        self.step = initial_step
+        self.initial_step = initial_step
+        self.first_step_seconds = None  # the first step's seconds: tracing and compiling
+        self._seconds = 0.0
+        self._since = None
+
+    @property
+    def seconds(self):
+        running = time.perf_counter() - self._since if self._since is not None else 0.0
+        return self._seconds + running
+
+    @contextlib.contextmanager
+    def paused(self):
+        running = self._since is not None
+        if running:
+            self._seconds, self._since = self.seconds, None
+        try:
+            yield
+        finally:
+            if running:
+                self._since = time.perf_counter()
+
+    def on_train_begin(self, logs=None):
+        self._since = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.step += 1
+        if self.first_step_seconds is None:
+            self.first_step_seconds = self.seconds
+
+    def on_train_end(self, logs=None):
+        self._seconds, self._since = self.seconds, None
+
+    @property
+    def steps_per_second(self):
+        """Steps per second after the first (compiling) step; None before a second step."""
+        steps = self.step - self.initial_step - 1
+        timed = self.seconds - (self.first_step_seconds or 0.0)
+        return steps / timed if steps > 0 and timed > 0 else None
+
+
+class TimeLimit(keras.callbacks.Callback):
+    """Stops `fit` after `seconds` of training on `clock` (compiling included), at the end of
+    a step, so a run buys a fixed wall-clock budget whatever the machine."""
+
+    def __init__(self, seconds, clock):
+        super().__init__()
+        self.seconds = seconds
+        self.clock = clock
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.clock.seconds >= self.seconds:
+            self.model.stop_training = True
+
+
+class StepLogger(keras.callbacks.Callback):
+    """Every `every` steps, writes the step's logs (losses, running means over the epoch) to
+    `<log_dir>/steps` against the global step of `clock`, so TensorBoard draws a curve even
+    for a short run (its "relative" axis shows them against wall time)."""
+
+    def __init__(self, log_dir, every, clock):
+        super().__init__()
+        self.every = every
+        self.clock = clock
+        self.writer = tf.summary.create_file_writer(os.path.join(log_dir, "steps"))
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.clock.step % self.every:
+            return
+        with self.writer.as_default():
+            for name, value in (logs or {}).items():
+                tf.summary.scalar(name, float(np.mean(value)), step=self.clock.step)
+        self.writer.flush()
 
 
 class EpochCheckpoint(keras.callbacks.Callback):
@@ -114,16 +199,19 @@ class ModelMonitor(keras.callbacks.Callback):
 
 
 class QualityMetrics(keras.callbacks.Callback):
-    """Every `every` epochs: FID, KID, IS, precision and recall of the model's samples.
+    """FID, KID, IS, precision and recall of the model's samples, every `every` epochs and/or
+    every `every_seconds` seconds of training on `clock` (a `TrainingClock`, whose time stops
+    while this measures).
 
     Real features are extracted once, on first use, from `real_batches` (uint8 batches, e.g.
-    `gan_tf.metrics.report.real_image_batches`). Results are added to the epoch's `logs`, so a
-    TensorBoard callback listed after this one logs them with the losses, and written as
-    scalars under `<log_dir>/metrics` when `log_dir` is given.
+    `gan_tf.metrics.report.real_image_batches`). Epoch results are added to the epoch's `logs`,
+    so a TensorBoard callback listed after this one logs them with the losses; every result is
+    kept in `records` with its step and training seconds, and written as scalars under
+    `<log_dir>/metrics` against the global step when `log_dir` is given.
     """
 
     def __init__(self, extractor, real_batches, every=1, num_samples=1000, seed=0, log_dir=None,
-                 kid_subsets=100, kid_subset_size=1000):
+                 kid_subsets=100, kid_subset_size=1000, clock=None, every_seconds=None):
         super().__init__()
         self.extractor = extractor
         self.real_batches = real_batches
@@ -132,24 +220,42 @@ class QualityMetrics(keras.callbacks.Callback):
         self.seed = seed
         self.kid = {"kid_subsets": kid_subsets, "kid_subset_size": kid_subset_size}
         self.writer = tf.summary.create_file_writer(os.path.join(log_dir, "metrics")) if log_dir else None
+        self.clock = clock or TrainingClock()
+        self.every_seconds = every_seconds
+        self.next_due = every_seconds
         self.real = None
+        self.records = []
 
-    def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every:
-            return
+    def measure(self, step=None):
+        """Scores the model now; returns them and keeps them in `records`."""
         from gan_tf.metrics.features import stream_features
         from gan_tf.metrics.report import evaluate_model
 
-        if self.real is None:
-            self.real = stream_features(self.extractor, self.real_batches)
-        results = evaluate_model(self.model, self.extractor, self.real, self.num_samples, self.seed, **self.kid)
-        if logs is not None:
-            logs.update(results)
+        with self.clock.paused():
+            if self.real is None:
+                self.real = stream_features(self.extractor, self.real_batches)
+            results = evaluate_model(self.model, self.extractor, self.real, self.num_samples,
+                                     self.seed, **self.kid)
+        step = self.clock.step if step is None else step
+        self.records.append({"step": step, "seconds": round(self.clock.seconds, 2), **results})
         if self.writer:
             with self.writer.as_default():
                 for name, value in results.items():
-                    tf.summary.scalar(name, value, step=epoch + 1)
+                    tf.summary.scalar(name, value, step=step)
             self.writer.flush()
+        return results
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.every_seconds and self.clock.seconds >= self.next_due:
+            self.measure()
+            self.next_due = self.clock.seconds + self.every_seconds
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not self.every or (epoch + 1) % self.every:
+            return
+        results = self.measure(step=self.clock.step or epoch + 1)
+        if logs is not None:
+            logs.update(results)
 
 
 class TrainingDiagnostics(keras.callbacks.Callback):

@@ -11,18 +11,10 @@ import argparse
 import os
 import sys
 
-from gan_tf.config import CONFIGS
-
 STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
 
 DATASETS = ("fashion_mnist", "mnist", "cifar10", "image_folder", "image_domains", "side_by_side",
             "captioned_fashion_mnist", "captioned_mnist", "cub")
-
-
-def _families():
-    from gan_tf.models import FAMILIES
-
-    return FAMILIES
 
 
 # -- preprocess -----------------------------------------------------------------------------
@@ -119,8 +111,15 @@ def _captioned_source(args):
 
 # -- train ----------------------------------------------------------------------------------
 
+# Options of `gan-tf train` that go to `gan_tf.training.train` under the same names.
+RUN_OPTIONS = ("run_dir", "epochs", "batch_size", "steps_per_epoch", "limit", "seconds", "strategy",
+               "tpu", "mixed_precision", "jit", "deterministic", "monitor_images", "fresh",
+               "classifier", "metrics_every", "metrics_seconds", "metrics_samples", "log_every")
+
 
 def add_train(commands):
+    from gan_tf.registry import FAMILIES
+
     parser = commands.add_parser(
         "train",
         help="train a family with model.fit (resumes an interrupted run)",
@@ -130,157 +129,61 @@ def add_train(commands):
         "to RUN_DIR/samples, TensorBoard logs to RUN_DIR/logs, the model to RUN_DIR/model.keras.",
     )
     family_parsers = parser.add_subparsers(dest="family", required=True, metavar="FAMILY")
-    for name, config_class in CONFIGS.items():
-        family = family_parsers.add_parser(name, help=f"train {name}", description=config_class.__doc__)
-        family.add_argument("--data", required=True, help="preprocessed data folder")
-        family.add_argument("--run-dir", help="output folder (default: runs/<family>)")
-        family.add_argument("--epochs", type=int, default=10)
-        family.add_argument("--batch-size", type=int,
-                            help="global batch, split over the replicas of --strategy "
-                            "(default: the family's: 128; 1 for cyclegan and pix2pix)")
-        family.add_argument("--strategy", choices=STRATEGIES, default="default",
-                            help="tf.distribute strategy: mirrored (all local GPUs), multiworker "
-                            "(MultiWorkerMirroredStrategy over the machines in TF_CONFIG; run the "
-                            "same command on each), tpu (TPUStrategy, see --tpu), default (one "
-                            "device). Losses are averaged over the global batch")
-        family.add_argument("--tpu", default="", help="--strategy tpu: TPU name or grpc:// "
-                            "address (default: the local TPU VM)")
-        family.add_argument("--mixed-precision", action="store_true",
-                            help="mixed_float16 on GPU (with loss scaling of both optimizers), "
-                            "mixed_bfloat16 elsewhere; outputs and losses stay float32")
-        family.add_argument("--limit", type=int, help="train on the first N records only")
-        family.add_argument("--steps-per-epoch", type=int, help="batches per epoch (default: all)")
-        family.add_argument("--jit", action=argparse.BooleanOptionalAction, default=True,
-                            help="compile the train step with XLA (off under mirrored and "
-                            "multiworker strategies with more than one replica)")
-        family.add_argument("--deterministic", action="store_true",
-                            help="deterministic TF ops: a resumed run then matches an "
-                            "uninterrupted one exactly (slower on GPU)")
-        family.add_argument("--monitor-images", type=int, default=25,
-                            help="samples in each epoch's grid")
-        family.add_argument("--fresh", action="store_true",
-                            help="discard an interrupted run's checkpoint and start over")
-        family.add_argument("--classifier", help="domain classifier (.keras, from gan-tf "
-                            "train-classifier): adds FID/KID/IS/precision/recall to the logs")
-        family.add_argument("--metrics-every", type=int, default=1, help="epochs between metric runs")
-        family.add_argument("--metrics-samples", type=int, default=1000, help="samples per metric run")
-        config_class.add_arguments(family)
+    for entry in FAMILIES.values():
+        family = family_parsers.add_parser(
+            entry.name, aliases=list(entry.aliases), help=entry.help(),
+            description=f"{entry.help()}. {entry.config_class.__doc__}")
+        add_run_options(family, entry)
+        entry.config_class.add_arguments(family)
         family.set_defaults(run=run_train)
 
 
+def add_run_options(parser, entry):
+    """The options every family's `train` takes (RUN_OPTIONS, plus --data)."""
+    parser.add_argument("--data", required=True, help=f"preprocessed data folder ({entry.data})")
+    parser.add_argument("--run-dir", help=f"output folder (default: runs/{entry.name})")
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--batch-size", type=int, help="global batch, split over the replicas of "
+                        f"--strategy (default: {entry.default_batch_size})")
+    parser.add_argument("--steps-per-epoch", type=int, help="batches per epoch (default: all)")
+    parser.add_argument("--limit", type=int, help="train on the first N records only")
+    parser.add_argument("--seconds", type=float, help="stop after this much training time "
+                        "(compiling included), at the end of a step; the run is saved as usual")
+    parser.add_argument("--strategy", choices=STRATEGIES, default="default",
+                        help="tf.distribute strategy: mirrored (all local GPUs), multiworker "
+                        "(MultiWorkerMirroredStrategy over the machines in TF_CONFIG; run the "
+                        "same command on each), tpu (TPUStrategy, see --tpu), default (one "
+                        "device). Losses are averaged over the global batch")
+    parser.add_argument("--tpu", default="", help="--strategy tpu: TPU name or grpc:// "
+                        "address (default: the local TPU VM)")
+    parser.add_argument("--mixed-precision", action="store_true",
+                        help="mixed_float16 on GPU (with loss scaling of both optimizers), "
+                        "mixed_bfloat16 elsewhere; outputs and losses stay float32")
+    parser.add_argument("--jit", action=argparse.BooleanOptionalAction, default=True,
+                        help="compile the train step with XLA (off under mirrored and "
+                        "multiworker strategies with more than one replica)")
+    parser.add_argument("--deterministic", action="store_true",
+                        help="deterministic TF ops: a resumed run then matches an "
+                        "uninterrupted one exactly (slower on GPU)")
+    parser.add_argument("--monitor-images", type=int, default=25, help="samples in each epoch's grid")
+    parser.add_argument("--fresh", action="store_true",
+                        help="discard an interrupted run's checkpoint and start over")
+    parser.add_argument("--classifier", help="domain classifier (.keras, from gan-tf "
+                        "train-classifier): adds FID/KID/IS/precision/recall to the logs")
+    parser.add_argument("--metrics-every", type=int, default=1, help="epochs between metric runs")
+    parser.add_argument("--metrics-seconds", type=float,
+                        help="also measure the metrics every this many seconds of training")
+    parser.add_argument("--metrics-samples", type=int, default=1000, help="samples per metric run")
+    parser.add_argument("--log-every", type=int, default=25,
+                        help="steps between loss points in TensorBoard (0: per epoch only)")
+
+
 def run_train(args, _beam_args):
-    import keras
-    import tensorflow as tf
+    from gan_tf.registry import family
+    from gan_tf.training import train
 
-    from gan_tf import devices, distribute
-    from gan_tf.callbacks import EpochCheckpoint, ModelMonitor, StopOnNonFiniteLoss
-    from gan_tf.data import batches_per_epoch, load_metadata
-
-    devices.enable_memory_growth()
-    # Before any other TensorFlow work: MultiWorkerMirroredStrategy must start the collective
-    # runtime first.
-    strategy = distribute.make_strategy(args.strategy, tpu=args.tpu)
-    workers = distribute.worker_count(strategy)
-    if args.deterministic:
-        tf.config.experimental.enable_op_determinism()
-    if args.mixed_precision:
-        print(f"mixed precision: {distribute.set_mixed_precision()}", flush=True)
-    model_class = _families()[args.family]
-    metadata = load_metadata(args.data)
-    config = CONFIGS[args.family].from_args(args)
-    config = model_class.config_for_data(config, metadata)
-    model_class = model_class.model_class_for(config)
-    run_dir = args.run_dir or os.path.join("runs", args.family)
-    if not distribute.is_chief(strategy):
-        # Every worker runs the callbacks; only the chief's files are the run's.
-        run_dir = os.path.join(run_dir, f"worker-{strategy.cluster_resolver.task_id}")
-    backup_dir = os.path.join(run_dir, "backup")
-    if args.fresh and os.path.isdir(backup_dir):
-        import shutil
-
-        shutil.rmtree(backup_dir)
-    batch_size = args.batch_size or model_class.default_batch_size
-    distribute.check_batch_size(strategy, batch_size)
-    jit = args.jit
-    if jit and strategy.num_replicas_in_sync > 1 and args.strategy != "tpu":
-        print("XLA is off under a multi-replica mirrored/multiworker strategy (as Keras' "
-              "jit_compile='auto' does)", flush=True)
-        jit = False
-    if strategy.num_replicas_in_sync > 1:
-        print(f"{args.strategy}: {strategy.num_replicas_in_sync} replicas on {workers} "
-              f"worker(s), global batch {batch_size}", flush=True)
-    keras.utils.set_random_seed(config.seed)  # first: model weights and shuffle seeds derive from it
-    with strategy.scope():  # variables (networks, optimizers, trackers) live on every replica
-        model = model_class(config)
-        model.warm_start()
-        model.compile(jit_compile=jit)
-        model.use_data_for_monitoring(args.data, args.monitor_images)
-        checkpoint = EpochCheckpoint(backup_dir)
-        first_epoch = checkpoint.restore(model)
-    if first_epoch:
-        print(f"resuming {run_dir} after epoch {first_epoch}", flush=True)
-    if workers > 1:
-        # Each worker reads its own shards (tf.data auto-sharding by file); the shards hold
-        # different numbers of records, so the data repeats and epochs are counted in steps
-        # (a worker running out first would leave the others waiting in an all-reduce).
-        shards = len(metadata["splits"]["train"]["shards"])
-        if shards < workers:
-            raise ValueError(f"{args.data} has {shards} train shards for {workers} workers; "
-                             f"preprocess again with --train-shards {workers} or more")
-        with strategy.scope():
-            dataset = model_class.training_dataset(args.data, config, batch_size, args.limit).repeat()
-        steps = args.steps_per_epoch or max(1, batches_per_epoch(args.data, batch_size, limit=args.limit) - 1)
-    else:
-        dataset = model_class.training_dataset(args.data, config, batch_size, args.limit, first_epoch)
-        # An endless dataset (epoch replay) needs steps per epoch; a finite one defines its own.
-        endless = int(dataset.cardinality()) == int(tf.data.INFINITE_CARDINALITY)
-        steps = args.steps_per_epoch or (
-            batches_per_epoch(args.data, batch_size, limit=args.limit) if endless else None)
-    log_dir = os.path.join(run_dir, "logs")
-    callbacks = [
-        StopOnNonFiniteLoss(),  # first: it must stop fit before anything saves a bad state
-        checkpoint,
-        ModelMonitor(os.path.join(run_dir, "samples"), log_dir, num_images=args.monitor_images,
-                     seed=config.seed),
-        *model.training_callbacks(args.data, os.path.join(run_dir, "samples"), log_dir),
-        *_measuring_callbacks(model, args, log_dir),
-        keras.callbacks.TensorBoard(log_dir),  # after the callbacks that add to the logs
-    ]
-    model.fit(dataset, epochs=args.epochs, initial_epoch=first_epoch, steps_per_epoch=steps,
-              callbacks=callbacks, verbose=2 if os.environ.get("CI") else "auto")
-    path = os.path.join(run_dir, "model.keras")
-    model.save(path)
-    print(f"saved {path}; samples in {os.path.join(run_dir, 'samples')}; "
-          f"tensorboard --logdir {log_dir}")
-
-
-def _measuring_callbacks(model, args, log_dir):
-    """Diagnostics for adversarial models; quality metrics when a classifier is given."""
-    from gan_tf.callbacks import QualityMetrics, TrainingDiagnostics
-    from gan_tf.data import make_dataset
-    from gan_tf.models.adversarial import AdversarialModel
-
-    callbacks = []
-    extractor = None
-    if args.classifier and not getattr(model, "samples_from_latents", True):
-        raise ValueError(f"--classifier metrics sample from latents alone; {args.family} draws from "
-                         "captions (see bench.stackgan_throughput for its text-conditioning accuracy)")
-    if args.classifier:
-        from gan_tf.metrics.features import classifier_features
-        from gan_tf.metrics.report import real_image_batches
-
-        extractor = classifier_features(args.classifier)
-        callbacks.append(QualityMetrics(extractor, real_image_batches(args.data), args.metrics_every,
-                                        args.metrics_samples, log_dir=log_dir))
-    if isinstance(model, AdversarialModel) and model.samples_from_latents:
-        # A separate, unshuffled reader: iterating the training dataset here would draw from
-        # its shuffle seeds in a background thread and make the data order irreproducible.
-        real, labels = next(iter(make_dataset(args.data, batch_size=args.batch_size, value_range=model.value_range,
-                                              with_labels=True, shuffle=False, limit=args.batch_size, cache=False)))
-        classify = (lambda images: extractor(images)[1]) if extractor else None
-        callbacks.append(TrainingDiagnostics(real, labels if model.uses_labels else None,
-                                             classifier=classify, log_dir=log_dir))
-    return callbacks
+    overrides = family(args.family).config_class.overrides_from_args(args)
+    train(args.family, args.data, **{name: getattr(args, name) for name in RUN_OPTIONS}, **overrides)
 
 
 def add_train_classifier(commands):
@@ -335,11 +238,11 @@ def add_export(commands):
 def run_export(args, _beam_args):
     from gan_tf import export
     from gan_tf.models.base import load_trained_model
+    from gan_tf.registry import family_of, import_models
 
-    families = _families()  # imports the model classes, registering them with Keras
+    import_models()
     model = load_trained_model(args.run_dir)
-    name = args.name or getattr(model, "export_name", None) or next(
-        n for n, c in families.items() if type(model) is c)
+    name = args.name or getattr(model, "export_name", None) or family_of(model).name
     print(f"exported {export.export(model, args.output, name, args.version, args.keep)}")
 
 
@@ -385,12 +288,12 @@ def add_sample(commands):
 def run_sample(args, _beam_args):
     import tensorflow as tf
 
-    from gan_tf import export
+    from gan_tf import serving
     from gan_tf.images import make_grid, save_png
 
     path = args.model
     if not tf.io.gfile.exists(os.path.join(path, "saved_model.pb")):
-        path = export.latest_version_dir(path)
+        path = serving.latest_version_dir(path)
     loaded = tf.saved_model.load(path)
     if args.captions or "captions" in loaded.signatures:
         return _sample_captions(loaded, path, args)
@@ -429,6 +332,8 @@ def build_parser():
         prog="gan-tf", description="GAN, VAE and text-to-image (StackGAN) families for "
         "TensorFlow/Keras."
     )
+    parser.add_argument("--verbose", action="store_true",
+                        help="show TensorFlow's native start-up and device messages")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_preprocess(commands)
     add_train(commands)
@@ -444,6 +349,10 @@ def main(argv=None):
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "preprocess":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if not args.verbose:
+        from gan_tf.native_logs import import_tensorflow_quietly
+
+        import_tensorflow_quietly()
     try:
         args.run(args, extra)
     except (FileNotFoundError, ValueError, RuntimeError) as error:  # incl. NonFiniteLossError

@@ -2,13 +2,16 @@
 
 Each family declares one frozen dataclass whose defaults are its source's values; the CLI
 turns every field into a `--field-name` flag, so a new hyper-parameter needs no CLI code.
-This module imports no TensorFlow, so `gan-tf --help` stays fast. `CONFIGS` maps the CLI's
-family names to their configs.
+Fields the data decides (image shape, channels, classes, ...) are listed in each config's
+`DATA_FIELDS`: the model sets them from the data's metadata (`config_for_data`), so they are
+not flags. This module imports no TensorFlow, so `gan-tf --help` stays fast; the family
+registry (`gan_tf.registry`) pairs each config with its model class.
 """
 
 import argparse
 import dataclasses
 import typing
+from typing import ClassVar
 
 
 @dataclasses.dataclass(frozen=True)
@@ -17,6 +20,13 @@ class Config:
     `seed` (weights, random streams and data order derive from it)."""
 
     seed: int = 0
+
+    DATA_FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def flag_fields(cls):
+        """The fields a user sets: every field but those the data decides."""
+        return [f for f in dataclasses.fields(cls) if f.name not in cls.DATA_FIELDS]
 
     @classmethod
     def from_dict(cls, values):
@@ -34,7 +44,7 @@ class Config:
         """Adds one `--field-name` flag per field; defaults stay None so unset flags are known."""
         hints = typing.get_type_hints(cls)
         group = parser.add_argument_group(f"{cls.__name__} hyper-parameters")
-        for field in dataclasses.fields(cls):
+        for field in cls.flag_fields():
             kind = hints[field.name]
             flag = "--" + field.name.replace("_", "-")
             if kind is bool:
@@ -45,14 +55,10 @@ class Config:
                                    metavar=field.name.upper(), help=f"(default: {field.default})")
 
     @classmethod
-    def from_args(cls, args):
-        """The config with every flag the user set applied over the defaults."""
-        values = {
-            f.name: getattr(args, f.name)
-            for f in dataclasses.fields(cls)
-            if getattr(args, f.name, None) is not None
-        }
-        return cls.from_dict(values)
+    def overrides_from_args(cls, args):
+        """{field: value} of every flag the user set."""
+        return {f.name: getattr(args, f.name) for f in cls.flag_fields()
+                if getattr(args, f.name, None) is not None}
 
 
 def _parser_for(kind):
@@ -87,6 +93,7 @@ class AdversarialConfig(Config):
 class FashionGANConfig(AdversarialConfig):
     """Defaults are the source's: latent 128, Adam 1e-4 for G and 1e-5 for D."""
 
+    DATA_FIELDS: ClassVar[tuple[str, ...]] = ("image_shape",)
     latent_dim: int = 128
     image_shape: tuple[int, ...] = (28, 28, 1)
     generator_filters: int = 128
@@ -95,12 +102,14 @@ class FashionGANConfig(AdversarialConfig):
     g_learning_rate: float = 1e-4
     d_learning_rate: float = 1e-5
     beta_1: float = 0.9
+    beta_2: float = 0.999
 
 
 @dataclasses.dataclass(frozen=True)
 class VAEConfig(Config):
     """Defaults are the source's: 2-D latent, Adam 1e-3, full KL weight."""
 
+    DATA_FIELDS: ClassVar[tuple[str, ...]] = ("image_shape",)
     latent_dim: int = 2
     image_shape: tuple[int, ...] = (28, 28, 1)
     dropout: float = 0.25
@@ -112,6 +121,7 @@ class VAEConfig(Config):
 class DCGANConfig(AdversarialConfig):
     """The DCGAN lab's defaults: latent 100, 64 filters, 64x64 RGB, Adam 2e-4 beta_1 0.5."""
 
+    DATA_FIELDS: ClassVar[tuple[str, ...]] = ("image_shape",)
     latent_dim: int = 100
     image_shape: tuple[int, ...] = (64, 64, 3)
     generator_filters: int = 64
@@ -124,7 +134,7 @@ class DCGANConfig(AdversarialConfig):
 
 @dataclasses.dataclass(frozen=True)
 class ImageTranslationConfig(Config):
-    """Fields CycleGAN and pix2pix share; defaults are the papers' (256 px, Adam 2e-4/0.5,
+    """Fields CycleGAN and pix2pix share; defaults are the papers" (256 px, Adam 2e-4/0.5,
     constant rate for `constant_epochs` then linear decay to zero over `decay_epochs`)."""
 
     image_size: int = 256
@@ -142,6 +152,7 @@ class ImageTranslationConfig(Config):
 class CVAEConfig(VAEConfig):
     """The VAE's defaults plus the number of classes it is conditioned on (set from the data)."""
 
+    DATA_FIELDS: ClassVar[tuple[str, ...]] = ("image_shape", "num_classes")
     num_classes: int = 10
 
 
@@ -163,6 +174,7 @@ class WGANGPConfig(DCGANConfig):
 class ConditionalGANConfig(AdversarialConfig):
     """Label-conditional GAN for 28x28 class-labelled data (Fashion-MNIST, MNIST)."""
 
+    DATA_FIELDS: ClassVar[tuple[str, ...]] = ("image_shape", "num_classes")
     latent_dim: int = 100
     image_shape: tuple[int, ...] = (28, 28, 1)
     num_classes: int = 10
@@ -177,6 +189,7 @@ class ConditionalGANConfig(AdversarialConfig):
 class VanillaGANConfig(AdversarialConfig):
     """Fully connected GAN of the book's first chapters; `image_shape` (2,) for 2-D points."""
 
+    DATA_FIELDS: ClassVar[tuple[str, ...]] = ("image_shape",)
     latent_dim: int = 100
     image_shape: tuple[int, ...] = (28, 28, 1)
     hidden_units: tuple[int, ...] = (256, 512)
@@ -190,6 +203,7 @@ class CycleGANConfig(ImageTranslationConfig):
     """CycleGAN (Zhu et al. 2017): ResNet-9 generators, instance norm, LSGAN, cycle lambda 10,
     identity 0.5 lambda (`identity_weight` 0 switches it off), a pool of 50 past fakes."""
 
+    DATA_FIELDS: ClassVar[tuple[str, ...]] = ("channels",)
     channels: int = 3
     generator: str = "resnet"
     residual_blocks: int = 9
@@ -206,6 +220,7 @@ class Pix2PixConfig(ImageTranslationConfig):
     The channels come from the data: paired records give both; an unpaired image folder is
     trained as colourisation (greyscale input, colour target)."""
 
+    DATA_FIELDS: ClassVar[tuple[str, ...]] = ("input_channels", "output_channels")
     input_channels: int = 3
     output_channels: int = 3
     norm: str = "batch"
@@ -224,6 +239,7 @@ class StackGANConfig(Config):
     are taken from the data's metadata.
     """
 
+    DATA_FIELDS: ClassVar[tuple[str, ...]] = ("embedding_dim", "channels", "data_name", "text_encoder")
     stage: int = 1
     stage1_model: str = ""
     embedding_dim: int = 1024
@@ -242,16 +258,3 @@ class StackGANConfig(Config):
     data_name: str = ""
     text_encoder: str = ""
 
-
-CONFIGS = {
-    "fashion_gan": FashionGANConfig,
-    "vanilla": VanillaGANConfig,
-    "dcgan": DCGANConfig,
-    "wgan-gp": WGANGPConfig,
-    "cgan": ConditionalGANConfig,
-    "vae": VAEConfig,
-    "cvae": CVAEConfig,
-    "cyclegan": CycleGANConfig,
-    "pix2pix": Pix2PixConfig,
-    "stackgan": StackGANConfig,
-}

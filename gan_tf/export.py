@@ -8,30 +8,13 @@ whose names are not numbers); the warm-up requests go in before the rename. Endp
 """
 
 import os
-import re
 import shutil
 import uuid
 
 import tensorflow as tf
 from keras.export import ExportArchive
 
-_VERSION = re.compile(r"^\d+$")
-
-
-def versions(model_dir):
-    """The whole-number versions present under `model_dir`, ascending."""
-    if not tf.io.gfile.isdir(model_dir):
-        return []
-    return sorted(int(n.rstrip("/")) for n in tf.io.gfile.listdir(model_dir) if _VERSION.match(n.rstrip("/")))
-
-
-def latest_version_dir(model_dir):
-    """`<model_dir>/<highest version>`; raises if there is none."""
-    found = versions(model_dir)
-    if not found:
-        raise FileNotFoundError(f"no exported version (a whole-number folder) under {model_dir}")
-    return os.path.join(model_dir, str(found[-1]))
-
+from gan_tf.serving import versions, write_warmup_requests
 
 def build_archive(model):
     """An `ExportArchive` of the networks `model` serves, with every endpoint it declares.
@@ -89,8 +72,6 @@ def export(model, base_dir, name, version=None, keep=None):
     The export carries TF Serving warm-up requests for every signature. With `keep`, only
     the newest `keep` versions remain afterwards.
     """
-    from gan_tf.serving import write_warmup_requests
-
     model_dir = os.path.join(base_dir, name)
     tf.io.gfile.makedirs(model_dir)
     staging = os.path.join(model_dir, f".tmp-{uuid.uuid4().hex}")

@@ -10,11 +10,28 @@ and a gRPC `Predict` client.
 
 import base64
 import os
+import re
 
 import numpy as np
 import tensorflow as tf
 
 WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
+_VERSION = re.compile(r"^\d+$")  # TF Serving loads the whole-number folders of a model
+
+
+def versions(model_dir):
+    """The whole-number versions present under `model_dir`, ascending."""
+    if not tf.io.gfile.isdir(model_dir):
+        return []
+    return sorted(int(n.rstrip("/")) for n in tf.io.gfile.listdir(model_dir) if _VERSION.match(n.rstrip("/")))
+
+
+def latest_version_dir(model_dir):
+    """`<model_dir>/<highest version>`; raises if there is none."""
+    found = versions(model_dir)
+    if not found:
+        raise FileNotFoundError(f"no exported version (a whole-number folder) under {model_dir}")
+    return os.path.join(model_dir, str(found[-1]))
 
 
 def example_inputs(input_signature):
@@ -62,8 +79,6 @@ def read_warmup_requests(version_dir):
 
 def model_names(base_dir):
     """Names of the folders under `base_dir` holding at least one whole-number version."""
-    from gan_tf.export import versions
-
     if not tf.io.gfile.isdir(base_dir):
         return []
     return sorted(

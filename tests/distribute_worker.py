@@ -58,10 +58,10 @@ def run_on_random_batch(family, strategy):
     import keras
 
     from bench.family_throughput import family_config, synthetic_batch
-    from gan_tf.models import FAMILIES
+    from gan_tf.registry import family as registered
 
     keras.utils.set_random_seed(0)
-    model_class = FAMILIES[family]
+    model_class = registered(family).model_class()
     with strategy.scope():
         model = model_class(family_config(model_class, 32))
         model.compile(jit_compile=False)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf import export
+from gan_tf import export, serving
 from gan_tf.config import FashionGANConfig
 from gan_tf.models.fashion_gan import FashionGAN
 
@@ -50,7 +50,7 @@ def test_versions_increase_and_explicit_versions_are_not_overwritten(model, tmp_
     export.export(model, base, "m")
     export.export(model, base, "m")
     assert export.versions(os.path.join(base, "m")) == [1, 2]
-    assert export.latest_version_dir(os.path.join(base, "m")).endswith("2")
+    assert serving.latest_version_dir(os.path.join(base, "m")).endswith("2")
     with pytest.raises(FileExistsError):
         export.export(model, base, "m", version=2)
 

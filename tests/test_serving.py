@@ -15,6 +15,7 @@ from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
 from gan_tf import export, serving
 from gan_tf.config import FashionGANConfig
 from gan_tf.models.fashion_gan import FashionGAN
+from gan_tf.registry import FAMILIES
 
 TINY = FashionGANConfig(generator_filters=8, discriminator_filters=(8, 8, 8, 8), latent_dim=16)
 SAVED_MODEL_CLI = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
@@ -126,11 +127,9 @@ def test_keep_prunes_old_versions(tmp_path):
     assert export.versions(str(tmp_path / "m")) == [2, 3]
 
 
-@pytest.mark.parametrize("family", sorted(__import__("gan_tf.models", fromlist=["FAMILIES"]).FAMILIES))
+@pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_every_family_exports_warmup_requests_that_run(family, tmp_path):
-    from gan_tf.models import FAMILIES
-
-    model = FAMILIES[family]()
+    model = FAMILIES[family].model_class()()
     path = export.export(model, str(tmp_path), family)
     loaded = tf.saved_model.load(path)
     requests = serving.read_warmup_requests(path)

@@ -170,7 +170,7 @@ def test_export_with_the_minilm_encoder_takes_caption_strings(tmp_path):
     np.testing.assert_allclose(served["embeddings"].numpy(), SentenceEncoder().encode(captions), atol=1e-5)
     direct = loaded.signatures["serving_default"](embeddings=served["embeddings"], seed=seed)
     np.testing.assert_array_equal(served["stage1_images"].numpy(), direct["stage1_images"].numpy())
-    requests = serving.read_warmup_requests(export.latest_version_dir(str(tmp_path / "stackgan_text")))
+    requests = serving.read_warmup_requests(serving.latest_version_dir(str(tmp_path / "stackgan_text")))
     assert {r.model_spec.signature_name for r in requests} == {"serving_default", "captions"}
     picture = tmp_path / "drawn.png"
     assert cli.main(["sample", "--model", str(tmp_path / "stackgan_text"), "--captions", *captions,

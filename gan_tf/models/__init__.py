@@ -1,7 +1,8 @@
 """Model families, each a `keras.Model` subclass trained with `model.fit`.
 
-`FAMILIES` maps the CLI's family names to their model classes (a family with stages names
-its first; `model_class_for(config)` picks the stage's class).
+The family registry (`gan_tf.registry.FAMILIES`) names them for the CLI and the driver;
+importing this package imports every model class, registering them with Keras so that
+`.keras` files of any family load.
 """
 
 from gan_tf.models.conditional_gan import ConditionalGAN
@@ -13,18 +14,5 @@ from gan_tf.models.stackgan import StackGANStageI, StackGANStageII
 from gan_tf.models.vae import CVAE, VAE
 from gan_tf.models.vanilla_gan import VanillaGAN
 
-FAMILIES = {
-    "fashion_gan": FashionGAN,
-    "vanilla": VanillaGAN,
-    "dcgan": DCGAN,
-    "wgan-gp": WGANGP,
-    "cgan": ConditionalGAN,
-    "vae": VAE,
-    "cvae": CVAE,
-    "cyclegan": CycleGAN,
-    "pix2pix": Pix2Pix,
-    "stackgan": StackGANStageI,  # --stage 2 trains StackGANStageII (model_class_for)
-}
-
-__all__ = ["FAMILIES", "CVAE", "ConditionalGAN", "CycleGAN", "DCGAN", "FashionGAN", "Pix2Pix",
+__all__ = ["CVAE", "ConditionalGAN", "CycleGAN", "DCGAN", "FashionGAN", "Pix2Pix",
            "StackGANStageI", "StackGANStageII", "VAE", "VanillaGAN", "WGANGP"]

@@ -16,6 +16,7 @@ from gan_tf.data import UNIT_RANGE, make_dataset
 from gan_tf.images import make_grid
 
 _SEED_STATE = "seed_generator_state"
+MAX_SAMPLE_COUNT = 4096  # most images one serving request may ask for
 
 
 def load_trained_model(path):
@@ -34,7 +35,6 @@ class GenerativeModel(keras.Model):
     config_class = None
     value_range = UNIT_RANGE  # range of the model's images and of the data it is fed
     uses_labels = False  # whether training batches are (images, labels)
-    default_batch_size = 128  # the CLI's --batch-size when none is given
 
     def __init__(self, config=None, **kwargs):
         super().__init__(**kwargs)

@@ -15,7 +15,8 @@ import tensorflow as tf
 from gan_tf.config import ConditionalGANConfig
 from gan_tf.data import TANH_RANGE
 from gan_tf.images import to_uint8
-from gan_tf.models.adversarial import MAX_SAMPLE_COUNT, AdversarialModel
+from gan_tf.models.adversarial import AdversarialModel
+from gan_tf.models.base import MAX_SAMPLE_COUNT
 from gan_tf.networks import conditional as networks
 
 

@@ -24,6 +24,8 @@ class FashionGAN(AdversarialModel):
     def default_optimizers(self):
         config = self.config
         return (
-            keras.optimizers.Adam(config.g_learning_rate, beta_1=config.beta_1, name="g_adam"),
-            keras.optimizers.Adam(config.d_learning_rate, beta_1=config.beta_1, name="d_adam"),
+            keras.optimizers.Adam(config.g_learning_rate, beta_1=config.beta_1,
+                                  beta_2=config.beta_2, name="g_adam"),
+            keras.optimizers.Adam(config.d_learning_rate, beta_1=config.beta_1,
+                                  beta_2=config.beta_2, name="d_adam"),
         )

@@ -1,5 +1,6 @@
-"""The base CycleGAN and pix2pix share: two optimizers, named loss trackers, jittered data,
-fixed monitor inputs, the learning-rate schedule and the image-in/image-out serving endpoints.
+"""The base CycleGAN and pix2pix share, over `TwoPlayerModel`'s optimizers and named loss
+trackers: jittered data, fixed monitor inputs, the learning-rate schedule and the
+image-in/image-out serving endpoints.
 
 A family lists its networks in `generators`/`discriminators` (one Adam each for all generators
 and for all discriminators, as in the papers' code), names its reported losses in `loss_names`,
@@ -10,28 +11,23 @@ trained `image_size`, translates, and resizes the result back to the input's siz
 get an image of the size they sent; the network itself only ever sees its trained size.
 """
 
-import keras
 import numpy as np
 import tensorflow as tf
 
 from gan_tf import jitter
 from gan_tf.callbacks import LinearDecay
-from gan_tf.distribute import global_value, loss_scaled, step_logs
 from gan_tf.data import TANH_RANGE, load_metadata, make_dataset, scale_images
 from gan_tf.images import to_uint8
-from gan_tf.models.base import GenerativeModel
+from gan_tf.models.two_player import TwoPlayerModel
 
 
-class ImageTranslationModel(GenerativeModel):
+class ImageTranslationModel(TwoPlayerModel):
     """Generators and discriminators trained on image batches in [-1, 1]."""
 
     value_range = TANH_RANGE
-    default_batch_size = 1
-    loss_names = ()
 
     def __init__(self, config=None, **kwargs):
         super().__init__(config, **kwargs)
-        self.loss_trackers = [keras.metrics.Mean(name=name) for name in self.loss_names]
         self.monitor_inputs = None
 
     @property
@@ -42,46 +38,11 @@ class ImageTranslationModel(GenerativeModel):
     def discriminators(self):
         raise NotImplementedError
 
-    # -- Keras API -------------------------------------------------------------------------
-
-    def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
-        """One optimizer for all generators, one for all discriminators (default: the papers'
-        Adam); built here so a restored checkpoint brings back their slots."""
-        super().compile(optimizer=None, **kwargs)
-        config = self.config
-        self.g_optimizer = loss_scaled(g_optimizer or keras.optimizers.Adam(
-            config.learning_rate, beta_1=config.beta_1, name="g_adam"))
-        self.d_optimizer = loss_scaled(d_optimizer or keras.optimizers.Adam(
-            config.learning_rate, beta_1=config.beta_1, name="d_adam"))
-        self.g_optimizer.build(self.generator_variables())
-        self.d_optimizer.build(self.discriminator_variables())
-
-    def get_compile_config(self):
-        if not self.compiled:
-            return None
-        return {"g_optimizer": keras.optimizers.serialize(self.g_optimizer),
-                "d_optimizer": keras.optimizers.serialize(self.d_optimizer)}
-
-    def compile_from_config(self, config):
-        self.compile(g_optimizer=keras.optimizers.deserialize(config["g_optimizer"]),
-                     d_optimizer=keras.optimizers.deserialize(config["d_optimizer"]))
-
-    @property
-    def metrics(self):
-        return list(self.loss_trackers)
-
     def generator_variables(self):
         return [v for network in self.generators for v in network.trainable_variables]
 
     def discriminator_variables(self):
         return [v for network in self.discriminators for v in network.trainable_variables]
-
-    def report(self, **losses):
-        """Updates each named tracker with the loss's global value (all replicas' shares) and
-        returns every tracker's epoch mean for `fit`."""
-        for tracker in self.loss_trackers:
-            tracker.update_state(global_value(losses[tracker.name]))
-        return step_logs({tracker.name: tracker.result() for tracker in self.loss_trackers})
 
     def monitor_columns(self, count):
         return 3  # input | translated | reconstructed (or target)

@@ -21,10 +21,10 @@ from gan_tf import losses, plots
 from gan_tf.caption_data import embedding_dim, fixed_captions, make_caption_dataset
 from gan_tf.config import StackGANConfig
 from gan_tf.data import TANH_RANGE
-from gan_tf.distribute import draw_per_replica, global_value, minimize, step_logs
+from gan_tf.distribute import draw_per_replica, minimize
 from gan_tf.images import to_uint8
-from gan_tf.models.adversarial import MAX_SAMPLE_COUNT, AdversarialModel
-from gan_tf.models.base import load_trained_model
+from gan_tf.models.base import MAX_SAMPLE_COUNT, load_trained_model
+from gan_tf.models.two_player import TwoPlayerModel
 from gan_tf.networks import stackgan as networks
 
 DEFAULT_KL_WEIGHT = {1: 1.0, 2: 2.0}
@@ -32,13 +32,12 @@ TEXT_ENCODERS = ("minilm",)  # encoders the export can put in front of the gener
 
 
 @keras.saving.register_keras_serializable(package="gan_tf")
-class StackGANStageI(AdversarialModel):
+class StackGANStageI(TwoPlayerModel):
     """`StackGANStageI(config)` then `compile()` then `fit(make_caption_dataset(...))`."""
 
     config_class = StackGANConfig
     value_range = TANH_RANGE
-    default_batch_size = 64
-    samples_from_latents = False
+    loss_names = ("d_loss", "d_loss_real", "d_loss_wrong", "d_loss_fake", "g_loss", "kl_loss")
     stage = 1
 
     @classmethod
@@ -57,8 +56,6 @@ class StackGANStageI(AdversarialModel):
                              f"stage {self.config.stage}; use StackGANStageI.model_class_for(config)")
         weight = self.config.kl_weight
         self.kl_weight = DEFAULT_KL_WEIGHT[self.stage] if weight is None else weight
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in
-                         ("d_loss_real", "d_loss_wrong", "d_loss_fake", "kl_loss")}
         self.monitor_captions = ()
         self.monitor_embeddings = None
 
@@ -89,11 +86,11 @@ class StackGANStageI(AdversarialModel):
     def export_name(self):
         return f"stackgan_{self.config.data_name or 'model'}"
 
-    @property
-    def metrics(self):
-        t = self.trackers
-        return [self.d_loss_tracker, t["d_loss_real"], t["d_loss_wrong"], t["d_loss_fake"],
-                self.g_loss_tracker, t["kl_loss"]]
+    def generator_variables(self):
+        return self.generator.trainable_variables
+
+    def discriminator_variables(self):
+        return self.discriminator.trainable_variables
 
     # -- Drawing images ------------------------------------------------------------------------
 
@@ -156,11 +153,11 @@ class StackGANStageI(AdversarialModel):
                 d_losses = self.discriminator_update(images, right, wrong, tf.stop_gradient(stages[-1]))
             fake_logits = self.discriminator([stages[-1], right], training=True)
             kl = self.kl_divergence(mean, log_var)
-            g_loss = self.g_loss_fn(fake_logits) + self.kl_weight * kl
+            g_loss = losses.binary_crossentropy_generator_loss(fake_logits) + self.kl_weight * kl
         minimize(tape, g_loss, self.g_optimizer, self.generator.trainable_variables)
-        for tracker, value in zip(self.metrics, (*d_losses, g_loss, kl)):
-            tracker.update_state(global_value(value))
-        return step_logs({metric.name: metric.result() for metric in self.metrics})
+        d_loss, d_loss_real, d_loss_wrong, d_loss_fake = d_losses
+        return self.report(d_loss=d_loss, d_loss_real=d_loss_real, d_loss_wrong=d_loss_wrong,
+                           d_loss_fake=d_loss_fake, g_loss=g_loss, kl_loss=kl)
 
     # -- Monitoring ----------------------------------------------------------------------------
 

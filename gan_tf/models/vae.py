@@ -19,10 +19,9 @@ from gan_tf.config import CVAEConfig, VAEConfig
 from gan_tf.data import load_metadata, make_dataset, scale_images
 from gan_tf.images import make_grid, to_uint8
 from gan_tf.layers import Sampling
-from gan_tf.models.base import GenerativeModel
+from gan_tf.models.base import MAX_SAMPLE_COUNT, GenerativeModel
 from gan_tf.networks import vae as networks
 
-MAX_SAMPLE_COUNT = 4096
 PICTURE_RECORDS = 5000  # test images encoded for the latent scatter plot
 GRID_SIDE = 10
 GRID_EXTENT = 2.0  # the latent grid spans [-extent, extent] in the first two latent dimensions

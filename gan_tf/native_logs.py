@@ -1,0 +1,46 @@
+"""Hides TensorFlow's C++ start-up lines (absl's "before InitializeLog" notice, oneDNN and CPU
+feature notices, cuInit errors on machines without a GPU) from the command line's output.
+
+Some are printed while `import tensorflow` runs, before TF_CPP_MIN_LOG_LEVEL is read, so the
+import runs with the process's stderr sent to a temporary file; lines that are not native log
+lines (a Python warning, say) are passed on afterwards. Later native messages are kept out by
+TF_CPP_MIN_LOG_LEVEL=3 (errors still reach Python as exceptions).
+"""
+
+import contextlib
+import os
+import re
+import sys
+import tempfile
+
+NATIVE_LOG_LINE = re.compile(
+    rb"^([IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+:\d+\]|WARNING: All log messages before absl"
+    rb"|To enable the following instructions: .* rebuild TensorFlow)")
+
+
+@contextlib.contextmanager
+def _stderr_filtered():
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            for line in capture:
+                if not NATIVE_LOG_LINE.match(line):
+                    sys.stderr.buffer.write(line)
+            sys.stderr.flush()
+
+
+def import_tensorflow_quietly():
+    """Imports TensorFlow with its native start-up lines hidden (unless TF_CPP_MIN_LOG_LEVEL
+    is set: then the user chose what to see)."""
+    quiet = "TF_CPP_MIN_LOG_LEVEL" not in os.environ
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with _stderr_filtered() if quiet else contextlib.nullcontext():
+        import tensorflow  # noqa: F401

@@ -1,0 +1,213 @@
+"""The one training driver: a family, a preprocessed data folder and settings -> a trained,
+saved model.
+
+`gan-tf train`, the benchmarks and Python users all come through here:
+
+    from gan_tf import train
+    run = train("fashion_gan", data="data/fashion_mnist", epochs=20, batch_size=64)
+    run.model, run.run_dir, run.history
+
+Each step happens once, in this order: read the metadata, resolve the config (defaults <
+`overrides` < the data's fields) and the batch size, build and compile under the strategy,
+resume from the run's checkpoint, make the dataset, assemble the callbacks, fit, save.
+"""
+
+import dataclasses
+import os
+import shutil
+
+import keras
+import tensorflow as tf
+
+from gan_tf import callbacks as cb
+from gan_tf import devices, distribute, registry
+from gan_tf.data import batches_per_epoch, load_metadata, make_dataset
+
+
+@dataclasses.dataclass
+class TrainingRun:
+    """What `train` did: the model, its config, where it wrote (None: nowhere), the global
+    batch, the epoch it resumed after, Keras' history and the run's clock (steps, seconds)."""
+
+    model: keras.Model
+    config: object
+    run_dir: str
+    batch_size: int
+    first_epoch: int
+    history: dict
+    clock: cb.TrainingClock
+
+
+def resolve_config(family, metadata=None, **overrides):
+    """(model class, config): the family's defaults with `overrides` applied, then the fields
+    the data decides taken from `metadata`; a stage's class for families with stages."""
+    entry = registry.family(family)
+    config_class = entry.config_class
+    fixed = set(overrides) & set(config_class.DATA_FIELDS)
+    if fixed:
+        raise ValueError(f"{', '.join(sorted(fixed))} of {entry.name} come from the data, not from settings")
+    config = config_class.from_dict(overrides)
+    model_class = entry.model_class()
+    if metadata is not None:
+        config = model_class.config_for_data(config, metadata)
+    return model_class.model_class_for(config), config
+
+
+def build_model(model_class, config, strategy=None, jit=True):
+    """A compiled model of `model_class`, its variables placed by `strategy` (default: none),
+    weights seeded by the config's seed."""
+    keras.utils.set_random_seed(config.seed)  # first: weights and shuffle seeds derive from it
+    with (strategy or tf.distribute.get_strategy()).scope():
+        model = model_class(config)
+        model.warm_start()
+        model.compile(jit_compile=jit)
+    return model
+
+
+def train(family, data, *, run_dir=None, epochs=10, batch_size=None, steps_per_epoch=None,
+          limit=None, seconds=None, strategy="default", tpu="", mixed_precision=False, jit=True,
+          deterministic=False, monitor_images=25, fresh=False, classifier=None, metrics_every=1,
+          metrics_seconds=None, metrics_samples=1000, log_every=50, record=True, callbacks=(),
+          verbose="auto", **overrides):
+    """Trains `family` on the preprocessed folder `data`; returns a `TrainingRun`.
+
+    `overrides` are config fields (`generator_filters=64`, ...). `batch_size` is the global
+    batch (default: the family's). `seconds` stops training after that much training time
+    (compiling included). With `record` (the default) the run writes to `run_dir` (default
+    `runs/<family>`): a checkpoint after every epoch, from which the same call resumes
+    (`fresh` discards it), sample grids, TensorBoard logs (losses every `log_every` steps),
+    and `model.keras` at the end; `record=False` writes nothing (benchmarks). `classifier` (a
+    domain classifier `.keras`) adds FID/KID/... every `metrics_every` epochs and/or every
+    `metrics_seconds` seconds. `callbacks` are added after the run's own.
+    """
+    entry = registry.family(family)
+    devices.enable_memory_growth()
+    # Before any other TensorFlow work: MultiWorkerMirroredStrategy starts the collective runtime.
+    strategy = distribute.make_strategy(strategy, tpu=tpu)
+    workers = distribute.worker_count(strategy)
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+    precision = distribute.set_mixed_precision(mixed_precision)
+    metadata = load_metadata(data)
+    model_class, config = resolve_config(entry.name, metadata, **overrides)
+    batch_size = batch_size or entry.default_batch_size
+    distribute.check_batch_size(strategy, batch_size)
+    if jit and strategy.num_replicas_in_sync > 1 and not isinstance(strategy, tf.distribute.TPUStrategy):
+        print("XLA is off under a multi-replica mirrored/multiworker strategy (as Keras' "
+              "jit_compile='auto' does)", flush=True)
+        jit = False
+    print(f"{entry.name}: {devices.describe_device()}, {precision}, XLA {'on' if jit else 'off'}, "
+          f"global batch {batch_size}"
+          + (f", {strategy.num_replicas_in_sync} replicas on {workers} worker(s)"
+             if strategy.num_replicas_in_sync > 1 else ""), flush=True)
+
+    if record:
+        run_dir = run_dir or os.path.join("runs", entry.name)
+        if not distribute.is_chief(strategy):
+            # Every worker runs the callbacks; only the chief's files are the run's.
+            run_dir = os.path.join(run_dir, f"worker-{strategy.cluster_resolver.task_id}")
+    else:
+        run_dir = None
+    model = build_model(model_class, config, strategy, jit)
+    first_epoch = 0
+    checkpoint = None
+    if run_dir:
+        backup_dir = os.path.join(run_dir, "backup")
+        if fresh and os.path.isdir(backup_dir):
+            shutil.rmtree(backup_dir)
+        with strategy.scope():
+            model.use_data_for_monitoring(data, monitor_images)
+            checkpoint = cb.EpochCheckpoint(backup_dir)
+            first_epoch = checkpoint.restore(model)
+        if first_epoch:
+            print(f"resuming {run_dir} after epoch {first_epoch}", flush=True)
+
+    dataset, steps = _training_data(model_class, config, data, metadata, strategy, workers,
+                                    batch_size, limit, steps_per_epoch, first_epoch)
+    clock = cb.TrainingClock(initial_step=first_epoch * steps)
+    run_callbacks = [clock, cb.StopOnNonFiniteLoss()]  # the guard stops fit before a bad state is saved
+    if seconds:
+        run_callbacks.append(cb.TimeLimit(seconds, clock))
+    if run_dir:
+        samples, log_dir = os.path.join(run_dir, "samples"), os.path.join(run_dir, "logs")
+        run_callbacks += [
+            checkpoint,
+            cb.ModelMonitor(samples, log_dir, num_images=monitor_images, seed=config.seed),
+            *model.training_callbacks(data, samples, log_dir),
+            *measuring_callbacks(model, entry, data, batch_size, log_dir, clock, classifier,
+                                 metrics_every, metrics_seconds, metrics_samples),
+            *([cb.StepLogger(log_dir, log_every, clock)] if log_every else []),
+            keras.callbacks.TensorBoard(log_dir),  # after the callbacks that add to the logs
+        ]
+    else:
+        run_callbacks += measuring_callbacks(model, entry, data, batch_size, None, clock, classifier,
+                                             metrics_every, metrics_seconds, metrics_samples)
+    history = model.fit(dataset, epochs=epochs, initial_epoch=first_epoch, steps_per_epoch=steps,
+                        callbacks=[*run_callbacks, *callbacks],
+                        verbose=2 if verbose == "auto" and os.environ.get("CI") else verbose)
+    if run_dir:
+        path = os.path.join(run_dir, "model.keras")
+        model.save(path)
+        print(f"saved {path}; samples in {os.path.join(run_dir, 'samples')}; "
+              f"tensorboard --logdir {os.path.join(run_dir, 'logs')}", flush=True)
+    return TrainingRun(model, config, run_dir, batch_size, first_epoch, history.history, clock)
+
+
+def _training_data(model_class, config, data, metadata, strategy, workers, batch_size, limit,
+                   steps_per_epoch, first_epoch):
+    """(dataset, steps per epoch). One worker: the seeded epoch order, replayed up to
+    `first_epoch` for a resumed run (an endless dataset for families that replay, counted in
+    steps). Several workers: each reads its own shards (auto-sharding by file); the shards hold
+    different numbers of records, so the data repeats and epochs are counted in steps (a worker
+    running out first would leave the others waiting in an all-reduce)."""
+    if workers > 1:
+        shards = len(metadata["splits"]["train"]["shards"])
+        if shards < workers:
+            raise ValueError(f"{data} has {shards} train shards for {workers} workers; "
+                             f"preprocess again with --train-shards {workers} or more")
+        with strategy.scope():
+            dataset = model_class.training_dataset(data, config, batch_size, limit).repeat()
+        return dataset, steps_per_epoch or max(1, batches_per_epoch(data, batch_size, limit=limit) - 1)
+    dataset = model_class.training_dataset(data, config, batch_size, limit, first_epoch)
+    cardinality = int(dataset.cardinality())
+    if cardinality == 0:
+        raise ValueError(f"{data} gives no full batch of {batch_size}"
+                         + (f" from its first {limit} records" if limit else "")
+                         + ": lower --batch-size or raise --limit")
+    if cardinality == int(tf.data.INFINITE_CARDINALITY):
+        return dataset, steps_per_epoch or batches_per_epoch(data, batch_size, limit=limit)
+    if steps_per_epoch and steps_per_epoch > cardinality:
+        dataset = dataset.repeat()
+    return dataset, steps_per_epoch or cardinality
+
+
+def measuring_callbacks(model, entry, data, batch_size, log_dir, clock, classifier=None,
+                        metrics_every=1, metrics_seconds=None, metrics_samples=1000):
+    """Diagnostics for GANs drawing from a latent prior; quality metrics when a classifier is
+    given (families drawing from latents only)."""
+    from gan_tf.models.adversarial import AdversarialModel
+
+    run_callbacks = []
+    extractor = None
+    if classifier and entry.draws_from != registry.LATENT:
+        raise ValueError(f"--classifier metrics sample from latents alone; {entry.name} draws from "
+                         f"{entry.draws_from}")
+    if classifier:
+        from gan_tf.metrics.features import classifier_features
+        from gan_tf.metrics.report import real_image_batches
+
+        extractor = classifier_features(classifier)
+        run_callbacks.append(cb.QualityMetrics(
+            extractor, real_image_batches(data), metrics_every, metrics_samples, log_dir=log_dir,
+            clock=clock, every_seconds=metrics_seconds))
+    if log_dir and isinstance(model, AdversarialModel):
+        # A separate, unshuffled reader: iterating the training dataset here would draw from
+        # its shuffle seeds in a background thread and make the data order irreproducible.
+        real, labels = next(iter(make_dataset(data, batch_size=batch_size, value_range=model.value_range,
+                                              with_labels=True, shuffle=False, limit=batch_size,
+                                              cache=False, drop_remainder=False)))
+        classify = (lambda images: extractor(images)[1]) if extractor else None
+        run_callbacks.append(cb.TrainingDiagnostics(real, labels if model.uses_labels else None,
+                                                    classifier=classify, log_dir=log_dir))
+    return run_callbacks
+
