@@ -5,3 +5,12 @@ Heavy modules (TensorFlow, Beam) are imported by the submodules that need them, 
 """
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    """`gan_tf.train` is `gan_tf.training.train`, imported on first use (it imports TensorFlow)."""
+    if name == "train":
+        from gan_tf.training import train
+
+        return train
+    raise AttributeError(f"module 'gan_tf' has no attribute {name!r}")

@@ -259,19 +259,21 @@ class QualityMetrics(keras.callbacks.Callback):
 
 
 class TrainingDiagnostics(keras.callbacks.Callback):
-    """Logs `gan_tf.diagnostics` each epoch and prints a warning on collapse or dead gradients.
+    """Logs `gan_tf.diagnostics` each epoch (and every `every_steps` steps of `clock`) and
+    prints a warning on collapse or dead gradients at the end of an epoch.
 
     `real_images` is one fixed batch (in the model's value range), with its `labels` for
-    conditional models; the latents are fixed by
-    `seed`, so successive epochs are comparable. Results join the epoch's `logs` (for a later
-    TensorBoard callback) and go to `<log_dir>/diagnostics`. No warning is printed before the
-    generator has made `warmup_steps` updates (its optimizer's iterations, so a resumed run
-    counts the steps before it): an untrained generator's samples all look alike, which is
-    not collapse.
+    conditional models; the latents are fixed by `seed`, so successive measurements are
+    comparable. Epoch results join the epoch's `logs` (for a later TensorBoard callback); all go
+    to `<log_dir>/diagnostics` against the global step (the epoch without a clock). No warning
+    is printed before the generator has made `warmup_steps` updates (its optimizer's
+    iterations, so a resumed run counts the steps before it): an untrained generator's samples
+    all look alike, which is not collapse.
     """
 
     def __init__(self, real_images, labels=None, seed=0, classifier=None, log_dir=None,
-                 collapse_diversity=0.1, vanishing_grad_norm=1e-4, warmup_steps=500):
+                 collapse_diversity=0.1, vanishing_grad_norm=1e-4, warmup_steps=500,
+                 clock=None, every_steps=None):
         super().__init__()
         self.real_images = tf.convert_to_tensor(real_images)
         self.labels = labels
@@ -282,24 +284,36 @@ class TrainingDiagnostics(keras.callbacks.Callback):
                            "vanishing_grad_norm": vanishing_grad_norm}
         self.writer = tf.summary.create_file_writer(os.path.join(log_dir, "diagnostics")) if log_dir else None
         self.warmup_steps = warmup_steps
+        self.clock = clock
+        self.every_steps = every_steps
         self.last = None
 
-    def on_epoch_end(self, epoch, logs=None):
+    def measure(self, step):
         from gan_tf import diagnostics
 
         latent = self.model.seeded_latent(self.num_samples, self.seed)
         self.last = diagnostics.measure(self.model, self.real_images, latent, self.classifier, self.labels)
+        if self.writer:
+            with self.writer.as_default():
+                for name, value in self.last.items():
+                    tf.summary.scalar(name, value, step=step)
+            self.writer.flush()
+        return self.last
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.clock and self.every_steps and not self.clock.step % self.every_steps:
+            self.measure(self.clock.step)
+
+    def on_epoch_end(self, epoch, logs=None):
+        from gan_tf import diagnostics
+
+        self.measure(self.clock.step if self.clock else epoch + 1)
         trained = int(tf.convert_to_tensor(self.model.g_optimizer.iterations)) >= self.warmup_steps
         warnings = diagnostics.warnings_for(self.last, **self.thresholds) if trained else []
         for warning in warnings:
             print(f"\nWARNING (epoch {epoch + 1}): {warning}", flush=True)
         if logs is not None:
             logs.update(self.last)
-        if self.writer:
-            with self.writer.as_default():
-                for name, value in self.last.items():
-                    tf.summary.scalar(name, value, step=epoch + 1)
-            self.writer.flush()
 
 
 class PictureMonitor(keras.callbacks.Callback):

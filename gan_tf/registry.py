@@ -69,6 +69,16 @@ FAMILIES = {family.name: family for family in (
 _NAMES = {alias: family.name for family in FAMILIES.values() for alias in family.aliases}
 
 
+def register(entry):
+    """Adds a family defined outside the package (a plugin, or a test of the template)."""
+    taken = set(FAMILIES) | set(_NAMES)
+    clashes = ({entry.name, *entry.aliases} & taken)
+    if clashes:
+        raise ValueError(f"family name(s) already taken: {', '.join(sorted(clashes))}")
+    FAMILIES[entry.name] = entry
+    _NAMES.update({alias: entry.name for alias in entry.aliases})
+
+
 def family(name):
     """The `Family` called `name` (or one of its aliases)."""
     key = _NAMES.get(name, name)
@@ -90,9 +100,8 @@ def import_models():
 
 
 def family_of(model):
-    """The `Family` whose model (or one of whose stages) `model` is."""
+    """The `Family` of a model (each family has a config class of its own)."""
     for entry in FAMILIES.values():
-        first = entry.model_class()
-        if type(model) is first or type(model) is first.model_class_for(model.config):
+        if type(model.config) is entry.config_class:
             return entry
     raise ValueError(f"{type(model).__name__} is not a registered family's model")

@@ -135,7 +135,7 @@ def train(family, data, *, run_dir=None, epochs=10, batch_size=None, steps_per_e
             cb.ModelMonitor(samples, log_dir, num_images=monitor_images, seed=config.seed),
             *model.training_callbacks(data, samples, log_dir),
             *measuring_callbacks(model, entry, data, batch_size, log_dir, clock, classifier,
-                                 metrics_every, metrics_seconds, metrics_samples),
+                                 metrics_every, metrics_seconds, metrics_samples, log_every),
             *([cb.StepLogger(log_dir, log_every, clock)] if log_every else []),
             keras.callbacks.TensorBoard(log_dir),  # after the callbacks that add to the logs
         ]
@@ -182,9 +182,9 @@ def _training_data(model_class, config, data, metadata, strategy, workers, batch
 
 
 def measuring_callbacks(model, entry, data, batch_size, log_dir, clock, classifier=None,
-                        metrics_every=1, metrics_seconds=None, metrics_samples=1000):
-    """Diagnostics for GANs drawing from a latent prior; quality metrics when a classifier is
-    given (families drawing from latents only)."""
+                        metrics_every=1, metrics_seconds=None, metrics_samples=1000, log_every=None):
+    """Diagnostics for GANs drawing from a latent prior (every epoch and every `log_every`
+    steps); quality metrics when a classifier is given (families drawing from latents only)."""
     from gan_tf.models.adversarial import AdversarialModel
 
     run_callbacks = []
@@ -208,6 +208,7 @@ def measuring_callbacks(model, entry, data, batch_size, log_dir, clock, classifi
                                               cache=False, drop_remainder=False)))
         classify = (lambda images: extractor(images)[1]) if extractor else None
         run_callbacks.append(cb.TrainingDiagnostics(real, labels if model.uses_labels else None,
-                                                    classifier=classify, log_dir=log_dir))
+                                                    classifier=classify, log_dir=log_dir,
+                                                    clock=clock, every_steps=log_every))
     return run_callbacks
 

@@ -69,13 +69,17 @@ def test_monitor_grid_has_one_row_per_class(model, tmp_path):
 
 def test_export_takes_labels_and_matches_keras(model, tmp_path):
     loaded = tf.saved_model.load(export.export(model, str(tmp_path), "cgan"))
-    assert set(loaded.signatures) == {"serving_default", "sample"}
+    assert set(loaded.signatures) == {"serving_default", "sample", "serving_default_label"}
     latent = tf.random.normal([4, 8], seed=2)
     labels = tf.constant([0, 3, 7, 9], tf.int32)
-    images = loaded.signatures["serving_default"](latent=latent, label=labels)["images"]
+    images = loaded.signatures["serving_default"](latent=latent, labels=labels)["images"]
     assert images.dtype == tf.uint8 and images.shape == (4, 28, 28, 1)
     np.testing.assert_array_equal(images.numpy(), model.generate_images(latent, labels).numpy())
     sampled = loaded.signatures["sample"](count=tf.constant(12), seed=tf.constant(5, tf.int64))
     np.testing.assert_array_equal(sampled["labels"].numpy(), np.arange(12) % 10)
-    with pytest.raises(tf.errors.InvalidArgumentError, match="label must be below 10"):
-        loaded.signatures["serving_default"](latent=latent[:1], label=tf.constant([10]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="labels must be below 10"):
+        loaded.signatures["serving_default"](latent=latent[:1], labels=tf.constant([10]))
+    # The input's old name, kept for one release in its own signature.
+    np.testing.assert_array_equal(
+        loaded.signatures["serving_default_label"](latent=latent, label=labels)["images"].numpy(),
+        images.numpy())

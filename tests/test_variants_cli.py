@@ -30,7 +30,7 @@ def test_train_and_export_the_conditional_gan(small_data_dir, tmp_path):
     saved = str(tmp_path / "saved_models")
     assert cli.main(["export", run_dir, "--output", saved]) == 0
     loaded = tf.saved_model.load(os.path.join(saved, "cgan", "1"))
-    images = loaded.signatures["serving_default"](latent=tf.zeros([2, 8]), label=tf.constant([1, 2]))
+    images = loaded.signatures["serving_default"](latent=tf.zeros([2, 8]), labels=tf.constant([1, 2]))
     assert images["images"].shape == (2, 28, 28, 1)
     assert cli.main(["sample", "--model", os.path.join(saved, "cgan"), "--count", "4",
                      "--output", str(tmp_path / "grid.png")]) == 0

@@ -74,14 +74,20 @@ class ConditionalGAN(AdversarialModel):
         return self.generate_images(latent, labels)
 
     def serving_endpoints(self):
-        """`serving_default`: (latent, label int32 [N]) -> images; `sample`: (count, seed) ->
-        images, latent and labels, the labels cycling through the classes."""
+        """`serving_default`: (latent, labels int32 [N]) -> images; `sample`: (count, seed) ->
+        images, latent and labels, the labels cycling through the classes.
 
-        def generate(latent, label):
-            tf.debugging.assert_non_negative(label, message="label must be >= 0")
-            tf.debugging.assert_less(label, self.num_classes,
-                                     message=f"label must be below {self.num_classes}")
-            return {"images": self.generate_images(latent, label)}
+        `labels` is the name the CVAE's exports use too; exports before gan_tf 0.2 named it
+        `label`, and the signature `serving_default_label` keeps that name until 0.3."""
+
+        def generate(latent, labels):
+            tf.debugging.assert_non_negative(labels, message="labels must be >= 0")
+            tf.debugging.assert_less(labels, self.num_classes,
+                                     message=f"labels must be below {self.num_classes}")
+            return {"images": self.generate_images(latent, labels)}
+
+        def generate_label(latent, label):
+            return generate(latent, label)
 
         def sample(count, seed):
             tf.debugging.assert_positive(count, message="count must be positive")
@@ -97,10 +103,15 @@ class ConditionalGAN(AdversarialModel):
             "serving_default": (
                 generate,
                 [tf.TensorSpec([None, self.latent_dim], tf.float32, name="latent"),
-                 tf.TensorSpec([None], tf.int32, name="label")],
+                 tf.TensorSpec([None], tf.int32, name="labels")],
             ),
             "sample": (
                 sample,
                 [tf.TensorSpec([], tf.int32, name="count"), tf.TensorSpec([], tf.int64, name="seed")],
+            ),
+            "serving_default_label": (
+                generate_label,
+                [tf.TensorSpec([None, self.latent_dim], tf.float32, name="latent"),
+                 tf.TensorSpec([None], tf.int32, name="label")],
             ),
         }

@@ -1,0 +1,35 @@
+"""The README's FashionGAN command-line block runs as written (tiny settings appended only
+where the README says so), so the README cannot drift from the CLI."""
+
+import os
+import re
+import shlex
+
+import numpy as np
+from PIL import Image
+
+from gan_tf import cli
+
+README = os.path.join(os.path.dirname(__file__), "..", "README.md")
+APPENDED = "--limit 256 --epochs 1"  # what the README says the test appends to `gan-tf train`
+
+
+def readme_commands():
+    """The `gan-tf` lines of the README's first ```bash block, and the README's text."""
+    text = open(README).read()
+    block = re.search(r"```bash\n(.*?)```", text, re.S).group(1)
+    return [line for line in block.splitlines() if line.startswith("gan-tf ")], text
+
+
+def test_readme_fashion_gan_block_runs_literally(fashion_mnist_files, tmp_path, monkeypatch):
+    commands, text = readme_commands()
+    assert f"appending\n`{APPENDED}` to the `gan-tf train` line only" in text
+    assert [c.split()[1] for c in commands] == ["preprocess", "train", "export", "sample"]
+    monkeypatch.chdir(tmp_path)
+    for command in commands:
+        argv = shlex.split(command, comments=True)[1:]
+        if argv[0] == "train":
+            argv += APPENDED.split()
+        assert cli.main(argv) == 0, command
+    assert os.listdir("saved_models/fashion_gan") == ["1"]
+    assert np.asarray(Image.open("samples.png")).shape == (5 * 30 + 2, 5 * 30 + 2)
