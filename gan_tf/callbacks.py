@@ -250,6 +250,11 @@ class QualityMetrics(keras.callbacks.Callback):
             self.measure()
             self.next_due = self.clock.seconds + self.every_seconds
 
+    def on_train_end(self, logs=None):
+        """A time-triggered run ends with a measurement of the final model."""
+        if self.every_seconds and (not self.records or self.records[-1]["step"] != self.clock.step):
+            self.measure()
+
     def on_epoch_end(self, epoch, logs=None):
         if not self.every or (epoch + 1) % self.every:
             return

@@ -183,7 +183,8 @@ def run_train(args, _beam_args):
     from gan_tf.training import train
 
     overrides = family(args.family).config_class.overrides_from_args(args)
-    train(args.family, args.data, **{name: getattr(args, name) for name in RUN_OPTIONS}, **overrides)
+    train(args.family, args.data, preset=args.preset,
+          **{name: getattr(args, name) for name in RUN_OPTIONS}, **overrides)
 
 
 def add_train_classifier(commands):

@@ -22,6 +22,21 @@ class Config:
     seed: int = 0
 
     DATA_FIELDS: ClassVar[tuple[str, ...]] = ()
+    # Named configurations: {name: {field: value}} over the defaults ("source": the defaults);
+    # a preset may also name the `batch_size` it was tuned at (the run's default batch).
+    PRESETS: ClassVar[dict[str, dict]] = {}
+
+    @classmethod
+    def presets(cls):
+        return {"source": {}, **cls.PRESETS}
+
+    @classmethod
+    def preset_values(cls, name):
+        """The field values of the preset `name`."""
+        presets = cls.presets()
+        if name not in presets:
+            raise ValueError(f"{cls.__name__} has no preset {name!r}; presets: {', '.join(presets)}")
+        return dict(presets[name])
 
     @classmethod
     def flag_fields(cls):
@@ -44,6 +59,10 @@ class Config:
         """Adds one `--field-name` flag per field; defaults stay None so unset flags are known."""
         hints = typing.get_type_hints(cls)
         group = parser.add_argument_group(f"{cls.__name__} hyper-parameters")
+        group.add_argument("--preset", choices=list(cls.presets()), default="source",
+                           help="named configuration the other flags start from: "
+                           + "; ".join(f"{name}: {', '.join(f'{k}={v}' for k, v in values.items()) or 'the defaults'}"
+                                       for name, values in cls.presets().items()))
         for field in cls.flag_fields():
             kind = hints[field.name]
             flag = "--" + field.name.replace("_", "-")

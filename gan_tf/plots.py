@@ -67,3 +67,54 @@ def captioned_rows(captions, columns, text_width=240, padding=2, line_height=12)
             canvas.paste(Image.fromarray(batch[row]), (left, top))
             left += batch.shape[2] + padding
     return np.asarray(canvas, np.uint8)
+
+
+def line_plot(series, x_label, y_label, references=None, log_y=True, size=(640, 400), margin=50):
+    """uint8 RGB picture of lines: `series` {name: (xs, ys)} (one colour each, a dot per
+    point), `references` {name: y} drawn dashed across (a floor, a target), a log y axis by
+    default (quality metrics span decades), axis labels and the ranges at the frame's ends."""
+    references = references or {}
+    xs = np.concatenate([np.asarray(x, np.float64) for x, _ in series.values()])
+    ys = np.concatenate([np.asarray(y, np.float64) for _, y in series.values()] + [list(references.values())])
+    transform = (lambda v: np.log10(np.maximum(v, 1e-6))) if log_y else (lambda v: np.asarray(v, np.float64))
+    x_low, x_high = 0.0, max(float(xs.max()), 1e-9)
+    y_low, y_high = float(transform(ys).min()), float(transform(ys).max())
+    y_span = y_high - y_low or 1.0
+    width, height = size
+    legend = 18 * (len(series) + len(references))
+    canvas = Image.new("RGB", (width, height + legend), "white")
+    draw = ImageDraw.Draw(canvas)
+    left, top, right, bottom = margin, margin // 2, width - margin // 2, height - margin
+
+    def point(x, y):
+        return (left + (x - x_low) / (x_high - x_low) * (right - left),
+                bottom - (transform(y) - y_low) / y_span * (bottom - top))
+
+    draw.rectangle([left, top, right, bottom], outline="black")
+    for k, (name, y) in enumerate(references.items()):
+        colour = PALETTE[(len(series) + k) % len(PALETTE)]
+        y_pixel = point(x_low, y)[1]
+        for x in range(left, right, 8):
+            draw.line([x, y_pixel, min(x + 4, right), y_pixel], fill=colour)
+    for k, (name, (x_values, y_values)) in enumerate(series.items()):
+        colour = PALETTE[k % len(PALETTE)]
+        points = [point(x, y) for x, y in zip(x_values, y_values)]
+        if len(points) > 1:
+            draw.line(points, fill=colour, width=2)
+        for x, y in points:
+            draw.ellipse([x - 2.5, y - 2.5, x + 2.5, y + 2.5], fill=colour)
+    low_text = f"{10 ** y_low:.3g}" if log_y else f"{y_low:.3g}"
+    high_text = f"{10 ** y_high:.3g}" if log_y else f"{y_high:.3g}"
+    draw.text((4, bottom - 10), low_text, fill="black")
+    draw.text((4, top), high_text, fill="black")
+    draw.text((left, bottom + 4), f"{x_low:g}", fill="black")
+    draw.text((right - 40, bottom + 4), f"{x_high:.0f}", fill="black")
+    draw.text(((left + right) // 2 - 40, bottom + 16), x_label, fill="black")
+    draw.text((4, top + 14), y_label + (" (log)" if log_y else ""), fill="black")
+    names = [(name, PALETTE[k % len(PALETTE)]) for k, name in enumerate(series)]
+    names += [(f"{name} (dashed)", PALETTE[(len(series) + k) % len(PALETTE)]) for k, name in enumerate(references)]
+    for k, (name, colour) in enumerate(names):
+        y = height + 18 * k
+        draw.rectangle([left, y + 3, left + 10, y + 13], fill=colour)
+        draw.text((left + 16, y + 2), name, fill="black")
+    return np.asarray(canvas, np.uint8)

@@ -27,7 +27,8 @@ from gan_tf.data import batches_per_epoch, load_metadata, make_dataset
 @dataclasses.dataclass
 class TrainingRun:
     """What `train` did: the model, its config, where it wrote (None: nowhere), the global
-    batch, the epoch it resumed after, Keras' history and the run's clock (steps, seconds)."""
+    batch, the epoch it resumed after, Keras' history, the run's clock (steps, seconds) and,
+    with a classifier, every quality measurement (step, seconds, fid, kid, ...)."""
 
     model: keras.Model
     config: object
@@ -36,17 +37,21 @@ class TrainingRun:
     first_epoch: int
     history: dict
     clock: cb.TrainingClock
+    quality: list
 
 
-def resolve_config(family, metadata=None, **overrides):
-    """(model class, config): the family's defaults with `overrides` applied, then the fields
-    the data decides taken from `metadata`; a stage's class for families with stages."""
+def resolve_config(family, metadata=None, preset="source", **overrides):
+    """(model class, config): the family's defaults, then the named `preset`'s values, then
+    `overrides`, then the fields the data decides taken from `metadata`; a stage's class for
+    families with stages."""
     entry = registry.family(family)
     config_class = entry.config_class
     fixed = set(overrides) & set(config_class.DATA_FIELDS)
     if fixed:
         raise ValueError(f"{', '.join(sorted(fixed))} of {entry.name} come from the data, not from settings")
-    config = config_class.from_dict(overrides)
+    values = config_class.preset_values(preset)
+    values.pop("batch_size", None)  # a preset may name the batch it was tuned at: a run option
+    config = config_class.from_dict({**values, **overrides})
     model_class = entry.model_class()
     if metadata is not None:
         config = model_class.config_for_data(config, metadata)
@@ -64,15 +69,16 @@ def build_model(model_class, config, strategy=None, jit=True):
     return model
 
 
-def train(family, data, *, run_dir=None, epochs=10, batch_size=None, steps_per_epoch=None,
+def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=None, steps_per_epoch=None,
           limit=None, seconds=None, strategy="default", tpu="", mixed_precision=False, jit=True,
           deterministic=False, monitor_images=25, fresh=False, classifier=None, metrics_every=1,
           metrics_seconds=None, metrics_samples=1000, log_every=50, record=True, callbacks=(),
           verbose="auto", **overrides):
     """Trains `family` on the preprocessed folder `data`; returns a `TrainingRun`.
 
-    `overrides` are config fields (`generator_filters=64`, ...). `batch_size` is the global
-    batch (default: the family's). `seconds` stops training after that much training time
+    `overrides` are config fields (`generator_filters=64`, ...) over the named `preset`'s
+    (`gan-tf train FAMILY --help` lists them). `batch_size` is the global batch (default: the
+    preset's `batch_size`, else the family's). `seconds` stops training after that much training time
     (compiling included). With `record` (the default) the run writes to `run_dir` (default
     `runs/<family>`): a checkpoint after every epoch, from which the same call resumes
     (`fresh` discards it), sample grids, TensorBoard logs (losses every `log_every` steps),
@@ -89,8 +95,9 @@ def train(family, data, *, run_dir=None, epochs=10, batch_size=None, steps_per_e
         tf.config.experimental.enable_op_determinism()
     precision = distribute.set_mixed_precision(mixed_precision)
     metadata = load_metadata(data)
-    model_class, config = resolve_config(entry.name, metadata, **overrides)
-    batch_size = batch_size or entry.default_batch_size
+    model_class, config = resolve_config(entry.name, metadata, preset, **overrides)
+    batch_size = (batch_size or entry.config_class.preset_values(preset).get("batch_size")
+                  or entry.default_batch_size)
     distribute.check_batch_size(strategy, batch_size)
     if jit and strategy.num_replicas_in_sync > 1 and not isinstance(strategy, tf.distribute.TPUStrategy):
         print("XLA is off under a multi-replica mirrored/multiworker strategy (as Keras' "
@@ -150,7 +157,8 @@ def train(family, data, *, run_dir=None, epochs=10, batch_size=None, steps_per_e
         model.save(path)
         print(f"saved {path}; samples in {os.path.join(run_dir, 'samples')}; "
               f"tensorboard --logdir {os.path.join(run_dir, 'logs')}", flush=True)
-    return TrainingRun(model, config, run_dir, batch_size, first_epoch, history.history, clock)
+    quality = next((c.records for c in run_callbacks if isinstance(c, cb.QualityMetrics)), [])
+    return TrainingRun(model, config, run_dir, batch_size, first_epoch, history.history, clock, quality)
 
 
 def _training_data(model_class, config, data, metadata, strategy, workers, batch_size, limit,

@@ -44,12 +44,25 @@ def quality_report(real, generated, kid_subsets=100, kid_subset_size=1000, k=3):
 
 
 def model_sample_batches(model, count, batch_size=250, seed=0):
-    """uint8 samples of a model from `monitor_images`, `batch_size` at a time, seeded."""
+    """uint8 samples of a model, `batch_size` at a time, batch i drawn as `gan-tf sample
+    --count batch_size --seed seed+i` draws it (`model.sample_images`)."""
     for index, start in enumerate(range(0, count, batch_size)):
-        yield np.asarray(model.monitor_images(min(batch_size, count - start), seed + index))
+        yield np.asarray(model.sample_images(min(batch_size, count - start), seed + index))
+
+
+def sample_label_batches(model, count, batch_size=250):
+    """The labels `model_sample_batches` asked for, concatenated; None if unconditional."""
+    batches = [model.sample_labels(min(batch_size, count - start)) for start in range(0, count, batch_size)]
+    return None if batches[0] is None else np.concatenate([np.asarray(b) for b in batches])
 
 
 def evaluate_model(model, extractor, real_features, count=1000, seed=0, **kwargs):
-    """`quality_report` of `count` model samples against precomputed real features."""
+    """`quality_report` of `count` model samples against precomputed real features; for
+    conditional families also `class_agreement`, the fraction of samples the classifier reads
+    as the label they were drawn for."""
     generated = stream_features(extractor, model_sample_batches(model, count, seed=seed))
-    return quality_report(real_features, generated, **kwargs)
+    report = quality_report(real_features, generated, **kwargs)
+    labels = sample_label_batches(model, count)
+    if labels is not None:
+        report["class_agreement"] = float(np.mean(np.argmax(generated[1], axis=1) == labels))
+    return report

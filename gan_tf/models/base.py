@@ -11,6 +11,7 @@ import dataclasses
 import os
 
 import keras
+import tensorflow as tf
 
 from gan_tf.data import UNIT_RANGE, make_dataset
 from gan_tf.images import make_grid
@@ -113,6 +114,18 @@ class GenerativeModel(keras.Model):
     def monitor_images(self, count, seed):
         """uint8 [N, H, W, C] pictures from fixed inputs, drawn by `ModelMonitor` each epoch."""
         raise NotImplementedError
+
+    def sample_labels(self, count):
+        """The labels `gan-tf sample` asks a conditional family for with `count` images (0, 1,
+        2, ... in turn); None for unconditional families."""
+        return tf.range(count) % self.num_classes if self.uses_labels else None
+
+    def sample_images(self, count, seed):
+        """uint8 images of a family drawing from a latent prior, exactly as its export's
+        sampling signature draws them for (count, seed) with `sample_labels(count)`: what
+        `gan-tf sample` shows a user and what the quality metrics score."""
+        latent, labels = self.seeded_latent(count, seed), self.sample_labels(count)
+        return self.generate_images(latent) if labels is None else self.generate_images(latent, labels)
 
     def monitor_columns(self, count):
         """Columns of the monitor grid for `count` pictures; None lets the grid be square."""

@@ -95,7 +95,7 @@ class ConditionalGAN(AdversarialModel):
                 count, MAX_SAMPLE_COUNT, message=f"count must be at most {MAX_SAMPLE_COUNT}"
             )
             latent = self.seeded_latent(count, seed)
-            labels = tf.range(count) % self.num_classes
+            labels = self.sample_labels(count)
             return {"images": self.generate_images(latent, labels), "latent": latent,
                     "labels": labels}
 

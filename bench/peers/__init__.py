@@ -1,0 +1,1 @@
+"""Peer implementations the benchmarks compare with, written as their sources write them."""

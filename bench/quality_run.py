@@ -1,0 +1,147 @@
+"""Time to quality: train for a wall-clock budget and record sample quality against time.
+
+    python -m bench.quality_run FAMILY --data DIR --classifier C.keras --minutes 10
+        [--runs fast source fast:loss=hinge+label_smoothing=0.1 ...] [--peers tutorial,tutorial_dcgan]
+        [--every 60] [--samples 5000] [--out runs/quality]
+
+Every run trains through the one training driver (`gan_tf.train`) for `--minutes` of training
+time, compiling included; every `--every` seconds of training (the clock stops while it
+measures) and at the end, `--samples` samples drawn exactly as `gan-tf sample` draws them are
+scored on the domain classifier's features against the data's test split: Fréchet distance
+(FD), KID, and for conditional families the fraction the classifier reads as the requested
+label (class agreement). The real-data floor (as many real training images against the same
+test images) is measured the same way in the same process. A run spec is `PRESET` or
+`PRESET:field=value+field=value` (e.g. `fast:loss=hinge`); `--peers` adds the TensorFlow docs'
+DCGAN tutorial (`bench.peers.tf_dcgan_tutorial`) with its own settings and with the DCGAN
+paper's optimiser, trained the same way.
+
+Writes OUT/quality.json (every measurement), OUT/quality.png (FD against training seconds,
+one line per run, the floor dashed) and OUT/<run>/final_grid.png (100 samples of the final
+model from its TF Serving export, as `gan-tf sample` draws them), and prints a Markdown table.
+"""
+
+import argparse
+import json
+import os
+import time
+
+from bench import quality
+from gan_tf import callbacks as cb
+from gan_tf import cli, devices, export, registry, training
+from gan_tf.images import save_png
+from gan_tf.metrics.report import real_image_batches
+from gan_tf.plots import line_plot
+
+
+def parse_run(spec, family):
+    """(name, preset, overrides) of a run spec `PRESET[:field=value+field=value...]`; values
+    are parsed like the command line's flags (tuples comma-separated)."""
+    preset, _, settings = spec.partition(":")
+    config_class = registry.family(family).config_class
+    parser = argparse.ArgumentParser(add_help=False)
+    config_class.add_arguments(parser)
+    flags = [part for item in settings.split("+") if item
+             for part in (f"--{item.split('=', 1)[0].replace('_', '-')}", item.split("=", 1)[1])]
+    overrides = config_class.overrides_from_args(parser.parse_args(flags))
+    return spec.replace(":", "_").replace("+", "_").replace(",", "-").replace("=", "-"), preset, overrides
+
+
+def train_run(family, data, name, preset, overrides, args, out):
+    """One budgeted run through the driver; its measurements and the final grid's path."""
+    run = training.train(
+        family, data, preset=preset, run_dir=os.path.join(out, name), fresh=True, epochs=10**6,
+        seconds=args.minutes * 60, batch_size=args.batch_size, jit=args.jit, classifier=args.classifier,
+        metrics_every=0, metrics_seconds=args.every, metrics_samples=args.samples, verbose=0,
+        **overrides)
+    saved = export.export(run.model, os.path.join(out, name, "saved_models"), family)
+    grid = os.path.join(out, name, "final_grid.png")
+    assert cli.main(["sample", "--model", saved, "--count", "100", "--seed", "0", "--output", grid]) == 0
+    return {"run": name, "family": family, "preset": preset, "overrides": overrides,
+            "batch_size": run.batch_size, "steps": run.clock.step,
+            "images_per_second": run.batch_size * (run.clock.steps_per_second or 0.0),
+            "measurements": run.quality, "grid": grid}
+
+
+def train_peer(name, data, args, out):
+    """The TF docs DCGAN tutorial (`bench.peers`) for the same budget, measured the same way."""
+    from bench.peers import tf_dcgan_tutorial
+    from gan_tf.metrics.features import classifier_features
+
+    model, dataset, batch_size = tf_dcgan_tutorial.build(name, data)
+    clock = cb.TrainingClock()
+    metrics = cb.QualityMetrics(classifier_features(args.classifier), real_image_batches(data), every=0,
+                                num_samples=args.samples, clock=clock, every_seconds=args.every)
+    model.fit(dataset, epochs=10**6, steps_per_epoch=10**9, verbose=0,
+              callbacks=[clock, cb.TimeLimit(args.minutes * 60, clock), metrics])
+    grid = os.path.join(out, name, "final_grid.png")
+    save_png(tf_dcgan_tutorial.grid(model), grid)
+    return {"run": name, "family": "peer", "preset": name, "overrides": {}, "batch_size": batch_size,
+            "steps": clock.step, "images_per_second": batch_size * (clock.steps_per_second or 0.0),
+            "measurements": metrics.records, "grid": grid}
+
+
+def markdown(results):
+    floor = results["floor"]
+    lines = [f"{results['device']}; {results['minutes']:g} min of training per run (compiling "
+             f"included); {results['samples']} samples vs the test split; floor FD "
+             f"{floor['fid']:.2f}", "",
+             "| run | batch | images/s | updates | FD at each check (s: FD) | final FD | final KID | class agreement |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for row in results["runs"]:
+        points = ", ".join(f"{m['seconds']:.0f}: {m['fid']:.1f}" for m in row["measurements"])
+        final = row["measurements"][-1]
+        agreement = f"{final['class_agreement']:.3f}" if "class_agreement" in final else "-"
+        lines.append(f"| {row['run']} | {row['batch_size']} | {row['images_per_second']:.0f} | "
+                     f"{row['steps']} | {points} | {final['fid']:.2f} | {final['kid']:.4f} | {agreement} |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("family", choices=registry.names(with_aliases=True))
+    parser.add_argument("--data", required=True, help="preprocessed data folder")
+    parser.add_argument("--classifier", required=True, help="domain classifier .keras (gan-tf train-classifier)")
+    parser.add_argument("--minutes", type=float, default=10.0, help="training time per run")
+    parser.add_argument("--runs", nargs="+", default=["source"], help="PRESET[:field=value+...] each")
+    parser.add_argument("--peers", default="", help="comma-separated: tutorial, tutorial_dcgan")
+    parser.add_argument("--every", type=float, default=60.0, help="seconds of training between measurements")
+    parser.add_argument("--samples", type=int, default=5000, help="samples per measurement (and floor)")
+    parser.add_argument("--batch-size", type=int, help="default: the preset's, else the family's")
+    parser.add_argument("--jit", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--out", default="runs/quality", help="output folder")
+    args = parser.parse_args(argv)
+    family = registry.family(args.family).name
+    if registry.family(family).draws_from != registry.LATENT:
+        parser.error(f"{family} does not draw from a latent prior; quality runs score prior samples")
+    os.makedirs(args.out, exist_ok=True)
+    started = time.time()
+    devices.enable_memory_growth()
+    extractor, _ = quality.extractor_for(args.data, args.classifier)
+    test_features = quality.real_test_features(extractor, args.data)
+    results = {"family": family, "device": devices.describe_device(),
+               "load_average": [round(x, 2) for x in os.getloadavg()], "minutes": args.minutes,
+               "samples": args.samples, "command": "python -m bench.quality_run " + " ".join(argv or []),
+               "floor": quality.floor(extractor, args.data, test_features, args.samples), "runs": []}
+    for spec in args.runs:
+        name, preset, overrides = parse_run(spec, family)
+        results["runs"].append(train_run(family, args.data, name, preset, overrides, args, args.out))
+        print(results["runs"][-1]["run"], results["runs"][-1]["measurements"][-1], flush=True)
+    for name in filter(None, args.peers.split(",")):
+        results["runs"].append(train_peer(name, args.data, args, args.out))
+        print(name, results["runs"][-1]["measurements"][-1], flush=True)
+    results["wall_seconds"] = round(time.time() - started, 1)
+    with open(os.path.join(args.out, "quality.json"), "w") as handle:
+        json.dump(results, handle, indent=2, default=float)
+    series = {row["run"]: ([m["seconds"] for m in row["measurements"]], [m["fid"] for m in row["measurements"]])
+              for row in results["runs"]}
+    save_png(line_plot(series, "training seconds (compiling included)", "FD",
+                       references={"real vs real floor": max(results["floor"]["fid"], 1e-3)}),
+             os.path.join(args.out, "quality.png"))
+    print("\n" + markdown(results))
+    print(f"\nwrote {os.path.join(args.out, 'quality.json')} and quality.png; grids in "
+          + ", ".join(row["grid"] for row in results["runs"]))
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Time-to-quality plumbing: samples are scored exactly as `gan-tf sample` draws them, class
+agreement is the classifier's reading of the requested labels, and `bench.quality_run` runs
+end to end on a tiny budget (the figures themselves are benchmarks, not tests)."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from gan_tf import export
+from gan_tf.data import make_dataset
+from gan_tf.metrics.classifier import train_domain_classifier
+from gan_tf.metrics.features import classifier_features, stream_features
+from gan_tf.metrics.report import evaluate_model, real_image_batches
+from gan_tf.registry import family
+
+
+@pytest.fixture(scope="module")
+def classifier_path(small_data_dir, tmp_path_factory):
+    model, _ = train_domain_classifier(small_data_dir, epochs=2, batch_size=64, verbose=0)
+    path = str(tmp_path_factory.mktemp("classifier") / "classifier.keras")
+    model.save(path)
+    return path
+
+
+@pytest.mark.parametrize("name, signature", [("fashion_gan", "sample"), ("cgan", "sample"),
+                                             ("cvae", "serving_default")])
+def test_scored_samples_are_the_exports_samples(name, signature, tmp_path):
+    model = family(name).model_class()()
+    loaded = tf.saved_model.load(export.export(model, str(tmp_path), name))
+    inputs = {"count": tf.constant(6), "seed": tf.constant(3, tf.int64)}
+    if model.uses_labels and signature == "serving_default":
+        inputs["labels"] = model.sample_labels(6)  # what `gan-tf sample` sends
+    exported = loaded.signatures[signature](**inputs)["images"].numpy()
+    np.testing.assert_array_equal(np.asarray(model.sample_images(6, 3)), exported)
+
+
+class RealImages:
+    """A stand-in generator whose samples are real test images, labelled with their classes."""
+
+    uses_labels = True
+
+    def __init__(self, data):
+        batch = next(iter(make_dataset(data, "test", 128, (0.0, 255.0), with_labels=True, shuffle=False)))
+        self.images, self.labels = tf.cast(batch[0], tf.uint8).numpy(), batch[1].numpy()
+
+    def sample_labels(self, count):
+        return self.labels[:count]
+
+    def sample_images(self, count, seed):
+        return self.images[:count]
+
+
+def test_class_agreement_is_the_classifiers_accuracy_on_the_requested_labels(classifier_path, small_data_dir):
+    extractor = classifier_features(classifier_path)
+    real = stream_features(extractor, real_image_batches(small_data_dir))
+    stand_in = RealImages(small_data_dir)
+    report = evaluate_model(stand_in, extractor, real, count=128, kid_subsets=5, kid_subset_size=64)
+    _, probabilities = extractor(stand_in.images)
+    assert report["class_agreement"] == pytest.approx(np.mean(probabilities.argmax(1) == stand_in.labels))
+    assert report["class_agreement"] > 0.5
+
+
+def test_quality_run_on_a_tiny_budget(classifier_path, small_data_dir, tmp_path):
+    from bench import quality_run
+
+    out = str(tmp_path / "quality")
+    results = quality_run.main([
+        "cgan", "--data", small_data_dir, "--classifier", classifier_path, "--minutes", "0.05",
+        "--every", "1", "--samples", "100", "--batch-size", "32", "--no-jit", "--out", out,
+        "--runs", "source:generator_filters=8+discriminator_filters=8+latent_dim=8"])
+    run = results["runs"][0]
+    assert run["overrides"] == {"generator_filters": 8, "discriminator_filters": 8, "latent_dim": 8}
+    seconds = [m["seconds"] for m in run["measurements"]]
+    assert seconds == sorted(seconds) and run["measurements"][-1]["step"] == run["steps"] >= 1
+    assert all(np.isfinite(m["fid"]) and 0 <= m["class_agreement"] <= 1 for m in run["measurements"])
+    assert results["floor"]["fid"] < run["measurements"][-1]["fid"]
+    saved = json.load(open(os.path.join(out, "quality.json")))
+    assert saved["runs"][0]["steps"] == run["steps"]
+    assert Image.open(os.path.join(out, "quality.png")).size[0] == 640
+    assert np.asarray(Image.open(run["grid"])).shape[:2] == (10 * 30 + 2, 10 * 30 + 2)
