@@ -98,7 +98,9 @@ class AdversarialConfig(Config):
     `loss`: bce, least_squares, hinge or wasserstein (`gan_tf.losses.LOSSES`);
     `gradient_penalty`: WGAN-GP weight lambda (0 = off); `critic_steps`: discriminator
     updates per generator update (WGAN's n_critic); `label_smoothing` / `label_noise`:
-    one-sided softening of the real targets (bce only).
+    one-sided softening of the real targets (bce only); `simultaneous_updates`: both networks
+    update from one generator forward per step (the TF docs DCGAN's step) instead of the
+    sources' D-then-G step with a second forward (needs critic_steps 1).
     """
 
     loss: str = "bce"
@@ -106,6 +108,7 @@ class AdversarialConfig(Config):
     critic_steps: int = 1
     label_smoothing: float = 0.0
     label_noise: float = 0.0
+    simultaneous_updates: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

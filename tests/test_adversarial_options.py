@@ -1,5 +1,7 @@
 """Options of the shared adversarial base: losses, the WGAN-GP gradient penalty, critic steps."""
 
+import dataclasses
+
 import keras
 import numpy as np
 import pytest
@@ -99,3 +101,37 @@ def test_other_losses_train_the_fashion_gan_networks(small_data_dir, loss):
     model.compile()
     history = model.fit(make_dataset(small_data_dir, batch_size=32, limit=64), epochs=1, verbose=0)
     assert np.isfinite(history.history["d_loss"][0]) and np.isfinite(history.history["g_loss"][0])
+
+
+def test_joint_discriminator_call_matches_two_calls():
+    """Without BatchNorm in D, real and fake go through one D call; the logits are those of
+    two separate calls (dropout off so both are deterministic)."""
+    model = FashionGAN(FashionGANConfig(generator_filters=8, discriminator_filters=(8, 8, 8, 8), dropout=0.0))
+    assert model.joint_discriminator_call
+    real = tf.random.uniform((3, 28, 28, 1), seed=1)
+    fake = tf.random.uniform((3, 28, 28, 1), seed=2)
+    joint = model.discriminate_pair(real, fake)
+    np.testing.assert_allclose(joint[0], model.discriminate(real, training=True), atol=1e-5)
+    np.testing.assert_allclose(joint[1], model.discriminate(fake, training=True), atol=1e-5)
+
+
+def test_batch_norm_discriminator_is_called_per_half():
+    from gan_tf.models.dcgan import DCGAN
+
+    assert not DCGAN().joint_discriminator_call  # DCGAN's critic has BatchNorm
+
+
+def test_simultaneous_updates_train_both_networks_from_one_forward(small_data_dir):
+
+    config = FashionGANConfig(generator_filters=8, discriminator_filters=(8, 8, 8, 8), latent_dim=8,
+                              simultaneous_updates=True, g_learning_rate=1e-3, d_learning_rate=1e-3)
+    model = FashionGAN(config)
+    model.compile()
+    before = [w.numpy().copy() for w in (model.generator.weights[0], model.discriminator.weights[0])]
+    history = model.fit(make_dataset(small_data_dir, batch_size=32, limit=64), epochs=1, verbose=0).history
+    assert np.isfinite(history["d_loss"]).all() and np.isfinite(history["g_loss"]).all()
+    after = (model.generator.weights[0].numpy(), model.discriminator.weights[0].numpy())
+    assert all(not np.allclose(b, a) for b, a in zip(before, after))
+    assert int(model.g_optimizer.iterations) == int(model.d_optimizer.iterations) == 2
+    with pytest.raises(ValueError, match="simultaneous_updates needs critic_steps 1"):
+        FashionGAN(dataclasses.replace(config, critic_steps=2))

@@ -40,6 +40,12 @@ class AdversarialModel(TwoPlayerModel):
             raise ValueError(f"critic_steps must be at least 1, got {self.critic_steps}")
         if self.gradient_penalty_weight < 0:
             raise ValueError(f"gradient_penalty must be >= 0, got {self.gradient_penalty_weight}")
+        if self.config.simultaneous_updates and self.critic_steps != 1:
+            raise ValueError("simultaneous_updates needs critic_steps 1")
+        # Real and fake go through D in one call unless D normalises over the batch (BatchNorm
+        # statistics of a mixed batch differ from those of two separate ones).
+        self.joint_discriminator_call = not any(
+            isinstance(layer, keras.layers.BatchNormalization) for layer in self.discriminator._flatten_layers())
 
     # -- Family hooks --------------------------------------------------------------------
 
@@ -64,6 +70,17 @@ class AdversarialModel(TwoPlayerModel):
         """The discriminator's logits (critic scores); conditional families also feed `labels`."""
         return self.discriminator(images, training=training)
 
+    def discriminate_pair(self, real, fake, labels=None):
+        """(real logits, fake logits) in training mode: one D call on both halves when D has no
+        BatchNorm (the same per-example outputs, one kernel launch per layer), else two."""
+        if not self.joint_discriminator_call:
+            return (self.discriminate(real, labels, training=True),
+                    self.discriminate(fake, labels, training=True))
+        both_labels = None if labels is None else ops.concatenate([labels, labels], axis=0)
+        logits = self.discriminate(ops.concatenate([ops.cast(real, fake.dtype), fake], axis=0),
+                                   both_labels, training=True)
+        return logits[: ops.shape(real)[0]], logits[ops.shape(real)[0]:]
+
     # -- Keras API -------------------------------------------------------------------------
 
     def compile(self, g_optimizer=None, d_optimizer=None, g_loss=None, d_loss=None, **kwargs):
@@ -86,27 +103,47 @@ class AdversarialModel(TwoPlayerModel):
 
     def train_step(self, data):
         """`critic_steps` discriminator updates (same real batch, fresh fakes and
-        interpolates each time), then one generator update. Labels, when the data has them,
-        go to `generate`/`discriminate`."""
+        interpolates each time), then one generator update with fresh latents (the sources'
+        step); or, with `simultaneous_updates`, both updates from one generator forward.
+        Labels, when the data has them, go to `generate`/`discriminate`."""
         real, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
         batch_size = ops.shape(real)[0]
+        if self.config.simultaneous_updates:
+            return self.report(**self.simultaneous_step(real, batch_size, labels))
         d_losses = [self.discriminator_step(real, batch_size, labels) for _ in range(self.critic_steps)]
         g_loss = self.generator_step(batch_size, labels)
         return self.report(d_loss=tf.add_n(d_losses) / len(d_losses), g_loss=g_loss)
 
+    def discriminator_loss(self, real, fake, labels=None):
+        real_logits, fake_logits = self.discriminate_pair(real, fake, labels)
+        loss = self.d_loss_fn(real_logits, fake_logits)
+        if self.gradient_penalty_weight:
+            loss += self.gradient_penalty_weight * losses.gradient_penalty(
+                lambda images: self.discriminate(images, labels, training=True),
+                real, fake, seed=self.seed_generator,
+            )
+        return loss, fake_logits
+
     def discriminator_step(self, real, batch_size, labels=None):
         fake = self.generate(self.sample_latent(batch_size), labels, training=True)
         with tf.GradientTape() as tape:
-            real_logits = self.discriminate(real, labels, training=True)
-            fake_logits = self.discriminate(fake, labels, training=True)
-            loss = self.d_loss_fn(real_logits, fake_logits)
-            if self.gradient_penalty_weight:
-                loss += self.gradient_penalty_weight * losses.gradient_penalty(
-                    lambda images: self.discriminate(images, labels, training=True),
-                    real, fake, seed=self.seed_generator,
-                )
+            loss, _ = self.discriminator_loss(real, fake, labels)
         minimize(tape, loss, self.d_optimizer, self.discriminator.trainable_variables)
         return loss
+
+    def simultaneous_step(self, real, batch_size, labels=None):
+        """One generator forward; D's loss and G's loss both from its fakes, each network
+        updated from its own tape against the same (pre-update) other network. G's gradient
+        is the sequential step's but for D's one update (an O(learning rate) difference);
+        the sequential step also draws fresh latents for G."""
+        latent = self.sample_latent(batch_size)
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake = self.generate(latent, labels, training=True)
+            d_loss, fake_logits = self.discriminator_loss(real, fake, labels)
+            g_loss = self.g_loss_fn(fake_logits)
+        minimize(d_tape, d_loss, self.d_optimizer, self.discriminator.trainable_variables)
+        minimize(g_tape, g_loss, self.g_optimizer, self.generator.trainable_variables)
+        return {"d_loss": d_loss, "g_loss": g_loss}
 
     def generator_step(self, batch_size, labels=None):
         latent = self.sample_latent(batch_size)
