@@ -11,10 +11,13 @@ import argparse
 import os
 import sys
 
+from pipeline.catalog import KINDS
+
 STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
 
-DATASETS = ("fashion_mnist", "mnist", "cifar10", "image_folder", "image_domains", "side_by_side",
-            "captioned_fashion_mnist", "captioned_mnist", "cub")
+# Options of `gan-tf preprocess` that go to `pipeline.catalog.make_source` under the same names.
+SOURCE_OPTIONS = ("source", "image_size", "channels", "input_side", "embedder", "embeddings",
+                  "captions_per_image")
 
 
 # -- preprocess -----------------------------------------------------------------------------
@@ -33,7 +36,7 @@ def add_preprocess(commands):
         "--setup_file ./setup.py (README: Beam at scale). Write at least as many train shards "
         "as training workers.",
     )
-    parser.add_argument("dataset", choices=DATASETS)
+    parser.add_argument("dataset", choices=KINDS)
     parser.add_argument("--source", help="folder of the raw files (IDX .gz files, CIFAR-10's "
                         "binary .bin files or an image folder); fashion_mnist/mnist/cifar10 "
                         "download through TFDS when omitted; "
@@ -64,22 +67,9 @@ def add_preprocess(commands):
 
 def run_preprocess(args, beam_args):
     from pipeline import preprocess
-    from pipeline.datasets import dataset_source
-    from pipeline.sources.image_folder import ImageFolderSource
-    from pipeline.sources.image_pairs import DomainFolderSource, SideBySideSource
+    from pipeline.catalog import make_source
 
-    folder_sources = {"image_folder": ImageFolderSource, "image_domains": DomainFolderSource}
-    if args.dataset in (*folder_sources, "side_by_side", "cub") and not args.source:
-        raise ValueError(f"{args.dataset} needs --source DIR")
-    if args.dataset.startswith("captioned_") or args.dataset == "cub":
-        source = _captioned_source(args)
-    elif args.dataset in folder_sources:
-        source = folder_sources[args.dataset](args.source, args.image_size, args.channels)
-    elif args.dataset == "side_by_side":
-        source = SideBySideSource(args.source, args.image_size, args.channels,
-                                  input_side=args.input_side)
-    else:
-        source = dataset_source(args.dataset, args.source)
+    source = make_source(args.dataset, **{name: getattr(args, name) for name in SOURCE_OPTIONS})
     print(f"preprocessing {source.name} ({', '.join(source.splits)}) into {args.output}", flush=True)
     metadata = preprocess.run(
         source, args.output, beam_args, shards={"train": args.train_shards}, strict=args.strict
@@ -91,22 +81,6 @@ def run_preprocess(args, beam_args):
             print(f"  WARNING: {info['rejected']} {split} inputs rejected; reasons in "
                   f"{os.path.join(args.output, f'rejected-{split}.jsonl')}", file=sys.stderr)
     print(f"wrote {os.path.join(args.output, 'metadata.json')}")
-
-
-def _captioned_source(args):
-    """The captioned source (StackGAN data) the preprocess arguments describe."""
-    from pipeline.datasets import LOCAL_HINTS
-    from pipeline.embedders import make_embedder
-    from pipeline.sources.captions import CubSource, captioned_idx_source
-
-    files = dict(item.split("=", 1) for item in args.embeddings.split(",")) if args.embeddings else None
-    embedder = make_embedder(args.embedder, files)
-    if args.dataset == "cub":
-        return CubSource(args.source, embedder, args.image_size, args.channels)
-    name = args.dataset.removeprefix("captioned_")
-    if not args.source:
-        raise ValueError(f"{args.dataset} needs --source with the IDX files, e.g. {LOCAL_HINTS[name]}")
-    return captioned_idx_source(name, args.source, embedder, args.captions_per_image)
 
 
 # -- train ----------------------------------------------------------------------------------
@@ -287,42 +261,12 @@ def add_sample(commands):
 
 
 def run_sample(args, _beam_args):
-    import tensorflow as tf
+    from gan_tf.images import save_png
+    from gan_tf.sampling import sample_grid
 
-    from gan_tf import serving
-    from gan_tf.images import make_grid, save_png
-
-    path = args.model
-    if not tf.io.gfile.exists(os.path.join(path, "saved_model.pb")):
-        path = serving.latest_version_dir(path)
-    loaded = tf.saved_model.load(path)
-    if args.captions or "captions" in loaded.signatures:
-        return _sample_captions(loaded, path, args)
-    inputs = {"count": tf.constant(args.count, tf.int32), "seed": tf.constant(args.seed, tf.int64)}
-    # GANs sample through `sample`; VAEs through `serving_default`, conditional ones with labels.
-    signature = loaded.signatures.get("sample") or loaded.signatures["serving_default"]
-    if "labels" in signature.structured_input_signature[1]:
-        inputs["labels"] = tf.range(args.count) % args.classes
-    result = signature(**inputs)
-    save_png(make_grid(result["images"].numpy()), args.output)
-    print(f"wrote {args.output} ({args.count} samples from {path}, seed {args.seed})")
-
-
-def _sample_captions(loaded, path, args):
-    """Text-to-image exports: the last stage's image of each caption, one row per caption."""
-    import tensorflow as tf
-
-    from gan_tf.images import make_grid, save_png
-
-    if "captions" not in loaded.signatures:
-        raise ValueError(f"{path} has no captions signature (its data was not embedded with minilm); "
-                         "call its serving_default with embeddings instead")
-    if not args.captions:
-        raise ValueError(f"{path} draws from text: pass --captions 'a dark coat' ...")
-    result = loaded.signatures["captions"](captions=tf.constant(args.captions), seed=tf.constant(args.seed, tf.int64))
-    images = result[max(name for name in result if name.endswith("_images"))].numpy()
-    save_png(make_grid(images, columns=1), args.output)
-    print(f"wrote {args.output} ({len(args.captions)} captions drawn by {path}, seed {args.seed})")
+    grid, what = sample_grid(args.model, args.count, args.seed, args.classes, args.captions)
+    save_png(grid, args.output)
+    print(f"wrote {args.output} ({what})")
 
 
 # -- entry point ----------------------------------------------------------------------------

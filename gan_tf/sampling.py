@@ -1,0 +1,45 @@
+"""Drawing from an export the way a TF Serving client does: `gan-tf sample`'s grids.
+
+GANs draw through their `sample` signature, VAEs through `serving_default` (conditional ones
+with labels 0, 1, 2, ... in turn), text-to-image exports through `captions`.
+"""
+
+import os
+
+import tensorflow as tf
+
+from gan_tf import serving
+from gan_tf.images import make_grid
+
+
+def load_export(path):
+    """(loaded SavedModel, version folder) of a version folder or of `saved_models/<name>`
+    (its latest version)."""
+    if not tf.io.gfile.exists(os.path.join(path, "saved_model.pb")):
+        path = serving.latest_version_dir(path)
+    return tf.saved_model.load(path), path
+
+
+def sample_grid(model_path, count=25, seed=0, classes=10, captions=None):
+    """(uint8 grid, one line saying what was drawn) from the export at `model_path`."""
+    loaded, path = load_export(model_path)
+    if captions or "captions" in loaded.signatures:
+        return caption_rows(loaded, path, captions, seed)
+    inputs = {"count": tf.constant(count, tf.int32), "seed": tf.constant(seed, tf.int64)}
+    signature = loaded.signatures.get("sample") or loaded.signatures["serving_default"]
+    if "labels" in signature.structured_input_signature[1]:
+        inputs["labels"] = tf.range(count) % classes
+    images = signature(**inputs)["images"].numpy()
+    return make_grid(images), f"{count} samples from {path}, seed {seed}"
+
+
+def caption_rows(loaded, path, captions, seed):
+    """Text-to-image exports: the last stage's image of each caption, one row per caption."""
+    if "captions" not in loaded.signatures:
+        raise ValueError(f"{path} has no captions signature (its data was not embedded with minilm); "
+                         "call its serving_default with embeddings instead")
+    if not captions:
+        raise ValueError(f"{path} draws from text: pass --captions 'a dark coat' ...")
+    result = loaded.signatures["captions"](captions=tf.constant(captions), seed=tf.constant(seed, tf.int64))
+    images = result[max(name for name in result if name.endswith("_images"))].numpy()
+    return make_grid(images, columns=1), f"{len(captions)} captions drawn by {path}, seed {seed}"
