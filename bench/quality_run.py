@@ -50,7 +50,8 @@ def train_run(family, data, name, preset, overrides, args, out):
     """One budgeted run through the driver; its measurements and the final grid's path."""
     run = training.train(
         family, data, preset=preset, run_dir=os.path.join(out, name), fresh=True, epochs=10**6,
-        seconds=args.minutes * 60, batch_size=args.batch_size, jit=args.jit, classifier=args.classifier,
+        seconds=args.minutes * 60, batch_size=args.batch_size,
+        jit={"on": True, "off": False}.get(args.jit, args.jit), classifier=args.classifier,
         metrics_every=0, metrics_seconds=args.every, metrics_samples=args.samples, verbose=0,
         **overrides)
     saved = export.export(run.model, os.path.join(out, name, "saved_models"), family)
@@ -107,7 +108,8 @@ def main(argv=None):
     parser.add_argument("--every", type=float, default=60.0, help="seconds of training between measurements")
     parser.add_argument("--samples", type=int, default=5000, help="samples per measurement (and floor)")
     parser.add_argument("--batch-size", type=int, help="default: the preset's, else the family's")
-    parser.add_argument("--jit", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--jit", choices=("auto", "on", "off"), default="auto",
+                        help="XLA: auto (timed both ways at the start, inside the budget), on or off")
     parser.add_argument("--out", default="runs/quality", help="output folder")
     args = parser.parse_args(argv)
     family = registry.family(args.family).name

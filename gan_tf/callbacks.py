@@ -16,16 +16,18 @@ from gan_tf.images import save_png
 
 class TrainingClock(keras.callbacks.Callback):
     """Counts training steps (from `initial_step`, so a resumed run goes on counting) and
-    training seconds since `fit` began, compiling included; time spent inside `paused()` (a
-    quality measurement, say) is not counted. List it first: the callbacks that read it then
-    see this step counted."""
+    training seconds since `fit` began, compiling included, plus `setup_seconds` spent before
+    `fit` on the run's behalf (choosing XLA, say); time spent inside `paused()` (a quality
+    measurement) is not counted. List it first: the callbacks that read it then see this step
+    counted."""
 
-    def __init__(self, initial_step=0):
+    def __init__(self, initial_step=0, setup_seconds=0.0):
         super().__init__()
         self.step = initial_step
         self.initial_step = initial_step
-        self.first_step_seconds = None  # the first step's seconds: tracing and compiling
-        self._seconds = 0.0
+        self.setup_seconds = setup_seconds
+        self.first_step_seconds = None  # seconds up to the end of the first step (compiling)
+        self._seconds = setup_seconds
         self._since = None
 
     @property

@@ -133,9 +133,12 @@ def add_run_options(parser, entry):
     parser.add_argument("--mixed-precision", action="store_true",
                         help="mixed_float16 on GPU (with loss scaling of both optimizers), "
                         "mixed_bfloat16 elsewhere; outputs and losses stay float32")
-    parser.add_argument("--jit", action=argparse.BooleanOptionalAction, default=True,
-                        help="compile the train step with XLA (off under mirrored and "
-                        "multiworker strategies with more than one replica)")
+    parser.add_argument("--jit", nargs="?", choices=("auto", "on", "off"), const="on", default="auto",
+                        help="compile the train step with XLA: auto (default) times a few steps "
+                        "both ways at the start and keeps the faster (remembered in "
+                        "~/.cache/gan_tf/jit.json); --jit forces it on, --no-jit off (always "
+                        "off under mirrored and multiworker strategies with more than one replica)")
+    parser.add_argument("--no-jit", dest="jit", action="store_const", const="off")
     parser.add_argument("--deterministic", action="store_true",
                         help="deterministic TF ops: a resumed run then matches an "
                         "uninterrupted one exactly (slower on GPU)")
@@ -157,8 +160,9 @@ def run_train(args, _beam_args):
     from gan_tf.training import train
 
     overrides = family(args.family).config_class.overrides_from_args(args)
-    train(args.family, args.data, preset=args.preset,
-          **{name: getattr(args, name) for name in RUN_OPTIONS}, **overrides)
+    options = {name: getattr(args, name) for name in RUN_OPTIONS}
+    options["jit"] = {"on": True, "off": False}.get(args.jit, args.jit)
+    train(args.family, args.data, preset=args.preset, **options, **overrides)
 
 
 def add_train_classifier(commands):

@@ -15,12 +15,13 @@ resume from the run's checkpoint, make the dataset, assemble the callbacks, fit,
 import dataclasses
 import os
 import shutil
+import time
 
 import keras
 import tensorflow as tf
 
 from gan_tf import callbacks as cb
-from gan_tf import devices, distribute, registry
+from gan_tf import devices, distribute, jit_choice, registry
 from gan_tf.data import batches_per_epoch, load_metadata, make_dataset
 
 
@@ -70,13 +71,15 @@ def build_model(model_class, config, strategy=None, jit=True):
 
 
 def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=None, steps_per_epoch=None,
-          limit=None, seconds=None, strategy="default", tpu="", mixed_precision=False, jit=True,
+          limit=None, seconds=None, strategy="default", tpu="", mixed_precision=False, jit="auto",
           deterministic=False, monitor_images=25, fresh=False, classifier=None, metrics_every=1,
           metrics_seconds=None, metrics_samples=1000, log_every=50, record=True, callbacks=(),
           verbose="auto", **overrides):
     """Trains `family` on the preprocessed folder `data`; returns a `TrainingRun`.
 
-    `overrides` are config fields (`generator_filters=64`, ...) over the named `preset`'s
+    `jit`: True/False forces XLA on/off; "auto" (the default) times the train step both ways
+    on one real batch and keeps the faster (`gan_tf.jit_choice`, cached per family, config,
+    batch, device and precision). `overrides` are config fields (`generator_filters=64`, ...) over the named `preset`'s
     (`gan-tf train FAMILY --help` lists them). `batch_size` is the global batch (default: the
     preset's `batch_size`, else the family's). `seconds` stops training after that much training time
     (compiling included). With `record` (the default) the run writes to `run_dir` (default
@@ -103,10 +106,6 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
         print("XLA is off under a multi-replica mirrored/multiworker strategy (as Keras' "
               "jit_compile='auto' does)", flush=True)
         jit = False
-    print(f"{entry.name}: {devices.describe_device()}, {precision}, XLA {'on' if jit else 'off'}, "
-          f"global batch {batch_size}"
-          + (f", {strategy.num_replicas_in_sync} replicas on {workers} worker(s)"
-             if strategy.num_replicas_in_sync > 1 else ""), flush=True)
 
     if record:
         run_dir = run_dir or os.path.join("runs", entry.name)
@@ -115,7 +114,19 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
             run_dir = os.path.join(run_dir, f"worker-{strategy.cluster_resolver.task_id}")
     else:
         run_dir = None
-    model = build_model(model_class, config, strategy, jit)
+    model = build_model(model_class, config, strategy, bool(jit))
+    jit_note, setup_started = "", time.perf_counter()
+    if jit == "auto":
+        batch = next(iter(model_class.training_dataset(data, config, batch_size, limit=batch_size)))
+        key = jit_choice.cache_key(entry.name, config, batch_size, devices.describe_device(), precision,
+                                   strategy.num_replicas_in_sync)
+        jit, rates = jit_choice.choose(model, batch, key)
+        jit_note = (f" (auto: {rates['on']:.2f} vs {rates['off']:.2f} steps/s with and without)"
+                    if rates else " (auto: measured before, cached)")
+    print(f"{entry.name}: {devices.describe_device()}, {precision}, XLA {'on' if jit else 'off'}"
+          f"{jit_note}, global batch {batch_size}"
+          + (f", {strategy.num_replicas_in_sync} replicas on {workers} worker(s)"
+             if strategy.num_replicas_in_sync > 1 else ""), flush=True)
     first_epoch = 0
     checkpoint = None
     if run_dir:
@@ -131,7 +142,7 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
 
     dataset, steps = _training_data(model_class, config, data, metadata, strategy, workers,
                                     batch_size, limit, steps_per_epoch, first_epoch)
-    clock = cb.TrainingClock(initial_step=first_epoch * steps)
+    clock = cb.TrainingClock(initial_step=first_epoch * steps, setup_seconds=time.perf_counter() - setup_started)
     run_callbacks = [clock, cb.StopOnNonFiniteLoss()]  # the guard stops fit before a bad state is saved
     if seconds:
         run_callbacks.append(cb.TimeLimit(seconds, clock))

@@ -70,7 +70,7 @@ def test_quality_run_on_a_tiny_budget(classifier_path, small_data_dir, tmp_path)
     out = str(tmp_path / "quality")
     results = quality_run.main([
         "cgan", "--data", small_data_dir, "--classifier", classifier_path, "--minutes", "0.05",
-        "--every", "1", "--samples", "100", "--batch-size", "32", "--no-jit", "--out", out,
+        "--every", "1", "--samples", "100", "--batch-size", "32", "--jit", "off", "--out", out,
         "--runs", "source:generator_filters=8+discriminator_filters=8+latent_dim=8"])
     run = results["runs"][0]
     assert run["overrides"] == {"generator_filters": 8, "discriminator_filters": 8, "latent_dim": 8}
