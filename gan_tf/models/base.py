@@ -44,6 +44,7 @@ class GenerativeModel(keras.Model):
         elif isinstance(config, dict):
             config = self.config_class.from_dict(config)
         self.config = config
+        self.value_range = self.value_range_for(config)
         self.seed_generator = keras.random.SeedGenerator(config.seed)
         self.build_networks(config)
         # The networks are built functional models. Without this Keras treats the model as
@@ -53,6 +54,12 @@ class GenerativeModel(keras.Model):
     def build_networks(self, config):
         """Creates the family's networks as attributes."""
         raise NotImplementedError
+
+    @classmethod
+    def value_range_for(cls, config):
+        """The range of the images a model of `config` draws and is fed (a family whose
+        architectures differ in output activation overrides this)."""
+        return cls.value_range
 
     @classmethod
     def model_class_for(cls, config):
@@ -100,7 +107,7 @@ class GenerativeModel(keras.Model):
         return make_dataset(
             data_dir,
             batch_size=batch_size,
-            value_range=cls.value_range,
+            value_range=cls.value_range_for(config),
             with_labels=cls.uses_labels,
             limit=limit,
             seed=config.seed,

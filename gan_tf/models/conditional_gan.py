@@ -18,6 +18,7 @@ from gan_tf.images import to_uint8
 from gan_tf.models.adversarial import AdversarialModel
 from gan_tf.models.base import MAX_SAMPLE_COUNT
 from gan_tf.networks import conditional as networks
+from gan_tf.networks import small_dcgan
 
 
 @keras.saving.register_keras_serializable(package="gan_tf")
@@ -30,6 +31,16 @@ class ConditionalGAN(AdversarialModel):
 
     def build_networks(self, config):
         self.num_classes = config.num_classes
+        if config.architecture == "dcgan":  # the fast preset's: FashionGAN's, label-conditioned
+            self.generator = small_dcgan.build_conditional_generator(
+                config.latent_dim, config.num_classes, config.embedding_dim, config.generator_filters,
+                config.image_shape)
+            self.discriminator = small_dcgan.build_conditional_discriminator(
+                config.image_shape, config.num_classes,
+                (config.discriminator_filters, 2 * config.discriminator_filters))
+            return
+        if config.architecture != "source":
+            raise ValueError(f"unknown architecture {config.architecture!r}; choose source or dcgan")
         self.generator = networks.build_generator(
             config.latent_dim, config.num_classes, config.embedding_dim,
             config.generator_filters, config.image_shape,
