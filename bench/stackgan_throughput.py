@@ -18,15 +18,13 @@ import json
 import os
 import time
 
-import keras
 import numpy as np
 import tensorflow as tf
 
 from bench.report import StepTimer
-from gan_tf import devices
+from gan_tf import devices, training
 from gan_tf.caption_data import read_captioned
 from gan_tf.config import StackGANConfig
-from gan_tf.data import load_metadata
 from gan_tf.metrics.classifier import train_domain_classifier
 from gan_tf.models.stackgan import StackGANStageI
 
@@ -75,10 +73,8 @@ def step_rate(config, stage, batch_size, steps, jit):
     """images/s of full training steps of one stage on fixed random batches."""
     import dataclasses
 
-    config = dataclasses.replace(config, stage=stage)
-    keras.utils.set_random_seed(0)
-    model = StackGANStageI.model_class_for(config)(config)
-    model.compile(jit_compile=jit)
+    config = dataclasses.replace(config, stage=stage, seed=0)
+    model = training.build_model(StackGANStageI.model_class_for(config), config, jit=jit)
     size = model.image_size(config)
     embeddings = tf.random.normal([batch_size, config.embedding_dim])
     batch = {"images": tf.random.uniform([batch_size, size, size, config.channels], -1.0, 1.0),
@@ -106,26 +102,20 @@ def conditioning_accuracy(model, data, reader, count):
 
 
 def train_stages(data, steps, stage2_steps, batch_size, jit, work_dir):
-    import dataclasses
-
-    config = StackGANStageI.config_for_data(RECIPE, load_metadata(data))
+    """{stage: model} after `steps` Stage-I and `stage2_steps` Stage-II updates through the
+    training driver (runs in WORK_DIR/stage1 and stage2; Stage-II starts from Stage-I's)."""
+    settings = {f.name: getattr(RECIPE, f.name) for f in RECIPE.flag_fields()}
     models = {}
     for stage, count in ((1, steps), (2, stage2_steps)):
         if not count:
             continue
-        staged = dataclasses.replace(config, stage=stage, stage1_model=os.path.join(work_dir, "stage1.keras"))
-        keras.utils.set_random_seed(0)
-        model = StackGANStageI.model_class_for(staged)(staged)
-        if stage == 2:
-            model.warm_start()
-        model.compile(jit_compile=jit)
-        dataset = model.training_dataset(data, staged, batch_size).repeat()
         start = time.perf_counter()
-        model.fit(dataset, epochs=1, steps_per_epoch=count, verbose=0)
+        run = training.train("stackgan", data, run_dir=os.path.join(work_dir, f"stage{stage}"), fresh=True,
+                             epochs=1, steps_per_epoch=count, batch_size=batch_size, jit=jit, verbose=0,
+                             monitor_images=4, log_every=0,
+                             **{**settings, "stage": stage, "stage1_model": os.path.join(work_dir, "stage1")})
         print(f"stage {stage}: {count} steps in {time.perf_counter() - start:.0f} s", flush=True)
-        if stage == 1:
-            model.save(staged.stage1_model)
-        models[stage] = model
+        models[stage] = run.model
     return models
 
 
