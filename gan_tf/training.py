@@ -15,6 +15,7 @@ resume from the run's checkpoint, make the dataset, assemble the callbacks, fit,
 import dataclasses
 import os
 import shutil
+import sys
 import time
 
 import keras
@@ -77,12 +78,12 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
           verbose="auto", **overrides):
     """Trains `family` on the preprocessed folder `data`; returns a `TrainingRun`.
 
-    `jit`: True/False forces XLA on/off; "auto" (the default) times the train step both ways
-    on one real batch and keeps the faster (`gan_tf.jit_choice`, cached per family, config,
-    batch, device and precision). `overrides` are config fields (`generator_filters=64`, ...) over the named `preset`'s
+    `overrides` are config fields (`generator_filters=64`, ...) over the named `preset`'s
     (`gan-tf train FAMILY --help` lists them). `batch_size` is the global batch (default: the
-    preset's `batch_size`, else the family's). `seconds` stops training after that much training time
-    (compiling included). With `record` (the default) the run writes to `run_dir` (default
+    preset's `batch_size`, else the family's). `jit`: True/False forces XLA on/off; "auto"
+    times the train step both ways on one real batch and keeps the faster (cached per family,
+    config, batch, device and precision). `seconds` stops training after that much training
+    time (choosing XLA and compiling included). With `record` (the default) the run writes to `run_dir` (default
     `runs/<family>`): a checkpoint after every epoch, from which the same call resumes
     (`fresh` discards it), sample grids, TensorBoard logs (losses every `log_every` steps),
     and `model.keras` at the end; `record=False` writes nothing (benchmarks). `classifier` (a
@@ -115,14 +116,8 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
     else:
         run_dir = None
     model = build_model(model_class, config, strategy, bool(jit))
-    jit_note, setup_started = "", time.perf_counter()
-    if jit == "auto":
-        batch = next(iter(model_class.training_dataset(data, config, batch_size, limit=batch_size)))
-        key = jit_choice.cache_key(entry.name, config, batch_size, devices.describe_device(), precision,
-                                   strategy.num_replicas_in_sync)
-        jit, rates = jit_choice.choose(model, batch, key)
-        jit_note = (f" (auto: {rates['on']:.2f} vs {rates['off']:.2f} steps/s with and without)"
-                    if rates else " (auto: measured before, cached)")
+    setup_started = time.perf_counter()
+    jit, jit_note = _choose_xla(model, jit, entry, config, data, batch_size, precision, strategy)
     print(f"{entry.name}: {devices.describe_device()}, {precision}, XLA {'on' if jit else 'off'}"
           f"{jit_note}, global batch {batch_size}"
           + (f", {strategy.num_replicas_in_sync} replicas on {workers} worker(s)"
@@ -160,9 +155,10 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
     else:
         run_callbacks += measuring_callbacks(model, entry, data, batch_size, None, clock, classifier,
                                              metrics_every, metrics_seconds, metrics_samples)
+    if verbose == "auto" and (os.environ.get("CI") or not sys.stdout.isatty()):
+        verbose = 2  # one line per epoch: a progress bar in a log file is one line per step
     history = model.fit(dataset, epochs=epochs, initial_epoch=first_epoch, steps_per_epoch=steps,
-                        callbacks=[*run_callbacks, *callbacks],
-                        verbose=2 if verbose == "auto" and os.environ.get("CI") else verbose)
+                        callbacks=[*run_callbacks, *callbacks], verbose=verbose)
     if run_dir:
         path = os.path.join(run_dir, "model.keras")
         model.save(path)
@@ -170,6 +166,20 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
               f"tensorboard --logdir {os.path.join(run_dir, 'logs')}", flush=True)
     quality = next((c.records for c in run_callbacks if isinstance(c, cb.QualityMetrics)), [])
     return TrainingRun(model, config, run_dir, batch_size, first_epoch, history.history, clock, quality)
+
+
+def _choose_xla(model, jit, entry, config, data, batch_size, precision, strategy):
+    """(XLA on?, a note for the run's first line): `jit` itself unless it is "auto", which
+    times the compiled model's step both ways on its first batch (`gan_tf.jit_choice`)."""
+    if jit != "auto":
+        return jit, ""
+    batch = next(iter(type(model).training_dataset(data, config, batch_size, limit=batch_size)))
+    key = jit_choice.cache_key(entry.name, config, batch_size, devices.describe_device(), precision,
+                               strategy.num_replicas_in_sync)
+    jit, rates = jit_choice.choose(model, batch, key)
+    if rates is None:
+        return jit, " (auto: measured before, cached)"
+    return jit, f" (auto: {rates['on']:.2f} vs {rates['off']:.2f} steps/s with and without)"
 
 
 def _training_data(model_class, config, data, metadata, strategy, workers, batch_size, limit,
