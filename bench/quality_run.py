@@ -8,8 +8,8 @@ Every run trains through the one training driver (`gan_tf.train`) for `--minutes
 time, compiling included; every `--every` seconds of training (the clock stops while it
 measures) and at the end, `--samples` samples drawn exactly as `gan-tf sample` draws them are
 scored on the domain classifier's features against the data's test split: Fréchet distance
-(FD), KID, and for conditional families the fraction the classifier reads as the requested
-label (class agreement). The real-data floor (as many real training images against the same
+(FD), KID, for conditional families the fraction the classifier reads as the requested label
+(class agreement), and for VAEs the test split's negative ELBO. The real-data floor (as many real training images against the same
 test images) is measured the same way in the same process. A run spec is `PRESET` or
 `PRESET:field=value+field=value` (e.g. `fast:loss=hinge`); `--peers` adds the TensorFlow docs'
 DCGAN tutorial (`bench.peers.tf_dcgan_tutorial`) with its own settings and with the DCGAN
@@ -86,14 +86,16 @@ def markdown(results):
     lines = [f"{results['device']}; {results['minutes']:g} min of training per run (compiling "
              f"included); {results['samples']} samples vs the test split; floor FD "
              f"{floor['fid']:.2f}", "",
-             "| run | batch | images/s | updates | FD at each check (s: FD) | final FD | final KID | class agreement |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| run | batch | images/s | updates | FD at each check (s: FD) | final FD | final KID "
+             "| class agreement | -ELBO (nats) |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for row in results["runs"]:
         points = ", ".join(f"{m['seconds']:.0f}: {m['fid']:.1f}" for m in row["measurements"])
         final = row["measurements"][-1]
         agreement = f"{final['class_agreement']:.3f}" if "class_agreement" in final else "-"
+        elbo = f"{final['neg_elbo']:.1f}" if "neg_elbo" in final else "-"
         lines.append(f"| {row['run']} | {row['batch_size']} | {row['images_per_second']:.0f} | "
-                     f"{row['steps']} | {points} | {final['fid']:.2f} | {final['kid']:.4f} | {agreement} |")
+                     f"{row['steps']} | {points} | {final['fid']:.2f} | {final['kid']:.4f} | {agreement} "
+                     f"| {elbo} |")
     return "\n".join(lines)
 
 

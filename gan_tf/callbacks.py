@@ -209,11 +209,12 @@ class QualityMetrics(keras.callbacks.Callback):
     `gan_tf.metrics.report.real_image_batches`). Epoch results are added to the epoch's `logs`,
     so a TensorBoard callback listed after this one logs them with the losses; every result is
     kept in `records` with its step and training seconds, and written as scalars under
-    `<log_dir>/metrics` against the global step when `log_dir` is given.
+    `<log_dir>/metrics` against the global step when `log_dir` is given. With `held_out`
+    batches the model's `held_out_scores` (a VAE's negative ELBO) join the results.
     """
 
     def __init__(self, extractor, real_batches, every=1, num_samples=1000, seed=0, log_dir=None,
-                 kid_subsets=100, kid_subset_size=1000, clock=None, every_seconds=None):
+                 kid_subsets=100, kid_subset_size=1000, clock=None, every_seconds=None, held_out=None):
         super().__init__()
         self.extractor = extractor
         self.real_batches = real_batches
@@ -225,6 +226,7 @@ class QualityMetrics(keras.callbacks.Callback):
         self.clock = clock or TrainingClock()
         self.every_seconds = every_seconds
         self.next_due = every_seconds
+        self.held_out = held_out
         self.real = None
         self.records = []
 
@@ -238,6 +240,8 @@ class QualityMetrics(keras.callbacks.Callback):
                 self.real = stream_features(self.extractor, self.real_batches)
             results = evaluate_model(self.model, self.extractor, self.real, self.num_samples,
                                      self.seed, **self.kid)
+            if self.held_out is not None:
+                results.update(self.model.held_out_scores(self.held_out))
         step = self.clock.step if step is None else step
         self.records.append({"step": step, "seconds": round(self.clock.seconds, 2), **results})
         if self.writer:

@@ -228,7 +228,7 @@ def measuring_callbacks(model, entry, data, batch_size, log_dir, clock, classifi
         extractor = classifier_features(classifier)
         run_callbacks.append(cb.QualityMetrics(
             extractor, real_image_batches(data), metrics_every, metrics_samples, log_dir=log_dir,
-            clock=clock, every_seconds=metrics_seconds))
+            clock=clock, every_seconds=metrics_seconds, held_out=model.held_out_batches(data)))
     if log_dir and isinstance(model, AdversarialModel):
         # A separate, unshuffled reader: iterating the training dataset here would draw from
         # its shuffle seeds in a background thread and make the data order irreproducible.

@@ -122,6 +122,15 @@ class GenerativeModel(keras.Model):
         """uint8 [N, H, W, C] pictures from fixed inputs, drawn by `ModelMonitor` each epoch."""
         raise NotImplementedError
 
+    def held_out_batches(self, data_dir):
+        """Batches of the data's test split for `held_out_scores`; None for families without
+        a held-out likelihood."""
+        return None
+
+    def held_out_scores(self, batches):
+        """{name: value} measured on held-out `batches` (the VAEs' negative ELBO)."""
+        return {}
+
     def sample_labels(self, count):
         """The labels `gan-tf sample` asks a conditional family for with `count` images (0, 1,
         2, ... in turn); None for unconditional families."""

@@ -135,6 +135,23 @@ class VAE(GenerativeModel):
         images, labels = self._unpack(data)
         return self._record(*self.compute_losses(images, labels, training=False))
 
+    def held_out_batches(self, data_dir):
+        return make_dataset(data_dir, "test", batch_size=500, value_range=self.value_range,
+                            with_labels=self.uses_labels, shuffle=False, drop_remainder=False)
+
+    def held_out_scores(self, batches):
+        """Negative ELBO (reconstruction + KL, nats per image, one posterior sample) and its
+        two terms over `batches`, without touching the training trackers."""
+        totals, count = np.zeros(2), 0
+        for data in batches:
+            images, labels = self._unpack(data)
+            _, reconstruction_loss, kl_loss = self.compute_losses(images, labels)
+            size = int(tf.shape(images)[0])
+            totals += size * np.array([float(reconstruction_loss), float(kl_loss)])
+            count += size
+        reconstruction, kl = totals / count
+        return {"neg_elbo": reconstruction + kl, "reconstruction": reconstruction, "kl": kl}
+
     # -- Data and pictures -----------------------------------------------------------------
 
     def seeded_latent(self, count, seed):
