@@ -26,6 +26,12 @@ from gan_tf.models.base import MAX_SAMPLE_COUNT
 from gan_tf.models.two_player import TwoPlayerModel
 
 
+def _has_batch_norm(network):
+    """Whether a network (or a network nested in it) has a BatchNormalization layer."""
+    return any(isinstance(layer, keras.layers.BatchNormalization)
+               or (hasattr(layer, "layers") and _has_batch_norm(layer)) for layer in network.layers)
+
+
 class AdversarialModel(TwoPlayerModel):
     """A generator, a discriminator returning logits, and the GAN training step."""
 
@@ -44,8 +50,7 @@ class AdversarialModel(TwoPlayerModel):
             raise ValueError("simultaneous_updates needs critic_steps 1")
         # Real and fake go through D in one call unless D normalises over the batch (BatchNorm
         # statistics of a mixed batch differ from those of two separate ones).
-        self.joint_discriminator_call = not any(
-            isinstance(layer, keras.layers.BatchNormalization) for layer in self.discriminator._flatten_layers())
+        self.joint_discriminator_call = not _has_batch_norm(self.discriminator)
 
     # -- Family hooks --------------------------------------------------------------------
 
