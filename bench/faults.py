@@ -219,7 +219,7 @@ def main(argv=None):
     rows.append(("kill mid-export", *export_scenario(work, reference_run)))
     rows += nan_scenarios(data, work)
     rows.append(("hostile image folder", *hostile_scenario(work)))
-    print(f"\n| scenario | outcome | nothing lost | max weight difference vs uninterrupted |\n|---|---|---|---|")
+    print("\n| scenario | outcome | nothing lost | max weight difference vs uninterrupted |\n|---|---|---|---|")
     for scenario, outcome, kept, difference in rows:
         shown = "-" if difference is None else f"{difference:.3g}"
         print(f"| {scenario} | {outcome} | {'yes' if kept else 'NO'} | {shown} |")
