@@ -5,12 +5,12 @@ import json
 import os
 import shutil
 import time
-import uuid
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from gan_tf import tempfiles
 from gan_tf.images import save_png
 
 
@@ -103,11 +103,14 @@ class EpochCheckpoint(keras.callbacks.Callback):
     """Saves the whole training state after every epoch so that a killed run can resume.
 
     The state is the model's weights file (both networks, both optimizers' slots and step
-    counts, every random-generator state) plus the number of finished epochs. Keras'
-    BackupAndRestore writes those as two files in place, so a kill between the two writes
-    pairs new weights with an old epoch count. Here each state is written to a fresh folder and
-    published by renames: `current` is the newest complete state, `previous` the one before;
-    whatever instant the process dies, one of them is complete and self-consistent.
+    counts, every random-generator state) plus the number of finished epochs and the config it
+    was trained with. Keras' BackupAndRestore writes those as two files in place, so a kill
+    between the two writes pairs new weights with an old epoch count. Here each state is
+    written to a fresh folder and published by renames: `current` is the newest complete
+    state, `previous` the one before; whatever instant the process dies, one of them is
+    complete and self-consistent. A state holding any NaN or infinite value (weights or
+    optimizer variables: losses can look finite while a bias has overflowed) is never
+    published: training stops with `NonFiniteStateError` and the last good state stays.
     """
 
     WEIGHTS = "model.weights.h5"
@@ -116,29 +119,65 @@ class EpochCheckpoint(keras.callbacks.Callback):
     def __init__(self, directory):
         super().__init__()
         self.directory = directory
+        self.kept_epoch = 0  # finished epochs of the newest good state (0: none)
 
     def _candidates(self):
         return [os.path.join(self.directory, name) for name in ("current", "previous")]
 
-    def restore(self, model):
-        """Loads the newest complete state into `model`; returns its finished epochs (0: none)."""
+    def _states(self):
+        """(folder, state) of each readable state, newest first."""
         for folder in self._candidates():
             try:
                 with open(os.path.join(folder, self.STATE)) as handle:
-                    epoch = int(json.load(handle)["epoch"])
-                model.load_weights(os.path.join(folder, self.WEIGHTS))
-                return epoch
-            except (OSError, ValueError, KeyError):
+                    state = json.load(handle)
+                yield folder, {**state, "epoch": int(state["epoch"])}
+            except (OSError, ValueError, KeyError, TypeError):
                 continue
+
+    def saved_config(self):
+        """The config (a dict) the newest state was trained with; None when unknown."""
+        return next((state.get("config") for _, state in self._states()), None)
+
+    def restore(self, model):
+        """Loads the newest complete state into `model`; returns its finished epochs (0: none).
+        Removes the staging folders of killed runs first."""
+        tempfiles.clean_stale(self.directory)
+        for folder, state in self._states():
+            try:
+                model.load_weights(os.path.join(folder, self.WEIGHTS))
+            except (OSError, ValueError):
+                continue
+            self.kept_epoch = state["epoch"]
+            return self.kept_epoch
         return 0
+
+    def kept(self):
+        """Which state a stopped run leaves, in words."""
+        if not self.kept_epoch:
+            return "no checkpoint was kept (the next run starts over)"
+        return (f"the checkpoint after epoch {self.kept_epoch} "
+                f"({os.path.join(self.directory, 'current')}) was kept")
 
     def on_epoch_end(self, epoch, logs=None):
         os.makedirs(self.directory, exist_ok=True)
-        staging = os.path.join(self.directory, f".tmp-{uuid.uuid4().hex}")
+        staging = os.path.join(self.directory, tempfiles.temp_name())
         os.makedirs(staging)
-        self.model.save_weights(os.path.join(staging, self.WEIGHTS))
+        weights = os.path.join(staging, self.WEIGHTS)
+        self.model.save_weights(weights)
+        bad = non_finite_arrays(weights)
+        if bad:
+            shutil.rmtree(staging)
+            raise NonFiniteStateError(
+                f"after epoch {epoch + 1}, {len(bad)} weight or optimizer arrays hold NaN or "
+                f"inf (first: {bad[0]}); that state was not saved and {self.kept()}. Lower the "
+                "learning rate (new rates apply when a run resumes), then run again.")
+        config = getattr(self.model, "config", None)
         with open(os.path.join(staging, self.STATE), "w") as handle:
-            json.dump({"epoch": epoch + 1}, handle)
+            json.dump({"epoch": epoch + 1, **({"config": config.to_dict()} if config else {})}, handle)
+        self._publish(staging)
+        self.kept_epoch = epoch + 1
+
+    def _publish(self, staging):
         current, previous = self._candidates()
         if os.path.isdir(previous):
             shutil.rmtree(previous)
@@ -147,8 +186,27 @@ class EpochCheckpoint(keras.callbacks.Callback):
         os.rename(staging, current)
 
 
+def non_finite_arrays(weights_file):
+    """Names of the float arrays in a Keras `.weights.h5` file holding NaN or inf."""
+    import h5py
+
+    bad = []
+
+    def check(name, item):
+        if isinstance(item, h5py.Dataset) and item.dtype.kind == "f" and not np.isfinite(item[()]).all():
+            bad.append(name)
+
+    with h5py.File(weights_file, "r") as handle:
+        handle.visititems(check)
+    return bad
+
+
 class NonFiniteLossError(RuntimeError):
     """A loss became NaN or infinite; training stopped before any checkpoint took that state."""
+
+
+class NonFiniteStateError(NonFiniteLossError):
+    """An epoch ended with NaN or infinite weights or optimizer variables; it was not saved."""
 
 
 class StopOnNonFiniteLoss(keras.callbacks.Callback):
@@ -156,15 +214,21 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
 
     Keras' TerminateOnNaN watches only a metric named `loss`; GANs report `d_loss`, `g_loss`,
     .... Raising (rather than setting `stop_training`) ends `fit` before the epoch-end
-    checkpoint, so `EpochCheckpoint` (or BackupAndRestore) keeps the last good state.
+    checkpoint, so `EpochCheckpoint` (or BackupAndRestore) keeps the last good state; given the
+    run's `checkpoint`, the message says which.
     """
+
+    def __init__(self, checkpoint=None):
+        super().__init__()
+        self.checkpoint = checkpoint
 
     def on_train_batch_end(self, batch, logs=None):
         for name, value in (logs or {}).items():
             if name.endswith("loss") and not np.isfinite(value):
+                kept = self.checkpoint.kept() if self.checkpoint else "this run keeps no checkpoint"
                 raise NonFiniteLossError(
-                    f"{name} became {value} at batch {batch + 1}; training stopped and the last "
-                    "completed epoch's checkpoint was kept. Lower the learning rate or check the "
+                    f"{name} became {value} at batch {batch + 1}; training stopped and {kept}. "
+                    "Lower the learning rate (new rates apply when a run resumes) or check the "
                     "data, then run the same command to resume from that checkpoint."
                 )
 

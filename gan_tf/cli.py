@@ -62,6 +62,9 @@ def add_preprocess(commands):
                         help="captioned_fashion_mnist/captioned_mnist: captions made per image (max 8)")
     parser.add_argument("--train-shards", type=int, default=8, help="number of training shards")
     parser.add_argument("--strict", action="store_true", help="fail if any input is rejected")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an --output folder that holds other files than a previous "
+                        "data set (a previous data set is always replaced whole)")
     parser.set_defaults(run=run_preprocess)
 
 
@@ -72,7 +75,8 @@ def run_preprocess(args, beam_args):
     source = make_source(args.dataset, **{name: getattr(args, name) for name in SOURCE_OPTIONS})
     print(f"preprocessing {source.name} ({', '.join(source.splits)}) into {args.output}", flush=True)
     metadata = preprocess.run(
-        source, args.output, beam_args, shards={"train": args.train_shards}, strict=args.strict
+        source, args.output, beam_args, shards={"train": args.train_shards}, strict=args.strict,
+        overwrite=args.overwrite,
     )
     for split, info in metadata["splits"].items():
         print(f"  {split}: {info['count']} records in {len(info['shards'])} shards, "
@@ -80,6 +84,11 @@ def run_preprocess(args, beam_args):
         if info["rejected"]:
             print(f"  WARNING: {info['rejected']} {split} inputs rejected; reasons in "
                   f"{os.path.join(args.output, f'rejected-{split}.jsonl')}", file=sys.stderr)
+    if metadata.get("ignored"):
+        print(f"  {len(metadata['ignored'])} entries ignored (hidden or not images); listed in "
+              "metadata.json")
+    if metadata.get("empty_classes"):
+        print(f"  WARNING: empty class folders: {', '.join(metadata['empty_classes'])}", file=sys.stderr)
     print(f"wrote {os.path.join(args.output, 'metadata.json')}")
 
 
@@ -159,10 +168,17 @@ def run_train(args, _beam_args):
     from gan_tf.registry import family
     from gan_tf.training import train
 
+    import tensorflow as tf
+
+    from gan_tf.data import corrupt_shard_error
+
     overrides = family(args.family).config_class.overrides_from_args(args)
     options = {name: getattr(args, name) for name in RUN_OPTIONS}
     options["jit"] = {"on": True, "off": False}.get(args.jit, args.jit)
-    train(args.family, args.data, preset=args.preset, **options, **overrides)
+    try:
+        train(args.family, args.data, preset=args.preset, **options, **overrides)
+    except tf.errors.DataLossError as error:
+        raise corrupt_shard_error(args.data, error) from error
 
 
 def add_train_classifier(commands):
@@ -283,6 +299,8 @@ def build_parser():
     )
     parser.add_argument("--verbose", action="store_true",
                         help="show TensorFlow's native start-up and device messages")
+    parser.add_argument("--debug", action="store_true", default=os.environ.get("GAN_TF_DEBUG", "") not in ("", "0"),
+                        help="show the traceback of an error (also: GAN_TF_DEBUG=1)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_preprocess(commands)
     add_train(commands)
@@ -304,10 +322,22 @@ def main(argv=None):
         import_tensorflow_quietly()
     try:
         args.run(args, extra)
-    except (FileNotFoundError, ValueError, RuntimeError) as error:  # incl. NonFiniteLossError
-        print(f"gan-tf {args.command}: error: {error}", file=sys.stderr)
+    except (OSError, ValueError, RuntimeError) as error:  # incl. NonFiniteLossError, DataError
+        if args.debug:
+            raise
+        print(f"gan-tf {args.command}: error: {one_line(error)}", file=sys.stderr)
         return 1
     return 0
+
+
+def one_line(error):
+    """What a person can act on: the error's first line (Beam appends the worker's stack), with
+    the file named and a hint for the errors of the file system; --debug shows the rest."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if isinstance(error, OSError) and error.filename and not isinstance(error, FileNotFoundError):
+        text = (f"{error.filename}: {error.strerror or text}; check that its folder exists, is a "
+                "folder and that you may write there")
+    return text + " (--debug shows the traceback)"
 
 
 if __name__ == "__main__":

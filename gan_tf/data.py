@@ -39,6 +39,22 @@ def load_metadata(data_dir):
         return json.load(handle)
 
 
+def corrupt_shard_error(data_dir, error):
+    """A `DataError` naming the first shard of `data_dir` that cannot be read to its end (a
+    truncated copy, a disk error), for a `tf.errors.DataLossError` that names none."""
+    metadata = load_metadata(data_dir)
+    for split in metadata["splits"]:
+        for path in shard_paths(data_dir, split, metadata):
+            try:
+                for _ in tf.data.TFRecordDataset(path):
+                    pass
+            except tf.errors.OpError as problem:
+                return DataError(f"{path} is truncated or corrupt ({problem.message.splitlines()[0]}); "
+                                 f"preprocess the data again into {data_dir}")
+    return DataError(f"{data_dir}: a shard could not be read ({error.message.splitlines()[0]}); "
+                     "preprocess the data again")
+
+
 def scale_images(images, value_range):
     """uint8 images -> float32 in `value_range`."""
     low, high = value_range

@@ -3,18 +3,20 @@
 `export(model, base_dir, name)` writes `<base_dir>/<name>/<version>/` with the next free whole
 number. The SavedModel is written into a hidden temporary folder beside it and renamed into
 place, so a version number only ever names a complete export (TF Serving ignores folders
-whose names are not numbers); the warm-up requests go in before the rename. Endpoints come from `model.serving_endpoints()`:
-{signature name: (function, input TensorSpecs)}; named specs give stable serving names.
+whose names are not numbers); the warm-up requests go in before the rename. A killed
+export's temporary folder is removed by the next export to the same name. Endpoints come
+from `model.serving_endpoints()`: {signature name: (function, input TensorSpecs)}; named
+specs give stable serving names.
 """
 
 import os
 import shutil
-import uuid
 
 import tensorflow as tf
 from keras.export import ExportArchive
 
 from gan_tf.serving import versions, write_warmup_requests
+from gan_tf.tempfiles import clean_stale, temp_name
 
 def build_archive(model):
     """An `ExportArchive` of the networks `model` serves, with every endpoint it declares.
@@ -74,7 +76,8 @@ def export(model, base_dir, name, version=None, keep=None):
     """
     model_dir = os.path.join(base_dir, name)
     tf.io.gfile.makedirs(model_dir)
-    staging = os.path.join(model_dir, f".tmp-{uuid.uuid4().hex}")
+    clean_stale(model_dir)
+    staging = os.path.join(model_dir, temp_name())
     try:
         build_archive(model).write_out(staging, verbose=False)
         write_warmup_requests(staging, name, model.serving_endpoints())

@@ -22,7 +22,7 @@ import keras
 import tensorflow as tf
 
 from gan_tf import callbacks as cb
-from gan_tf import devices, distribute, jit_choice, registry
+from gan_tf import devices, distribute, jit_choice, registry, run_state
 from gan_tf.data import batches_per_epoch, load_metadata, make_dataset
 
 
@@ -57,6 +57,7 @@ def resolve_config(family, metadata=None, preset="source", **overrides):
     model_class = entry.model_class()
     if metadata is not None:
         config = model_class.config_for_data(config, metadata)
+        run_state.note_data_fields(entry.name, config)
     return model_class.model_class_for(config), config
 
 
@@ -131,14 +132,14 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
         with strategy.scope():
             model.use_data_for_monitoring(data, monitor_images)
             checkpoint = cb.EpochCheckpoint(backup_dir)
-            first_epoch = checkpoint.restore(model)
+            first_epoch = run_state.resume(checkpoint, model, config, run_dir)
         if first_epoch:
             print(f"resuming {run_dir} after epoch {first_epoch}", flush=True)
 
     dataset, steps = _training_data(model_class, config, data, metadata, strategy, workers,
                                     batch_size, limit, steps_per_epoch, first_epoch)
     clock = cb.TrainingClock(initial_step=first_epoch * steps, setup_seconds=time.perf_counter() - setup_started)
-    run_callbacks = [clock, cb.StopOnNonFiniteLoss()]  # the guard stops fit before a bad state is saved
+    run_callbacks = [clock, cb.StopOnNonFiniteLoss(checkpoint)]  # stops fit before a bad state is saved
     if seconds:
         run_callbacks.append(cb.TimeLimit(seconds, clock))
     if run_dir:
@@ -161,7 +162,7 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
                         callbacks=[*run_callbacks, *callbacks], verbose=verbose)
     if run_dir:
         path = os.path.join(run_dir, "model.keras")
-        model.save(path)
+        run_state.save_model(model, path)
         print(f"saved {path}; samples in {os.path.join(run_dir, 'samples')}; "
               f"tensorboard --logdir {os.path.join(run_dir, 'logs')}", flush=True)
     quality = next((c.records for c in run_callbacks if isinstance(c, cb.QualityMetrics)), [])

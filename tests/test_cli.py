@@ -77,3 +77,40 @@ def test_export_refuses_a_keras_file_carrying_python_code(tmp_path, capsys):
     assert cli.main(["export", path, "--output", str(tmp_path / "saved")]) == 1
     assert "arbitrary code execution" in capsys.readouterr().err
     assert not (tmp_path / "saved").exists()
+
+
+def error_line(capsys, command):
+    """The one line `gan-tf COMMAND` printed for an expected failure (never a traceback)."""
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.startswith(f"gan-tf {command}: error:")]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def test_expected_failures_print_one_line_naming_the_file(small_data_dir, small_idx_dir, tmp_path, capsys,
+                                                           monkeypatch):
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(small_data_dir, data)
+    shard = data / json.load(open(data / "metadata.json"))["splits"]["train"]["shards"][1]
+    shard.write_bytes(shard.read_bytes()[:-100])  # a copy cut short, mid-record
+    train = ["train", "fashion_gan", "--data", str(data), "--run-dir", str(tmp_path / "run"), "--epochs", "1",
+             "--batch-size", "32", "--no-jit", "--monitor-images", "4", *TINY_FLAGS]
+    assert cli.main(train) == 1
+    line = error_line(capsys, "train")
+    assert f"{shard} is truncated or corrupt" in line and "preprocess the data again" in line
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    preprocess = ["preprocess", "fashion_mnist", "--source", small_idx_dir, "--output", str(blocker / "out")]
+    assert cli.main(preprocess) == 1
+    line = error_line(capsys, "preprocess")
+    assert str(blocker) in line and "folder" in line
+
+    with pytest.raises(OSError):
+        cli.main(["--debug", *preprocess])
+    monkeypatch.setenv("GAN_TF_DEBUG", "1")
+    with pytest.raises(OSError):
+        cli.main(preprocess)

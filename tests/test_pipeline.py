@@ -1,4 +1,5 @@
-"""The Beam preprocessing stage: counts, metadata, and every kind of bad input reported."""
+"""The Beam preprocessing stage: counts, metadata, every kind of bad input reported, every
+input accounted for, and an output folder that never mixes two data sets."""
 
 import gzip
 import hashlib
@@ -6,6 +7,8 @@ import io
 import json
 import os
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -16,6 +19,7 @@ from gan_tf import records
 from pipeline import preprocess
 from pipeline.datasets import OfflineError, _check_reachable, idx_source
 from pipeline.errors import CorruptSourceError
+from pipeline.sources.idx import IdxSource
 from pipeline.sources.image_folder import ImageFolderSource
 from tests.conftest import read_idx
 
@@ -150,3 +154,91 @@ def test_empty_or_missing_image_folder_is_an_error(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="no image files"):
         ImageFolderSource(str(tmp_path / "empty"))
+
+
+@pytest.fixture
+def hostile_image_folder(tmp_path):
+    """Two classes holding images of the same names, an empty class, hidden files and folders,
+    a text file, a dangling symlink and a file whose name is not UTF-8."""
+    root = tmp_path / "hostile"
+    rng = np.random.default_rng(1)
+    rgb = lambda: Image.fromarray(rng.integers(0, 255, (20, 20, 3), np.uint8))
+    for path in ("cats/001.png", "cats/002.png", "dogs/001.png", "cats/.hidden.png", ".git/objects/x.png"):
+        save(rgb(), root / path)
+    (root / "birds").mkdir()
+    (root / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    (root / "dogs" / "notes.txt").write_text("not an image")
+    os.symlink(root / "dogs" / "gone.png", root / "dogs" / "dangling.png")
+    rgb().save(os.path.join(os.fsencode(root / "cats"), b"caf\xe9.png"), format="PNG")
+    return root
+
+
+def test_every_entry_of_an_image_folder_is_written_rejected_or_ignored(hostile_image_folder, tmp_path):
+    source = ImageFolderSource(str(hostile_image_folder), image_size=8, channels=3)
+    metadata = preprocess.run(source, str(tmp_path / "out"), shards={"train": 1})
+    train = metadata["splits"]["train"]
+    rejected = [json.loads(line) for line in open(tmp_path / "out" / "rejected-train.jsonl")]
+    assert (train["count"], train["rejected"]) == (3, 2)
+    assert sorted(os.path.basename(r["path"]) for r in rejected) == ["caf\\xe9.png", "dangling.png"]
+    assert all(r["reason"] for r in rejected)
+    assert "UTF-8" in next(r["reason"] for r in rejected if "caf" in r["path"])
+    ignored = {entry["path"]: entry["reason"] for entry in metadata["ignored"]}
+    assert sorted(ignored) == [".DS_Store", ".git/", "cats/.hidden.png", "dogs/notes.txt"]
+    assert "hidden" in ignored[".DS_Store"] and "extension .txt" in ignored["dogs/notes.txt"]
+    entries = 1 + sum(len(files) for folder, _, files in os.walk(hostile_image_folder)
+                      if ".git" not in folder)  # the hidden folder is one entry
+    assert train["count"] + train["rejected"] + len(ignored) == entries
+    assert metadata["class_names"] == ["birds", "cats", "dogs"]
+    assert metadata["empty_classes"] == ["birds"]
+    checksums = metadata["source_files"]
+    assert {"cats/001.png", "dogs/001.png"} <= set(checksums)
+    assert checksums["cats/001.png"] != checksums["dogs/001.png"]
+    with pytest.raises(Exception, match=r"strict run: rejected inputs \{'train': 2\}.*dangling.png"):
+        preprocess.run(source, str(tmp_path / "strict"), strict=True)
+    assert not os.path.exists(tmp_path / "strict")
+    assert not [name for name in os.listdir(tmp_path) if ".tmp-" in name]  # nor any beam-temp-*
+
+
+def test_a_reused_output_folder_never_mixes_two_data_sets(messy_image_folder, hostile_image_folder, tmp_path):
+    output = tmp_path / "out"
+    preprocess.run(ImageFolderSource(str(messy_image_folder), image_size=8), str(output), shards={"train": 3})
+    metadata = preprocess.run(ImageFolderSource(str(hostile_image_folder), image_size=8), str(output),
+                              shards={"train": 1})
+    assert sorted(n for n in os.listdir(output) if n.endswith(".tfrecord")) == metadata["splits"]["train"]["shards"]
+    assert len(metadata["splits"]["train"]["shards"]) == 1
+    assert sorted(json.loads(line)["path"].rsplit("/", 1)[1] for line in open(output / "rejected-train.jsonl")) \
+        == ["caf\\xe9.png", "dangling.png"]
+    (output / "notes.md").write_text("mine")
+    with pytest.raises(FileExistsError, match="notes.md.*--overwrite"):
+        preprocess.run(ImageFolderSource(str(messy_image_folder), image_size=8), str(output))
+    assert (output / "notes.md").exists()
+    preprocess.run(ImageFolderSource(str(messy_image_folder), image_size=8), str(output), overwrite=True)
+    assert not (output / "notes.md").exists()
+
+
+def test_a_killed_preprocess_leaves_nothing_the_next_run_keeps(messy_image_folder, tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    killed = tmp_path / f"out.tmp-{dead}-abc" / "beam-temp-train-0123"
+    killed.mkdir(parents=True)
+    (killed / "part").write_bytes(b"half a shard")
+    live = tmp_path / f"out.tmp-{os.getpid()}-def"  # a run still writing: never touched
+    live.mkdir()
+    preprocess.run(ImageFolderSource(str(messy_image_folder), image_size=8), str(tmp_path / "out"))
+    assert sorted(os.listdir(tmp_path)) == ["images", "out", live.name]
+    assert not [n for n in os.listdir(tmp_path / "out") if n.startswith("beam-temp")]
+
+
+def test_idx_file_longer_than_its_header_or_of_the_wrong_kind_fails_naming_it(small_idx_dir, tmp_path):
+    source_dir = tmp_path / "source"
+    shutil.copytree(small_idx_dir, source_dir)
+    images = source_dir / "t10k-images-idx3-ubyte.gz"
+    data = gzip.open(images).read()
+    with gzip.open(images, "wb") as handle:  # header says 128 records; 129 follow
+        handle.write(data + data[16:16 + 28 * 28])
+    with pytest.raises(Exception, match="t10k-images-idx3-ubyte.gz: holds more data than the 128 records"):
+        preprocess.run(idx_source("fashion_mnist", str(source_dir)), str(tmp_path / "out"))
+    labels = str(source_dir / "train-labels-idx1-ubyte.gz")
+    with pytest.raises(CorruptSourceError, match="train-labels-idx1-ubyte.gz: is an idx1 label file, "
+                       "expected an idx3 image file"):
+        IdxSource("fashion_mnist", list("0123456789"), {"train": (labels, labels)})

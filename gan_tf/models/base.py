@@ -9,6 +9,8 @@ reader, and names the hooks that the callbacks and the export path call.
 
 import dataclasses
 import os
+import zipfile
+import zlib
 
 import keras
 import tensorflow as tf
@@ -27,7 +29,28 @@ def load_trained_model(path):
         path = os.path.join(path, "model.keras")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path} not found: train first (gan-tf train ...) or name a .keras file")
+    check_keras_file(path)
     return keras.models.load_model(path, compile=False, safe_mode=True)
+
+
+class CorruptModelError(ValueError):
+    """A `.keras` file is not a complete zip (a killed save, a cut copy, flipped bytes)."""
+
+
+def check_keras_file(path):
+    """Raises `CorruptModelError` unless `path` is a whole zip whose members pass their CRC:
+    Keras itself reports a cut file as "File not found" and a bad CRC as a raw BadZipFile."""
+    problem = None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            bad = archive.testzip()
+            if bad:
+                problem = f"member {bad} fails its CRC check"
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
+        problem = str(error)
+    if problem:
+        raise CorruptModelError(f"{path} is corrupt or incomplete ({problem}); train again "
+                                "(gan-tf train ...) or copy the file again")
 
 
 class GenerativeModel(keras.Model):

@@ -2,8 +2,9 @@
 
 The launcher reads only the 16-byte headers (to plan chunks and check the image and label files
 agree); workers each decompress up to their chunk, so the same code runs on any Beam runner and
-reads local paths or `gs://` alike. Truncated or malformed files raise `CorruptSourceError`
-naming the file: a half-read IDX file is never written out as a smaller data set.
+reads local paths or `gs://` alike. Truncated, malformed or over-long files (more records than
+the header declares) and a label file given as images raise `CorruptSourceError` naming the
+file: a half-read IDX file is never written out as a smaller data set.
 """
 
 import fnmatch
@@ -44,14 +45,28 @@ def read_exact(handle, size, path):
     return data
 
 
-def read_header(handle, path):
-    """(magic, dims) from the start of an open IDX file."""
+KINDS = {IMAGES_MAGIC: "an idx3 image file", LABELS_MAGIC: "an idx1 label file"}
+
+
+def read_header(handle, path, expected):
+    """The dims from the start of an open IDX file of the `expected` magic number."""
     magic, = struct.unpack(">I", read_exact(handle, 4, path))
     ndim = magic & 0xFF
     if magic >> 8 != 0x08 or ndim not in (1, 3):
         raise CorruptSourceError(path, f"not a uint8 IDX file (magic 0x{magic:08x})")
-    dims = struct.unpack(f">{ndim}I", read_exact(handle, 4 * ndim, path))
-    return magic, dims
+    if magic != expected:
+        raise CorruptSourceError(path, f"is {KINDS[magic]}, expected {KINDS[expected]}")
+    return struct.unpack(f">{ndim}I", read_exact(handle, 4 * ndim, path))
+
+
+def check_no_more(handle, path, count):
+    """Raises unless an open IDX file ends here, after the `count` records of its header."""
+    try:
+        extra = handle.read(1)
+    except _READ_ERRORS as error:
+        raise CorruptSourceError(path, f"unreadable ({error})") from error
+    if extra:
+        raise CorruptSourceError(path, f"holds more data than the {count} records its header declares")
 
 
 def open_source(path):
@@ -62,16 +77,20 @@ def open_source(path):
 
 
 def read_idx_chunk(images_path, labels_path, start, stop):
-    """Yields (image uint8 [H, W, 1], label) for records [start, stop) of one IDX pair."""
+    """Yields (image uint8 [H, W, 1], label) for records [start, stop) of one IDX pair; the
+    last chunk also checks that nothing follows the declared records."""
     with open_source(images_path) as images, open_source(labels_path) as labels:
-        _, (_, height, width) = read_header(images, images_path)
-        read_header(labels, labels_path)
+        total, height, width = read_header(images, images_path, IMAGES_MAGIC)
+        read_header(labels, labels_path, LABELS_MAGIC)
         size = height * width
         read_exact(images, start * size, images_path)
         read_exact(labels, start, labels_path)
         count = stop - start
         pixels = np.frombuffer(read_exact(images, count * size, images_path), np.uint8)
         label_bytes = read_exact(labels, count, labels_path)
+        if stop == total:
+            check_no_more(images, images_path, total)
+            check_no_more(labels, labels_path, total)
     pixels = pixels.reshape(count, height, width, 1)
     for image, label in zip(pixels, label_bytes):
         yield image, int(label)
@@ -111,12 +130,8 @@ class IdxSource(Source):
         shapes = set()
         for split, (images_path, labels_path) in self.paths.items():
             with open_source(images_path) as images, open_source(labels_path) as labels:
-                images_magic, (count, height, width) = read_header(images, images_path)
-                labels_magic, (label_count,) = read_header(labels, labels_path)
-            if images_magic != IMAGES_MAGIC:
-                raise CorruptSourceError(images_path, "expected an idx3 image file")
-            if labels_magic != LABELS_MAGIC:
-                raise CorruptSourceError(labels_path, "expected an idx1 label file")
+                count, height, width = read_header(images, images_path, IMAGES_MAGIC)
+                label_count, = read_header(labels, labels_path, LABELS_MAGIC)
             if count != label_count:
                 raise CorruptSourceError(
                     labels_path, f"{label_count} labels for {count} images in {images_path}"

@@ -3,8 +3,13 @@
 Layouts accepted under the root: `<class>/<image>` (one split, "train"), or
 `train/<class>/<image>` with optional `test/` and `val/` beside it. Every image is converted to
 the requested channels (greyscale, palette, CMYK, 16-bit and alpha images included), centre
-cropped to a square and resized. A file that cannot be decoded goes to the rejected output with
-its path and the reason: counted and reported, never silently dropped.
+cropped to a square and resized.
+
+Every entry under the root is accounted for: an image is written or rejected (with its path
+and the reason: undecodable, a dangling symlink, a file name that is not UTF-8), and the rest
+is listed in the metadata's `ignored` by rule: hidden entries (a name starting with ".", such
+as .DS_Store or .git/, whose contents are not read) and files without an image extension. An
+empty class folder stays a class (labels keep their numbers) and is listed in `empty_classes`.
 """
 
 import io
@@ -92,18 +97,60 @@ class DecodeImageFile(beam.DoFn):
             )
 
 
-def _list_files(folder):
-    pattern = FileSystems.join(folder, "**")
-    metadata = FileSystems.match([pattern])[0].metadata_list
-    return sorted(m.path for m in metadata)
+def _walk(root):
+    """(files, folders) under `root`, sorted; hidden folders are listed but not entered."""
+    if "://" in root:  # object stores: no folders, no links
+        pattern = FileSystems.join(root, "**")
+        return sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list), []
+    files, folders = [], []
+    for folder, subfolders, names in os.walk(root, followlinks=True):
+        folders += [os.path.join(folder, name) for name in subfolders]
+        subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+        files += [os.path.join(folder, name) for name in names]
+    return sorted(files), sorted(folders)
 
 
 def _relative_parts(path, root):
     return os.path.relpath(path, root).split(os.sep)
 
 
-def _is_image(path):
-    return path.lower().endswith(IMAGE_EXTENSIONS)
+def _shown(path, root):
+    """`path` relative to `root`, printable whatever bytes its name holds."""
+    return os.fsencode(os.path.relpath(path, root)).decode("utf-8", "backslashreplace")
+
+
+def _ignore_reason(name):
+    """Why an entry named `name` is not read (None: it is an input)."""
+    if name.startswith("."):
+        return "hidden (name starts with '.')"
+    extension = os.path.splitext(name)[1].lower()
+    if extension not in IMAGE_EXTENSIONS:
+        return f"not an image file (extension {extension or 'none'})"
+    return None
+
+
+def _utf8(path):
+    try:
+        path.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def scan(root):
+    """(inputs, ignored, folders): the image files under `root`, {path, reason} of every
+    other entry (relative paths), and every folder that is not hidden."""
+    files, folders = _walk(root)
+    hidden = [f for f in folders if os.path.basename(f).startswith(".")]
+    inputs, ignored = [], [{"path": _shown(f, root) + "/", "reason": "hidden folder (not read)"}
+                           for f in hidden]
+    for path in files:
+        reason = _ignore_reason(os.path.basename(path))
+        if reason:
+            ignored.append({"path": _shown(path, root), "reason": reason})
+        else:
+            inputs.append(path)
+    return inputs, ignored, [f for f in folders if f not in hidden]
 
 
 class ImageFolderSource(Source):
@@ -122,7 +169,7 @@ class ImageFolderSource(Source):
         self.root = root
         self.name = name or os.path.basename(os.path.normpath(root))
         self.image_shape = (image_size, image_size, channels)
-        files = [p for p in _list_files(root) if _is_image(p)]
+        files, self.ignored, folders = scan(root)
         if not files:
             raise FileNotFoundError(
                 f"no image files ({', '.join(IMAGE_EXTENSIONS)}) found under {root}"
@@ -130,13 +177,32 @@ class ImageFolderSource(Source):
         by_split = self._split(files)
         self.splits = tuple(s for s in self.split_dirs if s in by_split)
         labelled = {split: self._labels(paths) for split, paths in by_split.items()}
-        self.class_names = sorted({c for items in labelled.values() for _, c in items if c})
+        self.empty_classes = self._empty_classes(folders, files)
+        self.class_names = sorted({c for items in labelled.values() for _, c in items if c}
+                                  | set(self.empty_classes))
         index = {name: i for i, name in enumerate(self.class_names)}
         self.items = {
-            split: [(path, index[c] if c else NO_LABEL) for path, c in items]
+            split: [(path, index[c] if c else NO_LABEL) for path, c in items if _utf8(path)]
             for split, items in labelled.items()
         }
-        self.files = files
+        # Beam cannot carry a name that is not UTF-8: such files are rejected by name.
+        self.bad_names = {
+            split: [{"path": _shown(path, root), "reason": "file name is not valid UTF-8: rename it"}
+                    for path, _ in items if not _utf8(path)]
+            for split, items in labelled.items()
+        }
+        self.files = [path for path in files if _utf8(path)]
+
+    def _empty_classes(self, folders, files):
+        """Class folders (`<class>/` or `<split>/<class>/`) holding no image file."""
+        empty = set()
+        for folder in folders:
+            parts = _relative_parts(folder, self.root)
+            if parts[0] in self.split_dirs:
+                parts = parts[1:]
+            if len(parts) == 1 and not any(f.startswith(folder + os.sep) for f in files):
+                empty.add(parts[0])
+        return sorted(empty)
 
     def _split(self, files):
         top = {_relative_parts(p, self.root)[0] for p in files}
@@ -175,4 +241,8 @@ class ImageFolderSource(Source):
             | f"Decode{split}"
             >> beam.ParDo(self.decoder()).with_outputs(REJECTED, main="images")
         )
-        return decoded.images, decoded[REJECTED]
+        rejected = decoded[REJECTED]
+        if self.bad_names[split]:
+            named = pipeline | f"BadNames{split}" >> beam.Create(self.bad_names[split])
+            rejected = (rejected, named) | f"AllRejected{split}" >> beam.Flatten()
+        return decoded.images, rejected
