@@ -168,17 +168,10 @@ def run_train(args, _beam_args):
     from gan_tf.registry import family
     from gan_tf.training import train
 
-    import tensorflow as tf
-
-    from gan_tf.data import corrupt_shard_error
-
     overrides = family(args.family).config_class.overrides_from_args(args)
     options = {name: getattr(args, name) for name in RUN_OPTIONS}
     options["jit"] = {"on": True, "off": False}.get(args.jit, args.jit)
-    try:
-        train(args.family, args.data, preset=args.preset, **options, **overrides)
-    except tf.errors.DataLossError as error:
-        raise corrupt_shard_error(args.data, error) from error
+    train(args.family, args.data, preset=args.preset, **options, **overrides)
 
 
 def add_train_classifier(commands):

@@ -23,7 +23,7 @@ import tensorflow as tf
 
 from gan_tf import callbacks as cb
 from gan_tf import devices, distribute, jit_choice, registry, run_state
-from gan_tf.data import batches_per_epoch, load_metadata, make_dataset
+from gan_tf.data import batches_per_epoch, corrupt_shard_error, load_metadata, make_dataset
 
 
 @dataclasses.dataclass
@@ -158,8 +158,11 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
                                              metrics_every, metrics_seconds, metrics_samples)
     if verbose == "auto" and (os.environ.get("CI") or not sys.stdout.isatty()):
         verbose = 2  # one line per epoch: a progress bar in a log file is one line per step
-    history = model.fit(dataset, epochs=epochs, initial_epoch=first_epoch, steps_per_epoch=steps,
-                        callbacks=[*run_callbacks, *callbacks], verbose=verbose)
+    try:
+        history = model.fit(dataset, epochs=epochs, initial_epoch=first_epoch, steps_per_epoch=steps,
+                            callbacks=[*run_callbacks, *callbacks], verbose=verbose)
+    except tf.errors.DataLossError as error:  # names no shard: find the one that is cut
+        raise corrupt_shard_error(data, error) from error
     if run_dir:
         path = os.path.join(run_dir, "model.keras")
         run_state.save_model(model, path)
@@ -174,7 +177,8 @@ def _choose_xla(model, jit, entry, config, data, batch_size, precision, strategy
     times the compiled model's step both ways on its first batch (`gan_tf.jit_choice`)."""
     if jit != "auto":
         return jit, ""
-    batch = next(iter(type(model).training_dataset(data, config, batch_size, limit=batch_size)))
+    # Read to its end (one batch): a cached dataset left half-read warns that it drops its cache.
+    *_, batch = type(model).training_dataset(data, config, batch_size, limit=batch_size)
     key = jit_choice.cache_key(entry.name, config, batch_size, devices.describe_device(), precision,
                                strategy.num_replicas_in_sync)
     jit, rates = jit_choice.choose(model, batch, key)
