@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 
+from gan_tf.config import MAX_SAMPLE_COUNT
 from pipeline.catalog import KINDS
 
 STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
@@ -211,6 +212,9 @@ def add_export(commands):
     parser.add_argument("--name", help="model name (default: the family's name)")
     parser.add_argument("--version", type=int, help="version number (default: next free)")
     parser.add_argument("--keep", type=int, help="afterwards keep only the newest N versions")
+    parser.add_argument("--max-count", type=int, default=MAX_SAMPLE_COUNT,
+                        help="most images one request may ask for: a larger `count` or batch is refused "
+                        f"before anything is computed (default: {MAX_SAMPLE_COUNT})")
     parser.set_defaults(run=run_export)
 
 
@@ -222,7 +226,7 @@ def run_export(args, _beam_args):
     import_models()
     model = load_trained_model(args.run_dir)
     name = args.name or getattr(model, "export_name", None) or family_of(model).name
-    print(f"exported {export.export(model, args.output, name, args.version, args.keep)}")
+    print(f"exported {export.export(model, args.output, name, args.version, args.keep, args.max_count)}")
 
 
 def add_serving_config(commands):
@@ -304,7 +308,7 @@ def main(argv=None):
         import_tensorflow_quietly()
     try:
         args.run(args, extra)
-    except (FileNotFoundError, ValueError, RuntimeError) as error:  # incl. NonFiniteLossError
+    except (FileNotFoundError, FileExistsError, ValueError, RuntimeError) as error:  # incl. NonFiniteLossError
         print(f"gan-tf {args.command}: error: {error}", file=sys.stderr)
         return 1
     return 0
