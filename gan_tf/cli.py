@@ -196,7 +196,9 @@ def add_export(commands):
         "export",
         help="export a trained model as a versioned SavedModel for TF Serving",
         description="Writes OUTPUT/NAME/<next version>/ atomically (a temporary folder renamed "
-        "into place). GANs: serving_default (latent -> images uint8; cgan also takes label) and "
+        "into place). Inputs declare their shapes; each request is checked before anything runs "
+        "(rank, sizes, finite floats, at most --max-count images). GANs: serving_default (latent "
+        "-> images uint8; cgan also takes labels) and "
         "sample (count, seed -> images, latent; cgan also returns labels). VAE/CVAE: "
         "serving_default (count, seed [, labels] -> images, latent), encode (images uint8 "
         "[, labels] -> mean, log_var) and decode (latent [, labels] -> images uint8). cyclegan: "
@@ -238,7 +240,8 @@ def add_serving_config(commands):
     )
     parser.add_argument("--base", default="saved_models", help="exports folder (default: saved_models)")
     parser.add_argument("--container-base", default="/models",
-                        help="where the server sees --base (default: /models)")
+                        help="absolute path where the server sees --base (default: /models; TF Serving "
+                        "refuses a relative base_path)")
     parser.add_argument("--output", default="models.config")
     parser.set_defaults(run=run_serving_config)
 
@@ -249,8 +252,9 @@ def run_serving_config(args, _beam_args):
     names = model_names(args.base)
     if not names:
         raise FileNotFoundError(f"no exported model under {args.base}: run gan-tf export first")
+    config = serving_config(args.base, args.container_base)  # refused before a file is written
     with open(args.output, "w") as handle:
-        handle.write(serving_config(args.base, args.container_base))
+        handle.write(config)
     print(f"wrote {args.output} for {', '.join(names)}")
 
 

@@ -77,3 +77,27 @@ def test_export_refuses_a_keras_file_carrying_python_code(tmp_path, capsys):
     assert cli.main(["export", path, "--output", str(tmp_path / "saved")]) == 1
     assert "arbitrary code execution" in capsys.readouterr().err
     assert not (tmp_path / "saved").exists()
+
+
+def test_export_options_and_serving_config_refusals(tmp_path, capsys):
+    import tensorflow as tf
+
+    from gan_tf.config import FashionGANConfig
+    from gan_tf.models.fashion_gan import FashionGAN
+
+    model_file = str(tmp_path / "model.keras")
+    FashionGAN(FashionGANConfig(generator_filters=8, discriminator_filters=(8, 8, 8, 8), latent_dim=16)).save(model_file)
+    saved = str(tmp_path / "saved_models")
+    assert cli.main(["export", model_file, "--output", saved, "--max-count", "3"]) == 0
+    sample = tf.saved_model.load(os.path.join(saved, "fashion_gan", "1")).signatures["sample"]
+    with pytest.raises(tf.errors.InvalidArgumentError, match="input count must be between 1 and 3"):
+        sample(count=tf.constant(4), seed=tf.constant(0, tf.int64))
+    capsys.readouterr()
+    assert cli.main(["export", model_file, "--output", saved, "--version", "1"]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("gan-tf export: error: ") and "1 already exists" in error and error.count("\n") == 1
+    config = str(tmp_path / "models.config")
+    assert cli.main(["serving-config", "--base", saved, "--container-base", "saved_models", "--output", config]) == 1
+    assert "relative" in capsys.readouterr().err and not os.path.exists(config)
+    assert cli.main(["serving-config", "--base", saved, "--container-base", "/srv/models", "--output", config]) == 0
+    assert 'base_path: "/srv/models/fashion_gan"' in open(config).read()
