@@ -4,8 +4,9 @@ TF Serving itself cannot be installed everywhere (not on our CI), so everything 
 binary lives here and is tested against `tf.saved_model.load`: the warm-up requests an export
 carries (`assets.extra/tf_serving_warmup_requests`), the `model_config_list` that serves every
 model under `saved_models/`, the conversion of a REST `:predict` body into signature inputs
-(row `instances` or columnar `inputs`, `{"b64": ...}` binaries) and of outputs back to JSON,
-and a gRPC `Predict` client.
+(row `instances` or columnar `inputs`, `{"b64": ...}` binaries) and of outputs back to JSON by
+the server's own rules (its json_tensor.cc: per-dtype checks, shapes, error texts), and a gRPC
+`Predict` client that sends inputs in the dtypes the signature declares.
 """
 
 import base64
