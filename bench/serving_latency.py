@@ -28,8 +28,7 @@ HEADER = f"{'family':<12} {'batch':>5} {'latency ms':>12} {'images/s':>12}"
 
 
 def default_input_specs(model):
-    """The named input specs of the model's `serving_default` (the exported signature's own
-    specs have unknown shapes: the export validates shapes inside the graph)."""
+    """The named input specs of the model's `serving_default` (the export declares the same)."""
     _, specs = next(iter(model.serving_endpoints().values()))
     return specs
 

@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 
+from gan_tf.config import MAX_SAMPLE_COUNT
 from pipeline.catalog import KINDS
 
 STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
@@ -204,7 +205,9 @@ def add_export(commands):
         "export",
         help="export a trained model as a versioned SavedModel for TF Serving",
         description="Writes OUTPUT/NAME/<next version>/ atomically (a temporary folder renamed "
-        "into place). GANs: serving_default (latent -> images uint8; cgan also takes label) and "
+        "into place). Inputs declare their shapes; each request is checked before anything runs "
+        "(rank, sizes, finite floats, at most --max-count images). GANs: serving_default (latent "
+        "-> images uint8; cgan also takes labels) and "
         "sample (count, seed -> images, latent; cgan also returns labels). VAE/CVAE: "
         "serving_default (count, seed [, labels] -> images, latent), encode (images uint8 "
         "[, labels] -> mean, log_var) and decode (latent [, labels] -> images uint8). cyclegan: "
@@ -220,6 +223,9 @@ def add_export(commands):
     parser.add_argument("--name", help="model name (default: the family's name)")
     parser.add_argument("--version", type=int, help="version number (default: next free)")
     parser.add_argument("--keep", type=int, help="afterwards keep only the newest N versions")
+    parser.add_argument("--max-count", type=int, default=MAX_SAMPLE_COUNT,
+                        help="most images one request may ask for: a larger `count` or batch is refused "
+                        f"before anything is computed (default: {MAX_SAMPLE_COUNT})")
     parser.set_defaults(run=run_export)
 
 
@@ -231,7 +237,7 @@ def run_export(args, _beam_args):
     import_models()
     model = load_trained_model(args.run_dir)
     name = args.name or getattr(model, "export_name", None) or family_of(model).name
-    print(f"exported {export.export(model, args.output, name, args.version, args.keep)}")
+    print(f"exported {export.export(model, args.output, name, args.version, args.keep, args.max_count)}")
 
 
 def add_serving_config(commands):
@@ -243,7 +249,8 @@ def add_serving_config(commands):
     )
     parser.add_argument("--base", default="saved_models", help="exports folder (default: saved_models)")
     parser.add_argument("--container-base", default="/models",
-                        help="where the server sees --base (default: /models)")
+                        help="absolute path where the server sees --base (default: /models; TF Serving "
+                        "refuses a relative base_path)")
     parser.add_argument("--output", default="models.config")
     parser.set_defaults(run=run_serving_config)
 
@@ -254,8 +261,9 @@ def run_serving_config(args, _beam_args):
     names = model_names(args.base)
     if not names:
         raise FileNotFoundError(f"no exported model under {args.base}: run gan-tf export first")
+    config = serving_config(args.base, args.container_base)  # refused before a file is written
     with open(args.output, "w") as handle:
-        handle.write(serving_config(args.base, args.container_base))
+        handle.write(config)
     print(f"wrote {args.output} for {', '.join(names)}")
 
 

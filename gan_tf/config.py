@@ -13,6 +13,8 @@ import dataclasses
 import typing
 from typing import ClassVar
 
+MAX_SAMPLE_COUNT = 4096  # default of `gan-tf export --max-count`: most images one request may ask for
+
 
 @dataclasses.dataclass(frozen=True)
 class Config:

@@ -15,10 +15,15 @@ import shutil
 import tensorflow as tf
 from keras.export import ExportArchive
 
+from gan_tf.config import MAX_SAMPLE_COUNT
 from gan_tf.serving import versions, write_warmup_requests
 from gan_tf.tempfiles import clean_stale, temp_name
 
-def build_archive(model):
+
+COUNT_INPUT = "count"  # a scalar integer input of this name asks for that many images
+
+
+def build_archive(model, max_count=MAX_SAMPLE_COUNT):
     """An `ExportArchive` of the networks `model` serves, with every endpoint it declares.
 
     Only `model.serving_networks()` are exported: a GAN's discriminator and optimizers stay
@@ -29,7 +34,7 @@ def build_archive(model):
     """
     archive = ExportArchive()
     for name, (function, input_signature) in model.serving_endpoints().items():
-        archive.add_endpoint(name, *validating(function, input_signature))
+        archive.add_endpoint(name, *validating(function, input_signature, max_count))
     archive.add_variable_collection(
         "variables", [v.value for network in model.serving_networks() for v in network.variables]
     )
@@ -38,48 +43,94 @@ def build_archive(model):
     return archive
 
 
-def validating(function, input_signature):
-    """(function, signature) that accept any shape and reject a wrong one with a clear error.
+def validating(function, input_signature, max_count=MAX_SAMPLE_COUNT):
+    """(function, signature): the declared signature, and a function that checks every input
+    before anything else runs.
 
-    A signature with a fixed shape would let TF Serving feed a wrong-sized tensor straight into
-    the first layer ("Matrix size-incompatible ..."); instead each input's rank and fixed sizes
-    are checked first, and the InvalidArgumentError names the input and the shape it needs.
+    TF Serving feeds whatever a request holds, whatever the declared shapes say, and TensorFlow
+    trusts a function's declared shapes when it optimises it (a rank check on a declared input
+    is folded away). So the checks run in a function of their own that declares no shapes and
+    is never inlined (`_noinline`), and the model's function only gets the inputs it returns:
+    nothing is computed or allocated for a request until every input has passed. Each
+    InvalidArgumentError names the input: its rank and fixed sizes, a batch (first dimension)
+    or `count` of at most `max_count`, and finite values for floats.
     """
+    relaxed = [tf.TensorSpec(None, spec.dtype, name=spec.name) for spec in input_signature]
 
-    def describe(spec):
-        return "[" + ", ".join("N" if size is None else str(size) for size in spec.shape) + "]"
+    @tf.function(input_signature=relaxed, autograph=False, experimental_attributes={"_noinline": True})
+    def check_inputs(*inputs):
+        return _checked(inputs, input_signature, max_count)
 
     def validated(*inputs):
-        checked = []
-        for value, spec in zip(inputs, input_signature):
-            message = f"input {spec.name} must be {spec.dtype.name} of shape {describe(spec)}"
-            expected = tf.constant([-1 if size is None else size for size in spec.shape], tf.int32)
-            shape = tf.shape(value, out_type=tf.int32)
-            matches = tf.cond(
-                tf.equal(tf.size(shape), len(spec.shape)),
-                lambda: tf.reduce_all((shape == expected) | (expected < 0)),
-                lambda: tf.constant(False),
-            )
-            with tf.control_dependencies([tf.debugging.Assert(matches, [message, shape])]):
-                checked.append(tf.ensure_shape(tf.identity(value), spec.shape))
-        return function(*checked)
+        checked = check_inputs(*inputs)
+        return function(*[tf.ensure_shape(value, spec.shape) for value, spec in zip(checked, input_signature)])
 
-    relaxed = [tf.TensorSpec(None, spec.dtype, name=spec.name) for spec in input_signature]
-    return validated, relaxed
+    return validated, list(input_signature)
 
 
-def export(model, base_dir, name, version=None, keep=None):
+def _checked(inputs, specs, max_count):
+    """`inputs` unchanged once all of them have passed their checks (shapes first, then values)."""
+    shape_checks = [_shape_check(value, spec, max_count) for value, spec in zip(inputs, specs)]
+    with tf.control_dependencies(shape_checks):
+        value_checks = [check for value, spec in zip(inputs, specs) for check in _value_checks(value, spec, max_count)]
+    with tf.control_dependencies(shape_checks + value_checks):
+        return tuple(tf.identity(value) for value in inputs)
+
+
+def describe(spec):
+    """`an int32 scalar`, `float32 of shape [N, 128]` (N: the batch) or `uint8 of shape
+    [N, any, any, 3]`, as the error texts and the README say."""
+    if spec.shape.rank == 0:
+        return f"an {spec.dtype.name} scalar"
+    sizes = [str(size) if size is not None else "any" if index else "N" for index, size in enumerate(spec.shape)]
+    return f"{spec.dtype.name} of shape [{', '.join(sizes)}]"
+
+
+def _shape_check(value, spec, max_count):
+    """An Assert on `value`'s rank and fixed sizes, then (batched inputs) on its batch size."""
+    rank = len(spec.shape)
+    shape = tf.shape(value, out_type=tf.int64)
+    dims = tf.concat([shape, tf.zeros([rank], tf.int64)], 0)[:rank]
+    matches = tf.equal(tf.size(shape), rank)
+    for index, size in enumerate(spec.shape):
+        if size is not None:
+            matches = tf.logical_and(matches, tf.equal(dims[index], size))
+    check = tf.debugging.Assert(matches, [f"input {spec.name} must be {describe(spec)}; got shape", shape])
+    if not rank or spec.shape[0] is not None:
+        return check
+    with tf.control_dependencies([check]):
+        return tf.debugging.Assert(
+            dims[0] <= max_count, [f"input {spec.name} must hold at most {max_count} items; got", dims[0]])
+
+
+def _value_checks(value, spec, max_count):
+    """Asserts on the values: a `count` in 1..max_count, floats all finite."""
+    if spec.name == COUNT_INPUT and spec.dtype.is_integer and spec.shape.rank == 0:
+        in_range = tf.logical_and(value >= 1, value <= max_count)
+        return [tf.debugging.Assert(in_range, [f"input {COUNT_INPUT} must be between 1 and {max_count}; got", value])]
+    if spec.dtype.is_floating:
+        finite = tf.reduce_all(tf.math.is_finite(value))
+        return [tf.debugging.Assert(finite, [f"input {spec.name} must be finite (no NaN or Inf)"])]
+    return []
+
+
+def export(model, base_dir, name, version=None, keep=None, max_count=MAX_SAMPLE_COUNT):
     """Writes `model`'s endpoints as a new version; returns the version folder's path.
 
     The export carries TF Serving warm-up requests for every signature. With `keep`, only
-    the newest `keep` versions remain afterwards.
+    the newest `keep` versions remain afterwards. `max_count` bounds the images one request
+    may ask for (`count`, and the batch size of every input).
     """
+    if max_count < 1:
+        raise ValueError(f"max_count must be at least 1, got {max_count}")
     model_dir = os.path.join(base_dir, name)
+    if version is not None and tf.io.gfile.exists(os.path.join(model_dir, str(version))):
+        raise FileExistsError(_taken(model_dir, version))
     tf.io.gfile.makedirs(model_dir)
     clean_stale(model_dir)
     staging = os.path.join(model_dir, temp_name())
     try:
-        build_archive(model).write_out(staging, verbose=False)
+        build_archive(model, max_count).write_out(staging, verbose=False)
         write_warmup_requests(staging, name, model.serving_endpoints())
         final = _publish(staging, model_dir, version)
     finally:
@@ -107,7 +158,13 @@ def _publish(staging, model_dir, version):
         final = os.path.join(model_dir, str(number))
         if tf.io.gfile.exists(final):
             if version is not None:
-                raise FileExistsError(f"{final} already exists")
+                raise FileExistsError(_taken(model_dir, version))
             continue  # another export took this number meanwhile: try the next one
         tf.io.gfile.rename(staging, final)
         return final
+
+
+def _taken(model_dir, version):
+    """The one-line refusal of an explicit version that already exists."""
+    return (f"{os.path.join(model_dir, str(version))} already exists: versions are never overwritten; "
+            f"pick another --version or leave it out for the next free one ({versions(model_dir)[-1] + 1})")

@@ -114,3 +114,27 @@ def test_expected_failures_print_one_line_naming_the_file(small_data_dir, small_
     monkeypatch.setenv("GAN_TF_DEBUG", "1")
     with pytest.raises(OSError):
         cli.main(preprocess)
+
+
+def test_export_options_and_serving_config_refusals(tmp_path, capsys):
+    import tensorflow as tf
+
+    from gan_tf.config import FashionGANConfig
+    from gan_tf.models.fashion_gan import FashionGAN
+
+    model_file = str(tmp_path / "model.keras")
+    FashionGAN(FashionGANConfig(generator_filters=8, discriminator_filters=(8, 8, 8, 8), latent_dim=16)).save(model_file)
+    saved = str(tmp_path / "saved_models")
+    assert cli.main(["export", model_file, "--output", saved, "--max-count", "3"]) == 0
+    sample = tf.saved_model.load(os.path.join(saved, "fashion_gan", "1")).signatures["sample"]
+    with pytest.raises(tf.errors.InvalidArgumentError, match="input count must be between 1 and 3"):
+        sample(count=tf.constant(4), seed=tf.constant(0, tf.int64))
+    capsys.readouterr()
+    assert cli.main(["export", model_file, "--output", saved, "--version", "1"]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("gan-tf export: error: ") and "1 already exists" in error and error.count("\n") == 1
+    config = str(tmp_path / "models.config")
+    assert cli.main(["serving-config", "--base", saved, "--container-base", "saved_models", "--output", config]) == 1
+    assert "relative" in capsys.readouterr().err and not os.path.exists(config)
+    assert cli.main(["serving-config", "--base", saved, "--container-base", "/srv/models", "--output", config]) == 0
+    assert 'base_path: "/srv/models/fashion_gan"' in open(config).read()

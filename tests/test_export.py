@@ -41,8 +41,20 @@ def test_export_holds_only_the_generator(model, tmp_path):
 
 def test_bad_sample_count_is_refused(model, tmp_path):
     loaded = tf.saved_model.load(export.export(model, str(tmp_path), "g"))
-    with pytest.raises(tf.errors.InvalidArgumentError, match="count must be positive"):
-        loaded.signatures["sample"](count=tf.constant(0), seed=tf.constant(1, tf.int64))
+    for count in (0, -1, 4097):
+        with pytest.raises(tf.errors.InvalidArgumentError, match=r"input count must be between 1 and 4096; got\] \[" + str(count)):
+            loaded.signatures["sample"](count=tf.constant(count), seed=tf.constant(1, tf.int64))
+
+
+def test_max_count_is_an_export_option(model, tmp_path):
+    loaded = tf.saved_model.load(export.export(model, str(tmp_path), "g", max_count=3))
+    assert loaded.signatures["sample"](count=tf.constant(3), seed=tf.constant(1, tf.int64))["images"].shape[0] == 3
+    with pytest.raises(tf.errors.InvalidArgumentError, match="input count must be between 1 and 3"):
+        loaded.signatures["sample"](count=tf.constant(4), seed=tf.constant(1, tf.int64))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="input latent must hold at most 3 items"):
+        loaded.signatures["serving_default"](latent=tf.zeros([4, 16]))
+    with pytest.raises(ValueError, match="max_count must be at least 1"):
+        export.export(model, str(tmp_path), "g", max_count=0)
 
 
 def test_versions_increase_and_explicit_versions_are_not_overwritten(model, tmp_path):
@@ -51,7 +63,7 @@ def test_versions_increase_and_explicit_versions_are_not_overwritten(model, tmp_
     export.export(model, base, "m")
     assert export.versions(os.path.join(base, "m")) == [1, 2]
     assert serving.latest_version_dir(os.path.join(base, "m")).endswith("2")
-    with pytest.raises(FileExistsError):
+    with pytest.raises(FileExistsError, match="m/2 already exists: .* the next free one \\(3\\)$"):
         export.export(model, base, "m", version=2)
 
 
@@ -77,7 +89,7 @@ def test_wrong_shapes_are_refused_with_the_input_named(model, tmp_path):
         generate(latent=tf.zeros([2, 15]))
     with pytest.raises(tf.errors.InvalidArgumentError, match="input latent must be"):
         generate(latent=tf.zeros([16]))
-    with pytest.raises(tf.errors.InvalidArgumentError, match="count"):
+    with pytest.raises(tf.errors.InvalidArgumentError, match="input count must be an int32 scalar; got shape"):
         loaded.signatures["sample"](count=tf.constant([2]), seed=tf.constant(1, tf.int64))
     with pytest.raises((TypeError, ValueError, tf.errors.InvalidArgumentError), match="latent|float"):
         generate(latent=tf.zeros([2, 16], tf.int32))

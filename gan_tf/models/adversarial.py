@@ -22,7 +22,6 @@ from keras import ops
 from gan_tf import losses
 from gan_tf.distribute import draw_per_replica, minimize
 from gan_tf.images import to_uint8
-from gan_tf.models.base import MAX_SAMPLE_COUNT
 from gan_tf.models.two_player import TwoPlayerModel
 
 
@@ -189,10 +188,6 @@ class AdversarialModel(TwoPlayerModel):
             return {"images": self.generate_images(latent)}
 
         def sample(count, seed):
-            tf.debugging.assert_positive(count, message="count must be positive")
-            tf.debugging.assert_less_equal(
-                count, MAX_SAMPLE_COUNT, message=f"count must be at most {MAX_SAMPLE_COUNT}"
-            )
             latent = self.seeded_latent(count, seed)
             return {"images": self.generate_images(latent), "latent": latent}
 

@@ -19,7 +19,6 @@ from gan_tf.data import UNIT_RANGE, make_dataset
 from gan_tf.images import make_grid
 
 _SEED_STATE = "seed_generator_state"
-MAX_SAMPLE_COUNT = 4096  # most images one serving request may ask for
 
 
 def load_trained_model(path):
@@ -187,6 +186,18 @@ class GenerativeModel(keras.Model):
     def serving_endpoints(self):
         """{signature name: (function, [named tf.TensorSpec])}; the first is serving_default."""
         raise NotImplementedError
+
+    def checked_labels(self, labels, count):
+        """`labels` once checked to be `count` class indices: the ops that use them only run
+        after the checks, so a bad label is a named error, never an out-of-range lookup."""
+        checks = [
+            tf.debugging.assert_non_negative(labels, message="labels must be >= 0"),
+            tf.debugging.assert_less(labels, self.num_classes,
+                                     message=f"labels must be < {self.num_classes}"),
+            tf.debugging.assert_equal(tf.size(labels), count, message="need one label per image"),
+        ]
+        with tf.control_dependencies(checks):
+            return tf.identity(labels)
 
     def serving_resources(self):
         """Non-variable resources the endpoints use (lookup tables), tracked by the export."""

@@ -16,7 +16,6 @@ from gan_tf.config import ConditionalGANConfig
 from gan_tf.data import TANH_RANGE
 from gan_tf.images import to_uint8
 from gan_tf.models.adversarial import AdversarialModel
-from gan_tf.models.base import MAX_SAMPLE_COUNT
 from gan_tf.networks import conditional as networks
 from gan_tf.networks import small_dcgan
 
@@ -92,19 +91,12 @@ class ConditionalGAN(AdversarialModel):
         `label`, and the signature `serving_default_label` keeps that name until 0.3."""
 
         def generate(latent, labels):
-            tf.debugging.assert_non_negative(labels, message="labels must be >= 0")
-            tf.debugging.assert_less(labels, self.num_classes,
-                                     message=f"labels must be below {self.num_classes}")
-            return {"images": self.generate_images(latent, labels)}
+            return {"images": self.generate_images(latent, self.checked_labels(labels, tf.shape(latent)[0]))}
 
         def generate_label(latent, label):
             return generate(latent, label)
 
         def sample(count, seed):
-            tf.debugging.assert_positive(count, message="count must be positive")
-            tf.debugging.assert_less_equal(
-                count, MAX_SAMPLE_COUNT, message=f"count must be at most {MAX_SAMPLE_COUNT}"
-            )
             latent = self.seeded_latent(count, seed)
             labels = self.sample_labels(count)
             return {"images": self.generate_images(latent, labels), "latent": latent,

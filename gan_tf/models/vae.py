@@ -19,7 +19,7 @@ from gan_tf.config import CVAEConfig, VAEConfig
 from gan_tf.data import load_metadata, make_dataset, scale_images
 from gan_tf.images import make_grid, to_uint8
 from gan_tf.layers import Sampling
-from gan_tf.models.base import MAX_SAMPLE_COUNT, GenerativeModel
+from gan_tf.models.base import GenerativeModel
 from gan_tf.networks import vae as networks
 
 PICTURE_RECORDS = 5000  # test images encoded for the latent scatter plot
@@ -205,17 +205,6 @@ class VAE(GenerativeModel):
     def serving_networks(self):
         return [self.encoder, self.decoder]
 
-    def checked_labels(self, labels, count):
-        """`labels` once checked to be `count` class indices (ops only run after the checks)."""
-        checks = [
-            tf.debugging.assert_non_negative(labels, message="labels must be >= 0"),
-            tf.debugging.assert_less(labels, self.num_classes,
-                                     message=f"labels must be < {self.num_classes}"),
-            tf.debugging.assert_equal(tf.size(labels), count, message="need one label per image"),
-        ]
-        with tf.control_dependencies(checks):
-            return tf.identity(labels)
-
     def serving_endpoints(self):
         """serving_default: (count, seed) -> prior samples; encode: uint8 images -> (mean,
         log_var); decode: latent -> uint8 images. The CVAE adds `labels` inputs."""
@@ -227,10 +216,6 @@ class VAE(GenerativeModel):
         count_seed = [tf.TensorSpec([], tf.int32, name="count"), tf.TensorSpec([], tf.int64, name="seed")]
 
         def sample(count, seed, labels=None):
-            tf.debugging.assert_positive(count, message="count must be positive")
-            tf.debugging.assert_less_equal(
-                count, MAX_SAMPLE_COUNT, message=f"count must be at most {MAX_SAMPLE_COUNT}"
-            )
             if conditional:
                 labels = self.checked_labels(labels, count)
             latent = self.seeded_latent(count, seed)
