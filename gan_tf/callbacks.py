@@ -419,6 +419,35 @@ class PictureMonitor(keras.callbacks.Callback):
             self.writer.flush()
 
 
+class TimeAnnealing(keras.callbacks.Callback):
+    """Over the last `fraction` of a `seconds` budget of training (on `clock`), the learning
+    rates of the model's `optimizers` fall linearly from their starting values to zero, so a
+    time-budgeted run ends on a quiet model instead of wherever the last noisy step left it."""
+
+    def __init__(self, seconds, fraction, clock, optimizers=("g_optimizer", "d_optimizer")):
+        super().__init__()
+        if not 0.0 < fraction <= 1.0:
+            raise ValueError(f"the annealed fraction of the budget must lie in (0, 1], got {fraction}")
+        self.seconds = seconds
+        self.fraction = fraction
+        self.clock = clock
+        self.optimizers = optimizers
+        self.base_rates = None
+
+    def scale(self, seconds):
+        """Factor of the starting rates after `seconds` of training."""
+        return min(1.0, max(0.0, (self.seconds - seconds) / (self.fraction * self.seconds)))
+
+    def on_train_begin(self, logs=None):
+        self.base_rates = [float(getattr(self.model, name).learning_rate) for name in self.optimizers]
+
+    def on_train_batch_begin(self, batch, logs=None):
+        factor = self.scale(self.clock.seconds)
+        if factor < 1.0:
+            for name, rate in zip(self.optimizers, self.base_rates):
+                getattr(self.model, name).learning_rate = rate * factor
+
+
 class LinearDecay(keras.callbacks.Callback):
     """Constant learning rate for `constant_epochs`, then linear decay towards zero (CycleGAN).
 

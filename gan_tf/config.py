@@ -102,7 +102,9 @@ class AdversarialConfig(Config):
     updates per generator update (WGAN's n_critic); `label_smoothing` / `label_noise`:
     one-sided softening of the real targets (bce only); `simultaneous_updates`: both networks
     update from one generator forward per step (the TF docs DCGAN's step) instead of the
-    sources' D-then-G step with a second forward (needs critic_steps 1).
+    sources' D-then-G step with a second forward (needs critic_steps 1); `anneal`: in a run
+    bounded by `--seconds`, the fraction of the budget at its end over which both learning
+    rates fall linearly to zero (0 = constant rates).
     """
 
     loss: str = "bce"
@@ -111,6 +113,7 @@ class AdversarialConfig(Config):
     label_smoothing: float = 0.0
     label_noise: float = 0.0
     simultaneous_updates: bool = False
+    anneal: float = 0.0
 
 
 @dataclasses.dataclass(frozen=True)

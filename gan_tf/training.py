@@ -141,7 +141,7 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
     clock = cb.TrainingClock(initial_step=first_epoch * steps, setup_seconds=time.perf_counter() - setup_started)
     run_callbacks = [clock, cb.StopOnNonFiniteLoss(checkpoint)]  # stops fit before a bad state is saved
     if seconds:
-        run_callbacks.append(cb.TimeLimit(seconds, clock))
+        run_callbacks += [cb.TimeLimit(seconds, clock), *model.budget_callbacks(seconds, clock)]
     if run_dir:
         samples, log_dir = os.path.join(run_dir, "samples"), os.path.join(run_dir, "logs")
         run_callbacks += [

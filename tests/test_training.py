@@ -51,3 +51,16 @@ def test_seconds_budget_stops_training(small_data_dir):
     run = train("vae", small_data_dir, epochs=100, batch_size=32, seconds=0.001, record=False, verbose=0)
     assert run.clock.step == 1  # stopped at the end of the first step
     assert run.run_dir is None
+
+
+def test_annealing_brings_the_learning_rates_to_zero_at_the_end_of_the_budget(small_data_dir):
+    from gan_tf import callbacks as cb
+    from gan_tf import train
+
+    annealing = cb.TimeAnnealing(100.0, 0.5, cb.TrainingClock())
+    assert [annealing.scale(s) for s in (0, 50, 75, 100, 120)] == [1.0, 1.0, 0.5, 0.0, 0.0]
+    run = train("fashion_gan", small_data_dir, epochs=1000, batch_size=32, seconds=20, record=False,
+                verbose=0, jit=False, anneal=1.0, g_learning_rate=1e-3, **TINY)
+    rates = [float(run.model.g_optimizer.learning_rate), float(run.model.d_optimizer.learning_rate)]
+    assert all(0 <= rate < 1e-3 * 0.2 for rate in rates), rates  # near the end: near zero
+    assert run.clock.step > 1

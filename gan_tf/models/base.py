@@ -179,6 +179,11 @@ class GenerativeModel(keras.Model):
         schedule, ...); none by default."""
         return []
 
+    def budget_callbacks(self, seconds, clock):
+        """Callbacks for a run bounded to `seconds` of training on `clock` (a schedule that
+        needs to know when the run ends); none by default."""
+        return []
+
     def serving_networks(self):
         """The networks an export needs (never a discriminator)."""
         raise NotImplementedError
