@@ -127,7 +127,7 @@ class FashionGANConfig(AdversarialConfig):
         "fast": {"architecture": "dcgan", "latent_dim": 100, "generator_filters": 128,
                  "discriminator_filters": (32, 64), "dropout": 0.0, "g_learning_rate": 4e-4,
                  "d_learning_rate": 4e-4, "beta_1": 0.5, "simultaneous_updates": True,
-                 "batch_size": 64},
+                 "anneal": 0.5, "batch_size": 64},
     }
 
     architecture: str = "source"
@@ -215,7 +215,7 @@ class ConditionalGANConfig(AdversarialConfig):
     DATA_FIELDS: ClassVar[tuple[str, ...]] = ("image_shape", "num_classes")
     PRESETS: ClassVar[dict[str, dict]] = {
         "fast": {"architecture": "dcgan", "generator_filters": 128, "discriminator_filters": 32,
-                 "learning_rate": 4e-4, "simultaneous_updates": True, "batch_size": 64},
+                 "learning_rate": 4e-4, "simultaneous_updates": True, "anneal": 0.5, "batch_size": 64},
     }
 
     architecture: str = "source"
