@@ -12,7 +12,7 @@ TRAIN_SECONDS=${TRAIN_SECONDS:-150}   # training time, compiling included (READM
 
 gan-tf preprocess fashion_mnist --source "$FASHION_MNIST_DIR" --output data/fashion_mnist
 gan-tf train fashion_gan --preset fast --data data/fashion_mnist --run-dir runs/fashion_gan \
-  --epochs 1000 --seconds "$TRAIN_SECONDS"
+  --epochs 1000 --seconds "$TRAIN_SECONDS" --fresh
 gan-tf export runs/fashion_gan --output saved_models
 gan-tf sample --model saved_models/fashion_gan --count 100 --output runs/fashion_gan/exported_samples.png
 echo "done: runs/fashion_gan/exported_samples.png (from the export), per-epoch grids in runs/fashion_gan/samples/,"
