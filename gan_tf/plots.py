@@ -91,6 +91,11 @@ def line_plot(series, x_label, y_label, references=None, log_y=True, size=(640, 
                 bottom - (transform(y) - y_low) / y_span * (bottom - top))
 
     draw.rectangle([left, top, right, bottom], outline="black")
+    if log_y:  # a labelled grid line at every power of ten inside the range
+        for power in range(int(np.ceil(y_low)), int(np.floor(y_high)) + 1):
+            y_pixel = point(x_low, 10.0 ** power)[1]
+            draw.line([left, y_pixel, right, y_pixel], fill=(220, 220, 220))
+            draw.text((4, y_pixel - 6), f"{10.0 ** power:g}", fill="black")
     for k, (name, y) in enumerate(references.items()):
         colour = PALETTE[(len(series) + k) % len(PALETTE)]
         y_pixel = point(x_low, y)[1]
