@@ -14,7 +14,7 @@ import sys
 import tempfile
 
 NATIVE_LOG_LINE = re.compile(
-    rb"^([IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+:\d+\]|WARNING: All log messages before absl"
+    rb"^([IWEF]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ \S+:\d+\]|WARNING: All log messages before absl"
     rb"|To enable the following instructions: .* rebuild TensorFlow)")
 
 

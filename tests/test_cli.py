@@ -138,3 +138,18 @@ def test_export_options_and_serving_config_refusals(tmp_path, capsys):
     assert "relative" in capsys.readouterr().err and not os.path.exists(config)
     assert cli.main(["serving-config", "--base", saved, "--container-base", "/srv/models", "--output", config]) == 0
     assert 'base_path: "/srv/models/fashion_gan"' in open(config).read()
+
+
+def test_native_start_up_lines_are_recognised_and_nothing_else():
+    from gan_tf.native_logs import NATIVE_LOG_LINE
+
+    native = [b"I0000 00:00:1795804625.243279   17907 port.cc:153] oneDNN custom operations are on.",
+              b"E0000 00:00:1795793212.728273    3821 cuda_platform.cc:52] failed call to cuInit",
+              b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR"]
+    assert all(NATIVE_LOG_LINE.match(line) for line in native)
+    assert not NATIVE_LOG_LINE.match(b"UserWarning: something a person should see")
+    result = subprocess.run([sys.executable, "-m", "gan_tf.cli", "train", "fashion_gan", "--data", "/nonexistent"],
+                            capture_output=True, text=True, timeout=120,
+                            env={k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"})
+    assert result.returncode == 1
+    assert not [line for line in result.stderr.splitlines() if NATIVE_LOG_LINE.match(line.encode())], result.stderr
