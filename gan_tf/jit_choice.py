@@ -17,6 +17,8 @@ import time
 import keras
 import tensorflow as tf
 
+from gan_tf import tempfiles
+
 CACHE = os.path.join(os.path.expanduser("~"), ".cache", "gan_tf", "jit.json")
 
 
@@ -46,8 +48,7 @@ def cache_key(family, config, batch_size, device, precision, replicas):
 def _state(model):
     """Every variable a step changes: the model's (weights, random states, trackers) and its
     optimizers'."""
-    optimizers = [value for value in vars(model).values() if isinstance(value, keras.optimizers.Optimizer)]
-    return list(model.variables) + [v for optimizer in optimizers for v in optimizer.variables]
+    return list(model.variables) + [v for optimizer in model.optimizers() for v in optimizer.variables]
 
 
 def steps_per_second(model, batch, jit, steps=5, seconds=3.0):
@@ -77,11 +78,7 @@ def choose(model, batch, key, cache_path=CACHE):
             variable.assign(value)
         jit = rates["on"] >= rates["off"]
         cache[key] = {"jit": jit, "steps_per_second": rates}
-        os.makedirs(os.path.dirname(cache_path), exist_ok=True)
-        staging = f"{cache_path}.{os.getpid()}.tmp"
-        with open(staging, "w") as handle:
-            json.dump(cache, handle, indent=1)
-        os.replace(staging, cache_path)
+        tempfiles.write_json(cache_path, cache)
     model.jit_compile = jit
     model.make_train_function(force=True)
     return jit, rates

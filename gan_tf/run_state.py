@@ -43,11 +43,6 @@ def _describe(changes):
     return ", ".join(f"{name} {old} -> {new}" for name, (old, new) in sorted(changes.items()))
 
 
-def _optimizers(model):
-    found = [value for value in vars(model).values() if isinstance(value, keras.optimizers.Optimizer)]
-    return [getattr(o, "inner_optimizer", o) for o in found]
-
-
 def resume(checkpoint, model, config, run_dir):
     """Restores `checkpoint` (an `EpochCheckpoint`) into `model`, built from `config`; returns
     the finished epochs. Refuses a checkpoint of other settings; applies changed optimizer
@@ -62,7 +57,8 @@ def resume(checkpoint, model, config, run_dir):
             f"nothing was changed. Run with --fresh to discard it and start over, or choose "
             f"another --run-dir")
     # The checkpoint holds the optimizers' learning-rate variables: put the new ones back.
-    rates = [(o, float(keras.ops.convert_to_numpy(o.learning_rate))) for o in _optimizers(model)
+    optimizers = [getattr(o, "inner_optimizer", o) for o in model.optimizers()]  # unwrap loss scaling
+    rates = [(o, float(keras.ops.convert_to_numpy(o.learning_rate))) for o in optimizers
              if not callable(getattr(o, "_learning_rate", None))]
     epoch = checkpoint.restore(model)
     for optimizer, rate in rates:
@@ -86,11 +82,7 @@ def record_config(run_dir, config, epoch, changes):
     if changes:
         history.append({"after_epoch": epoch,
                         "changed": {name: [old, new] for name, (old, new) in sorted(changes.items())}})
-    os.makedirs(run_dir, exist_ok=True)
-    staging = os.path.join(run_dir, tempfiles.temp_name())
-    with open(staging, "w") as handle:
-        json.dump({"config": _plain(config), "changes": history}, handle, indent=2)
-    os.replace(staging, path)
+    tempfiles.write_json(path, {"config": _plain(config), "changes": history})
 
 
 def save_model(model, path):

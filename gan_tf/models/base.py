@@ -95,6 +95,11 @@ class GenerativeModel(keras.Model):
     def get_config(self):
         return {**super().get_config(), "config": self.config.to_dict()}
 
+    def optimizers(self):
+        """The model's optimizers (a GAN's two, a VAE's one), as compiled: a loss-scaled one
+        stays wrapped."""
+        return [value for value in vars(self).values() if isinstance(value, keras.optimizers.Optimizer)]
+
     def random_states(self):
         """Every random-generator state in the model (its own and its layers', e.g. Dropout's).
 
