@@ -14,6 +14,17 @@ from gan_tf import tempfiles
 from gan_tf.images import save_png
 
 
+def write_scalars(writer, values, step):
+    """Writes {name: number} to a TensorBoard `writer` (None: nowhere) at `step`, flushed so a
+    running TensorBoard shows them at once."""
+    if writer is None:
+        return
+    with writer.as_default():
+        for name, value in values.items():
+            tf.summary.scalar(name, float(value), step=step)
+    writer.flush()
+
+
 class TrainingClock(keras.callbacks.Callback):
     """Counts training steps (from `initial_step`, so a resumed run goes on counting) and
     training seconds since `fit` began, compiling included, plus `setup_seconds` spent before
@@ -25,7 +36,6 @@ class TrainingClock(keras.callbacks.Callback):
         super().__init__()
         self.step = initial_step
         self.initial_step = initial_step
-        self.setup_seconds = setup_seconds
         self.first_step_seconds = None  # seconds up to the end of the first step (compiling)
         self._seconds = setup_seconds
         self._since = None
@@ -93,10 +103,8 @@ class StepLogger(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if self.clock.step % self.every:
             return
-        with self.writer.as_default():
-            for name, value in (logs or {}).items():
-                tf.summary.scalar(name, float(np.mean(value)), step=self.clock.step)
-        self.writer.flush()
+        write_scalars(self.writer, {name: np.mean(value) for name, value in (logs or {}).items()},
+                      self.clock.step)
 
 
 class EpochCheckpoint(keras.callbacks.Callback):
@@ -308,11 +316,7 @@ class QualityMetrics(keras.callbacks.Callback):
                 results.update(self.model.held_out_scores(self.held_out))
         step = self.clock.step if step is None else step
         self.records.append({"step": step, "seconds": round(self.clock.seconds, 2), **results})
-        if self.writer:
-            with self.writer.as_default():
-                for name, value in results.items():
-                    tf.summary.scalar(name, value, step=step)
-            self.writer.flush()
+        write_scalars(self.writer, results, step)
         return results
 
     def on_train_batch_end(self, batch, logs=None):
@@ -368,11 +372,7 @@ class TrainingDiagnostics(keras.callbacks.Callback):
 
         latent = self.model.seeded_latent(self.num_samples, self.seed)
         self.last = diagnostics.measure(self.model, self.real_images, latent, self.classifier, self.labels)
-        if self.writer:
-            with self.writer.as_default():
-                for name, value in self.last.items():
-                    tf.summary.scalar(name, value, step=step)
-            self.writer.flush()
+        write_scalars(self.writer, self.last, step)
         return self.last
 
     def on_train_batch_end(self, batch, logs=None):
