@@ -126,15 +126,17 @@ def main(argv=None):
                "load_average": [round(x, 2) for x in os.getloadavg()], "minutes": args.minutes,
                "samples": args.samples, "command": "python -m bench.quality_run " + " ".join(argv or []),
                "floor": quality.floor(extractor, args.data, test_features, args.samples), "runs": []}
-    runs = [lambda spec=spec: train_run(family, args.data, *parse_run(spec, family), args, args.out)
-            for spec in args.runs]
-    runs += [lambda name=name: train_peer(name, args.data, args, args.out) for name in filter(None, args.peers.split(","))]
-    for run in runs:
-        results["runs"].append(run())
-        print(results["runs"][-1]["run"], results["runs"][-1]["measurements"][-1], flush=True)
+    def record(row):  # the JSON is rewritten after every run: a kill keeps the runs before
+        results["runs"].append(row)
+        print(row["run"], row["measurements"][-1], flush=True)
         results["wall_seconds"] = round(time.time() - started, 1)
-        with open(os.path.join(args.out, "quality.json"), "w") as handle:  # after every run: a kill keeps the rest
+        with open(os.path.join(args.out, "quality.json"), "w") as handle:
             json.dump(results, handle, indent=2, default=float)
+
+    for spec in args.runs:
+        record(train_run(family, args.data, *parse_run(spec, family), args, args.out))
+    for name in filter(None, args.peers.split(",")):
+        record(train_peer(name, args.data, args, args.out))
     series = {row["run"]: ([m["seconds"] for m in row["measurements"]], [m["fid"] for m in row["measurements"]])
               for row in results["runs"]}
     save_png(line_plot(series, "training seconds (compiling included)", "FD",
