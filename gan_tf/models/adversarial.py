@@ -192,17 +192,13 @@ class AdversarialModel(TwoPlayerModel):
         def generate(latent):
             return {"images": self.generate_images(latent)}
 
-        def sample(count, seed):
-            latent = self.seeded_latent(count, seed)
-            return {"images": self.generate_images(latent), "latent": latent}
-
         return {
             "serving_default": (
                 generate,
                 [tf.TensorSpec([None, self.latent_dim], tf.float32, name="latent")],
             ),
             "sample": (
-                sample,
+                self.draw,
                 [tf.TensorSpec([], tf.int32, name="count"), tf.TensorSpec([], tf.int64, name="seed")],
             ),
         }

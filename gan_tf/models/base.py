@@ -163,12 +163,19 @@ class GenerativeModel(keras.Model):
         2, ... in turn); None for unconditional families."""
         return tf.range(count) % self.num_classes if self.uses_labels else None
 
-    def sample_images(self, count, seed):
-        """uint8 images of a family drawing from a latent prior, exactly as its export's
-        sampling signature draws them for (count, seed) with `sample_labels(count)`: what
-        `gan-tf sample` shows a user and what the quality metrics score."""
+    def draw(self, count, seed):
+        """{"images": uint8, "latent"[, "labels"]} of a family drawing from a latent prior:
+        `count` images from the prior draw of (count, seed), conditional families with
+        `sample_labels(count)`. The export's `sample` signature returns it as is."""
         latent, labels = self.seeded_latent(count, seed), self.sample_labels(count)
-        return self.generate_images(latent) if labels is None else self.generate_images(latent, labels)
+        if labels is None:
+            return {"images": self.generate_images(latent), "latent": latent}
+        return {"images": self.generate_images(latent, labels), "latent": latent, "labels": labels}
+
+    def sample_images(self, count, seed):
+        """uint8 images exactly as `gan-tf sample` draws them for (count, seed): what a user
+        sees and what the quality metrics score."""
+        return self.draw(count, seed)["images"]
 
     def monitor_columns(self, count):
         """Columns of the monitor grid for `count` pictures; None lets the grid be square."""

@@ -96,12 +96,6 @@ class ConditionalGAN(AdversarialModel):
         def generate_label(latent, label):
             return generate(latent, label)
 
-        def sample(count, seed):
-            latent = self.seeded_latent(count, seed)
-            labels = self.sample_labels(count)
-            return {"images": self.generate_images(latent, labels), "latent": latent,
-                    "labels": labels}
-
         return {
             "serving_default": (
                 generate,
@@ -109,7 +103,7 @@ class ConditionalGAN(AdversarialModel):
                  tf.TensorSpec([None], tf.int32, name="labels")],
             ),
             "sample": (
-                sample,
+                self.draw,
                 [tf.TensorSpec([], tf.int32, name="count"), tf.TensorSpec([], tf.int64, name="seed")],
             ),
             "serving_default_label": (
