@@ -16,7 +16,8 @@ DCGAN tutorial (`bench.peers.tf_dcgan_tutorial`) with its own settings and with 
 paper's optimiser, trained the same way.
 
 Writes OUT/quality.json (every measurement), OUT/quality.png (FD against training seconds,
-one line per run, the floor dashed) and OUT/<run>/final_grid.png (100 samples of the final
+one line per run, the floor dashed), OUT/class_agreement.png and OUT/neg_elbo.png for the
+families that report them, and OUT/<run>/final_grid.png (100 samples of the final
 model from its TF Serving export, as `gan-tf sample` draws them), and prints a Markdown table.
 """
 
@@ -26,11 +27,16 @@ import os
 import time
 
 from bench import quality
+from bench.peers import tf_dcgan_tutorial
 from gan_tf import callbacks as cb
 from gan_tf import cli, devices, export, registry, training
 from gan_tf.images import save_png
 from gan_tf.metrics.report import real_image_batches
 from gan_tf.plots import line_plot
+
+
+# (metric, axis label, log axis): FD spans decades; agreement and -ELBO do not.
+PLOTTED = (("fid", "FD", True), ("class_agreement", "class agreement", False), ("neg_elbo", "-ELBO (nats)", False))
 
 
 def parse_run(spec, family):
@@ -65,7 +71,6 @@ def train_run(family, data, name, preset, overrides, args, out):
 
 def train_peer(name, data, args, out):
     """The TF docs DCGAN tutorial (`bench.peers`) for the same budget, measured the same way."""
-    from bench.peers import tf_dcgan_tutorial
     from gan_tf.metrics.features import classifier_features
 
     model, dataset, batch_size = tf_dcgan_tutorial.build(name, data)
@@ -117,6 +122,11 @@ def main(argv=None):
     family = registry.family(args.family).name
     if registry.family(family).draws_from != registry.LATENT:
         parser.error(f"{family} does not draw from a latent prior; quality runs score prior samples")
+    runs = [parse_run(spec, family) for spec in args.runs]  # a bad spec fails before any training
+    peers = [name for name in args.peers.split(",") if name]
+    unknown = set(peers) - set(tf_dcgan_tutorial.SETTINGS)
+    if unknown:
+        parser.error(f"unknown peers {', '.join(sorted(unknown))}; choose from {', '.join(tf_dcgan_tutorial.SETTINGS)}")
     os.makedirs(args.out, exist_ok=True)
     started = time.time()
     devices.enable_memory_growth()
@@ -133,19 +143,32 @@ def main(argv=None):
         with open(os.path.join(args.out, "quality.json"), "w") as handle:
             json.dump(results, handle, indent=2, default=float)
 
-    for spec in args.runs:
-        record(train_run(family, args.data, *parse_run(spec, family), args, args.out))
-    for name in filter(None, args.peers.split(",")):
+    for run in runs:
+        record(train_run(family, args.data, *run, args, args.out))
+    for name in peers:
         record(train_peer(name, args.data, args, args.out))
-    series = {row["run"]: ([m["seconds"] for m in row["measurements"]], [m["fid"] for m in row["measurements"]])
-              for row in results["runs"]}
-    save_png(line_plot(series, "training seconds (compiling included)", "FD",
-                       references={"real vs real floor": max(results["floor"]["fid"], 1e-3)}),
-             os.path.join(args.out, "quality.png"))
+    plots = write_plots(results, args.out)
     print("\n" + markdown(results))
-    print(f"\nwrote {os.path.join(args.out, 'quality.json')} and quality.png; grids in "
+    print(f"\nwrote {os.path.join(args.out, 'quality.json')}, {', '.join(plots)}; grids in "
           + ", ".join(row["grid"] for row in results["runs"]))
     return results
+
+
+def write_plots(results, out):
+    """quality.png (FD, the floor dashed) and, where the family reports them, class_agreement.png
+    and neg_elbo.png: each metric against training seconds, one line per run."""
+    written = []
+    for metric, label, log_y in PLOTTED:
+        series = {row["run"]: ([m["seconds"] for m in row["measurements"]], [m[metric] for m in row["measurements"]])
+                  for row in results["runs"] if metric in row["measurements"][-1]}
+        if not series:
+            continue
+        references = {"real vs real floor": max(results["floor"]["fid"], 1e-3)} if metric == "fid" else {}
+        name = "quality.png" if metric == "fid" else f"{metric}.png"
+        save_png(line_plot(series, "training seconds (compiling included)", label, references=references,
+                           log_y=log_y), os.path.join(out, name))
+        written.append(name)
+    return written
 
 
 if __name__ == "__main__":

@@ -280,8 +280,9 @@ class QualityMetrics(keras.callbacks.Callback):
     Real features are extracted once, on first use, from `real_batches` (uint8 batches, e.g.
     `gan_tf.metrics.report.real_image_batches`). Epoch results are added to the epoch's `logs`,
     so a TensorBoard callback listed after this one logs them with the losses; every result is
-    kept in `records` with its step and training seconds, and written as scalars under
-    `<log_dir>/metrics` against the global step when `log_dir` is given. With `held_out`
+    kept in `records` with its step and training seconds, printed in one line (progress for
+    long runs), and written as scalars under `<log_dir>/metrics` against the global step when
+    `log_dir` is given. With `held_out`
     batches the model's `held_out_scores` (a VAE's negative ELBO) join the results.
     """
 
@@ -317,6 +318,8 @@ class QualityMetrics(keras.callbacks.Callback):
         step = self.clock.step if step is None else step
         self.records.append({"step": step, "seconds": round(self.clock.seconds, 2), **results})
         write_scalars(self.writer, results, step)
+        print(f"quality at step {step}, {self.clock.seconds:.0f} s of training: "
+              + ", ".join(f"{name} {value:.4g}" for name, value in results.items()), flush=True)
         return results
 
     def on_train_batch_end(self, batch, logs=None):

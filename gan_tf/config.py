@@ -144,11 +144,15 @@ class FashionGANConfig(AdversarialConfig):
 
 @dataclasses.dataclass(frozen=True)
 class VAEConfig(Config):
-    """Defaults are the source's: 2-D latent, Adam 1e-3, full KL weight."""
+    """Defaults are the source's: conv networks, 2-D latent, Adam 1e-3, full KL weight.
+    `architecture` mlp is fully connected with `hidden_units` (the encoder's; the decoder
+    mirrors them) and ignores `dropout`."""
 
     DATA_FIELDS: ClassVar[tuple[str, ...]] = ("image_shape",)
+    architecture: str = "source"
     latent_dim: int = 2
     image_shape: tuple[int, ...] = (28, 28, 1)
+    hidden_units: tuple[int, ...] = (512, 256)
     dropout: float = 0.25
     learning_rate: float = 1e-3
     kl_weight: float = 1.0

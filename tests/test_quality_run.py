@@ -81,7 +81,23 @@ def test_quality_run_on_a_tiny_budget(classifier_path, small_data_dir, tmp_path)
     saved = json.load(open(os.path.join(out, "quality.json")))
     assert saved["runs"][0]["steps"] == run["steps"]
     assert Image.open(os.path.join(out, "quality.png")).size[0] == 640
+    assert Image.open(os.path.join(out, "class_agreement.png")).size[0] == 640
+    assert not os.path.exists(os.path.join(out, "neg_elbo.png"))  # the cGAN has no ELBO
     assert np.asarray(Image.open(run["grid"])).shape[:2] == (10 * 30 + 2, 10 * 30 + 2)
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--runs", "source", "source:no_such_field=1"], "unrecognized arguments: --no-such-field"),
+    (["--peers", "tutorial,nobody"], "unknown peers nobody"),
+])
+def test_a_bad_run_or_peer_fails_before_any_training(flags, message, tmp_path, capsys):
+    from bench import quality_run
+
+    with pytest.raises(SystemExit):
+        quality_run.main(["vae", "--data", str(tmp_path), "--classifier", "none.keras",
+                          "--out", str(tmp_path / "out"), *flags])
+    assert message in capsys.readouterr().err
+    assert not os.path.exists(tmp_path / "out")
 
 
 def test_vae_held_out_negative_elbo_matches_keras_evaluate(small_data_dir):

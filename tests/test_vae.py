@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from gan_tf import cli
 from gan_tf.callbacks import PictureMonitor
-from gan_tf.config import VAEConfig
+from gan_tf.config import CVAEConfig, VAEConfig
 from gan_tf.metrics.classifier import build_domain_classifier
 from gan_tf.models.vae import CVAE, VAE
 from tests.conftest import read_idx
@@ -37,6 +37,30 @@ def test_networks_follow_the_source_architecture():
     assert [tuple(i.shape) for i in cvae.encoder.inputs] == [(None, 28, 28, 1), (None, 10)]
     assert [tuple(i.shape) for i in cvae.decoder.inputs] == [(None, 2), (None, 10)]
     assert VAE(VAEConfig(latent_dim=5)).encoder.output_shape == [(None, 5), (None, 5)]
+
+
+def test_mlp_architecture_is_fully_connected_with_mirrored_widths():
+    config = CVAEConfig(architecture="mlp", hidden_units=(64, 32))
+    model = CVAE(config)
+    dense = lambda net: [l.units for l in net.layers if type(l).__name__ == "Dense"]
+    assert dense(model.encoder) == [64, 32, 2, 2]
+    assert dense(model.decoder) == [32, 64, 784]
+    assert not [l for l in model.encoder.layers + model.decoder.layers if "Conv" in type(l).__name__]
+    assert [tuple(i.shape) for i in model.encoder.inputs] == [(None, 28, 28, 1), (None, 10)]
+    assert model.decoder.output_shape == (None, 28, 28, 1)
+    with pytest.raises(ValueError, match="architecture must be 'source' or 'mlp'"):
+        VAE(VAEConfig(architecture="resnet"))
+
+
+def test_mlp_vae_loss_falls_when_overfitting_a_small_batch(fashion):
+    images = fashion[0][:32]
+    keras.utils.set_random_seed(0)
+    model = VAE(VAEConfig(architecture="mlp", hidden_units=(128, 64)))
+    model.compile()
+    first = model.evaluate(images, batch_size=32, verbose=0, return_dict=True)["loss"]
+    model.fit(images, batch_size=32, epochs=60, verbose=0)
+    last = model.evaluate(images, batch_size=32, verbose=0, return_dict=True)["loss"]
+    assert last < 0.8 * first, (first, last)
 
 
 @pytest.mark.parametrize("model_class", [VAE, CVAE])

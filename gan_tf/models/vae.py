@@ -42,12 +42,17 @@ class VAE(GenerativeModel):
         self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
 
     def build_networks(self, config):
-        self.encoder = networks.build_encoder(
-            config.image_shape, config.latent_dim, config.dropout, self.conditioning_size(config)
-        )
-        self.decoder = networks.build_decoder(
-            config.latent_dim, config.image_shape, self.conditioning_size(config)
-        )
+        labels = self.conditioning_size(config)
+        if config.architecture == "mlp":
+            self.encoder = networks.build_mlp_encoder(
+                config.image_shape, config.latent_dim, config.hidden_units, labels)
+            self.decoder = networks.build_mlp_decoder(
+                config.latent_dim, config.image_shape, config.hidden_units[::-1], labels)
+        elif config.architecture == "source":
+            self.encoder = networks.build_encoder(config.image_shape, config.latent_dim, config.dropout, labels)
+            self.decoder = networks.build_decoder(config.latent_dim, config.image_shape, labels)
+        else:
+            raise ValueError(f"architecture must be 'source' or 'mlp', got {config.architecture!r}")
         self.sampling = Sampling(seed=self.seed_generator, name="sampling")
 
     def conditioning_size(self, config):
