@@ -1,19 +1,29 @@
-"""Beam preprocessing rate (records/s) of the full Fashion-MNIST, IDX files -> TFRecords.
+"""Beam preprocessing rate (records/s) of the full Fashion-MNIST, IDX files -> TFRecords, on the
+DirectRunner and on the DaskRunner with a local dask.distributed cluster.
 
     python -m bench.beam_rate [--source /usr/share/datasets/fashion-mnist] [--output DIR]
-        [Beam options, e.g. --direct_num_workers 2 --direct_running_mode multi_processing]
+        [--dask-workers 2] [Beam options for the DirectRunner row, e.g. --direct_num_workers 2
+        --direct_running_mode multi_processing]
 
 The whole pipeline is timed, as `gan-tf preprocess` runs it (reading, PNG encoding, shard
-writes, pixel statistics, checksums, metadata) on Beam's DirectRunner unless told otherwise.
+writes, pixel statistics, checksums, metadata). The Dask row starts a scheduler and
+`--dask-workers` worker processes (one thread each) on 127.0.0.1 before the clock starts, as a
+standing cluster would be; the workers' start-up imports (Beam, TensorFlow) are timed. Both rows
+must write the same records (SHA-256 of each, `bench.beam_workers.record_digest`).
 """
 
 import argparse
+import contextlib
+import json
+import os
 import tempfile
 import time
 
 from bench.report import SOURCES
 from pipeline import preprocess
 from pipeline.datasets import idx_source
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def preprocessing_rate(source_dir, output, beam_args=(), name="fashion_mnist"):
@@ -25,15 +35,52 @@ def preprocessing_rate(source_dir, output, beam_args=(), name="fashion_mnist"):
     return {"data": name, "records": records, "seconds": seconds, "records_per_second": records / seconds}
 
 
+def read_metadata(data_dir):
+    with open(os.path.join(data_dir, "metadata.json")) as handle:
+        return json.load(handle)
+
+
+@contextlib.contextmanager
+def local_dask_cluster(workers):
+    """The address of a dask.distributed scheduler with `workers` one-thread worker processes."""
+    from distributed import LocalCluster
+
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        yield cluster.scheduler_address
+
+
+def measure(source_dir, output, dask_workers=2, beam_args=()):
+    """Rows {runner, records, seconds, records_per_second, same_records}: the DirectRunner
+    (writing `output`) then the DaskRunner on `dask_workers` local workers (0: no Dask row)."""
+    from bench.beam_workers import record_digest
+
+    rows = [{"runner": "DirectRunner", **preprocessing_rate(source_dir, output, beam_args)}]
+    digest = record_digest(output, read_metadata(output))
+    if dask_workers:
+        # One IDX chunk per Dask partition, so the chunks spread over the workers.
+        with local_dask_cluster(dask_workers) as address, tempfile.TemporaryDirectory() as scratch:
+            row = preprocessing_rate(source_dir, scratch, ["--runner", "DaskRunner", "--dask_client_address",
+                                                           address, "--dask_partition_size", "1"])
+            row["same_records"] = record_digest(scratch, read_metadata(scratch)) == digest
+        rows.append({"runner": f"DaskRunner, {dask_workers} local workers", **row})
+    return rows
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--source", default=SOURCES["fashion_mnist"], help="folder of the IDX files")
     parser.add_argument("--output", help="where to write (default: a temporary folder)")
+    parser.add_argument("--dask-workers", type=int, default=2, help="worker processes of the Dask row (0: none)")
     args, beam_args = parser.parse_known_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
-        result = preprocessing_rate(args.source, args.output or scratch, beam_args)
-    print(f"{result['records']} records in {result['seconds']:.1f} s: "
-          f"{result['records_per_second']:,.0f} records/s")
+        rows = measure(args.source, args.output or scratch, args.dask_workers, beam_args)
+    print(f"load average: {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")
+    for row in rows:
+        same = "" if "same_records" not in row else f", same records as DirectRunner: {row['same_records']}"
+        print(f"{row['runner']}: {row['records']} records in {row['seconds']:.1f} s: "
+              f"{row['records_per_second']:,.0f} records/s{same}")
 
 
 if __name__ == "__main__":

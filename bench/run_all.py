@@ -6,8 +6,9 @@
 
 Measurements, in this order (each is also a script of its own, run alone with its module):
 
-- beam (`bench.beam_rate`): Beam preprocessing of the full Fashion-MNIST, records/s; its output
-  is the data set the later measurements read.
+- beam (`bench.beam_rate`): Beam preprocessing of the full Fashion-MNIST, records/s, on the
+  DirectRunner and on the DaskRunner with a 2-worker local dask.distributed cluster; the
+  DirectRunner's output is the data set the later measurements read.
 - train (`bench.family_throughput`): train-step images/s of every family with XLA on and off
   on fixed batches, beside its reader's images/s (28x28 families, on Fashion-MNIST).
 - serving (`bench.serving_latency`): `serving_default` of each family's SavedModel, loaded
@@ -55,7 +56,7 @@ def run(sections, families, source_dir, work_dir, budget, classifier=None):
     elif {"train", "quality"} & set(sections):
         data = preprocessed("fashion_mnist", source_dir, work_dir)
     measurements = {
-        "beam": lambda: beam_rate.preprocessing_rate(source_dir, data),
+        "beam": lambda: beam_rate.measure(source_dir, data),
         "train": lambda: family_throughput.measure(
             families, data, budget["batch_size"], budget["train_steps"], budget["translation_size"],
             budget["input_batches"]),
@@ -86,9 +87,12 @@ def markdown(results):
     lines = [f"Device: {results['device']}; load average at start {results['load_average']}; "
              f"{results['seconds']} s in all.", ""]
     if "beam" in results:
-        beam = results["beam"]
-        lines += [f"Beam preprocessing (DirectRunner), {beam['data']}: {beam['records']:,} records in "
-                  f"{beam['seconds']:.1f} s = **{beam['records_per_second']:,.0f} records/s**.", ""]
+        lines += [f"Beam preprocessing, {results['beam'][0]['data']}:", "",
+                  "| runner | records | seconds | records/s | same records as DirectRunner |",
+                  "| --- | --- | --- | --- | --- |"]
+        lines += [f"| {r['runner']} | {r['records']:,} | {r['seconds']:.1f} | {r['records_per_second']:,.0f} | "
+                  f"{'yes' if r.get('same_records', True) else 'NO'} |" for r in results["beam"]]
+        lines.append("")
     if "train" in results:
         lines += [f"Training, images/s ({budget['train_steps']} timed steps after a warm-up epoch; "
                   f"cyclegan/pix2pix at {budget['translation_size']} px):", "",

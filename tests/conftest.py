@@ -6,6 +6,9 @@ through the one production data path in seconds.
 """
 
 import gzip
+import hashlib
+import io
+import json
 import os
 import struct
 
@@ -83,6 +86,43 @@ def small_captioned_data(tmp_path_factory, small_idx_dir):
     assert cli.main(["preprocess", "captioned_fashion_mnist", "--source", source, "--output", output,
                      "--embedder", "hash:16", "--captions-per-image", "3", "--train-shards", "2"]) == 0
     return output
+
+
+def record_hashes(data_dir, split):
+    """SHA-256 of every serialized record of `split` (the shards' record order aside)."""
+    import tensorflow as tf
+
+    with open(os.path.join(data_dir, "metadata.json")) as handle:
+        shards = json.load(handle)["splits"][split]["shards"]
+    return sorted(hashlib.sha256(record.numpy()).hexdigest()
+                  for record in tf.data.TFRecordDataset([os.path.join(data_dir, s) for s in shards]))
+
+
+def save(image, path, **kwargs):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path, **kwargs)
+
+
+@pytest.fixture
+def messy_image_folder(tmp_path):
+    """A two-class folder with every kind of awkward file a real folder holds."""
+    from PIL import Image
+
+    root = tmp_path / "images"
+    rng = np.random.default_rng(0)
+    rgb = lambda: Image.fromarray(rng.integers(0, 255, (40, 30, 3), np.uint8))
+    save(rgb(), root / "cats" / "rgb.jpg")
+    save(rgb().convert("L"), root / "cats" / "grey.png")
+    save(rgb().convert("P"), root / "cats" / "palette.png")
+    save(rgb().convert("CMYK"), root / "dogs" / "cmyk.jpg")
+    save(rgb().convert("RGBA"), root / "dogs" / "alpha.png")
+    save(Image.fromarray(rng.integers(0, 65535, (20, 20), np.uint16)), root / "dogs" / "deep.png")
+    (root / "dogs" / "empty.png").write_bytes(b"")
+    buffer = io.BytesIO()
+    rgb().save(buffer, format="PNG")
+    (root / "dogs" / "truncated.png").write_bytes(buffer.getvalue()[:100])
+    (root / "dogs" / "notes.txt").write_text("not an image, ignored by extension")
+    return root
 
 
 def shared_dataset(name):

@@ -1,24 +1,15 @@
 """Beam at scale: the multi-process DirectRunner writes the very records of the single-process
 run, and the metadata counts the shards that multi-worker training divides among workers."""
 
-import hashlib
 import json
 import os
 
 import pytest
 
+from tests.conftest import record_hashes
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MULTI_PROCESS = ["--direct_num_workers", "2", "--direct_running_mode", "multi_processing"]
-
-
-def record_hashes(data_dir, split):
-    """SHA-256 of every serialized record of `split` (the shards' record order aside)."""
-    import tensorflow as tf
-
-    with open(os.path.join(data_dir, "metadata.json")) as handle:
-        shards = json.load(handle)["splits"][split]["shards"]
-    return sorted(hashlib.sha256(record.numpy()).hexdigest()
-                  for record in tf.data.TFRecordDataset([os.path.join(data_dir, s) for s in shards]))
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,10 @@ def test_quick_suite_writes_every_section(small_idx_dir, tmp_path):
                   "--work-dir", str(tmp_path), "--json", str(path)])
     results = json.loads(path.read_text())
     assert {"device", "budget", "load_average", "seconds", *run_all.SECTIONS} <= set(results)
-    assert results["beam"]["records"] == 512 + 128 and results["beam"]["records_per_second"] > 0
+    direct, dask = results["beam"]
+    assert [direct["runner"], dask["runner"]] == ["DirectRunner", "DaskRunner, 2 local workers"]
+    assert direct["records"] == dask["records"] == 512 + 128 and dask["same_records"] is True
+    assert direct["records_per_second"] > 0 and dask["records_per_second"] > 0
     [train] = results["train"]
     assert train["family"] == "vanilla" and train["input_pipeline"] > 0
     assert train["train_jit_on"] > 0 and train["train_jit_off"] > 0

@@ -3,7 +3,6 @@ input accounted for, and an output folder that never mixes two data sets."""
 
 import gzip
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -21,7 +20,7 @@ from pipeline.datasets import OfflineError, _check_reachable, idx_source
 from pipeline.errors import CorruptSourceError
 from pipeline.sources.idx import IdxSource
 from pipeline.sources.image_folder import ImageFolderSource
-from tests.conftest import read_idx
+from tests.conftest import read_idx, save
 
 
 def read_records(data_dir, split, metadata):
@@ -99,31 +98,6 @@ def test_missing_source_files_are_named(tmp_path):
 def test_unreachable_download_host_fails_fast():
     with pytest.raises(OfflineError, match="cannot reach 127.0.0.1:9"):
         _check_reachable("http://127.0.0.1:9/", timeout=2)
-
-
-def save(image, path, **kwargs):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    image.save(path, **kwargs)
-
-
-@pytest.fixture
-def messy_image_folder(tmp_path):
-    """A two-class folder with every kind of awkward file a real folder holds."""
-    root = tmp_path / "images"
-    rng = np.random.default_rng(0)
-    rgb = lambda: Image.fromarray(rng.integers(0, 255, (40, 30, 3), np.uint8))
-    save(rgb(), root / "cats" / "rgb.jpg")
-    save(rgb().convert("L"), root / "cats" / "grey.png")
-    save(rgb().convert("P"), root / "cats" / "palette.png")
-    save(rgb().convert("CMYK"), root / "dogs" / "cmyk.jpg")
-    save(rgb().convert("RGBA"), root / "dogs" / "alpha.png")
-    save(Image.fromarray(rng.integers(0, 65535, (20, 20), np.uint16)), root / "dogs" / "deep.png")
-    (root / "dogs" / "empty.png").write_bytes(b"")
-    buffer = io.BytesIO()
-    rgb().save(buffer, format="PNG")
-    (root / "dogs" / "truncated.png").write_bytes(buffer.getvalue()[:100])
-    (root / "dogs" / "notes.txt").write_text("not an image, ignored by extension")
-    return root
 
 
 def test_image_folder_converts_awkward_modes_and_reports_broken_files(messy_image_folder, tmp_path):

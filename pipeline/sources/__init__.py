@@ -7,6 +7,7 @@ and builds its Beam reading step; `pipeline.preprocess` does the rest the same w
 import apache_beam as beam
 
 REJECTED = "rejected"
+ACCEPTED = "accepted"
 
 
 class Source:
@@ -26,3 +27,24 @@ class Source:
 def empty(pipeline, label):
     """An empty PCollection, for sources that never reject a record."""
     return pipeline | label >> beam.Create([])
+
+
+def rejection(path, error):
+    """A decoder's outcome for an unusable input: (REJECTED, {path, reason})."""
+    return REJECTED, {"path": path, "reason": f"{type(error).__name__}: {error}"}
+
+
+def split_outcomes(outcomes, split):
+    """(examples, rejected) from a PCollection of (ACCEPTED, example) and `rejection`s.
+
+    Stands in for a multi-output ParDo (`with_outputs`), which Beam's DaskRunner does not
+    support: it puts every tagged output in one bag, so rejects reached the examples' steps.
+    """
+    examples = outcomes | f"Accepted{split}" >> beam.FlatMap(_of_kind, ACCEPTED)
+    rejected = outcomes | f"Rejected{split}" >> beam.FlatMap(_of_kind, REJECTED)
+    return examples, rejected
+
+
+def _of_kind(outcome, kind):
+    if outcome[0] == kind:
+        yield outcome[1]

@@ -18,7 +18,7 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.sources import REJECTED, Source, empty
+from pipeline.sources import ACCEPTED, Source, empty, rejection, split_outcomes
 from pipeline.sources.idx import IdxSource, read_idx_chunk
 from pipeline.sources.image_folder import IMAGE_EXTENSIONS, decode_image
 
@@ -154,10 +154,9 @@ class DecodeCaptionedImage(beam.DoFn):
                 raise ValueError(f"no captions in {text_path}")
             with FileSystems.open(image_path) as handle:
                 image = decode_image(handle.read(), self.channels, self.size)
-            yield image, label, captions, key
+            yield ACCEPTED, (image, label, captions, key)
         except Exception as error:  # PIL and file errors alike mean "unusable record".
-            yield beam.pvalue.TaggedOutput(
-                REJECTED, {"path": image_path, "reason": f"{type(error).__name__}: {error}"})
+            yield rejection(image_path, error)
 
 
 class CubSource(Source):
@@ -194,10 +193,10 @@ class CubSource(Source):
 
     def read(self, pipeline, split):
         height, _, channels = self.image_shape
-        decoded = (
+        return split_outcomes(
             pipeline
             | f"List{split}" >> beam.Create(self.items[split])
             | f"Reshuffle{split}" >> beam.Reshuffle()
-            | f"Decode{split}" >> beam.ParDo(DecodeCaptionedImage(channels, height)).with_outputs(REJECTED, main="images")
+            | f"Decode{split}" >> beam.ParDo(DecodeCaptionedImage(channels, height)),
+            split,
         )
-        return decoded.images, decoded[REJECTED]

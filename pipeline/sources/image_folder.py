@@ -22,7 +22,7 @@ from apache_beam.io.filesystems import FileSystems
 from PIL import Image
 
 from gan_tf.records import NO_LABEL
-from pipeline.sources import REJECTED, Source
+from pipeline.sources import ACCEPTED, Source, rejection, split_outcomes
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 SPLIT_DIRS = ("train", "test", "val")
@@ -90,11 +90,9 @@ class DecodeImageFile(beam.DoFn):
             with FileSystems.open(path) as handle:
                 data = handle.read()
             decoded = self.decode(data)
-            yield (decoded[0], label, decoded[1]) if self.pairs else (decoded, label)
+            yield ACCEPTED, (decoded[0], label, decoded[1]) if self.pairs else (decoded, label)
         except Exception as error:  # PIL raises many types; all mean "unusable file".
-            yield beam.pvalue.TaggedOutput(
-                REJECTED, {"path": path, "reason": f"{type(error).__name__}: {error}"}
-            )
+            yield rejection(path, error)
 
 
 def _walk(root):
@@ -234,15 +232,14 @@ class ImageFolderSource(Source):
         return DecodeImageFile(channels, height)
 
     def read(self, pipeline, split):
-        decoded = (
+        examples, rejected = split_outcomes(
             pipeline
             | f"List{split}" >> beam.Create(self.items[split])
             | f"Reshuffle{split}" >> beam.Reshuffle()
-            | f"Decode{split}"
-            >> beam.ParDo(self.decoder()).with_outputs(REJECTED, main="images")
+            | f"Decode{split}" >> beam.ParDo(self.decoder()),
+            split,
         )
-        rejected = decoded[REJECTED]
         if self.bad_names[split]:
             named = pipeline | f"BadNames{split}" >> beam.Create(self.bad_names[split])
             rejected = (rejected, named) | f"AllRejected{split}" >> beam.Flatten()
-        return decoded.images, rejected
+        return examples, rejected
