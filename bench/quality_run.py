@@ -41,13 +41,19 @@ PLOTTED = (("fid", "FD", True), ("class_agreement", "class agreement", False), (
 
 def parse_run(spec, family):
     """(name, preset, overrides) of a run spec `PRESET[:field=value+field=value...]`; values
-    are parsed like the command line's flags (tuples comma-separated)."""
+    are parsed like the command line's flags (tuples comma-separated, booleans true/false)."""
     preset, _, settings = spec.partition(":")
     config_class = registry.family(family).config_class
     parser = argparse.ArgumentParser(add_help=False)
     config_class.add_arguments(parser)
-    flags = [part for item in settings.split("+") if item
-             for part in (f"--{item.split('=', 1)[0].replace('_', '-')}", item.split("=", 1)[1])]
+    flags = []
+    for item in filter(None, settings.split("+")):
+        field, _, value = item.partition("=")
+        flag = field.replace("_", "-")
+        if value.lower() in ("true", "false"):
+            flags.append(f"--{'' if value.lower() == 'true' else 'no-'}{flag}")
+        else:
+            flags += [f"--{flag}", value]
     overrides = config_class.overrides_from_args(parser.parse_args(flags))
     return spec.replace(":", "_").replace("+", "_").replace(",", "-").replace("=", "-"), preset, overrides
 

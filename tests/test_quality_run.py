@@ -109,3 +109,14 @@ def test_vae_held_out_negative_elbo_matches_keras_evaluate(small_data_dir):
     assert scores["kl"] == pytest.approx(reference["kl_loss"], rel=1e-4)  # deterministic term
     # One posterior sample each: the reconstruction terms agree to sampling noise.
     assert scores["neg_elbo"] == pytest.approx(reference["reconstruction_loss"] + reference["kl_loss"], rel=0.02)
+
+
+def test_run_specs_parse_like_flags_with_booleans_as_true_false():
+    from bench.quality_run import parse_run
+
+    name, preset, overrides = parse_run(
+        "fast:loss=wasserstein+critic_steps=5+simultaneous_updates=false+discriminator_filters=16,32", "fashion_gan")
+    assert preset == "fast" and "=" not in name and ":" not in name
+    assert overrides == {"loss": "wasserstein", "critic_steps": 5, "simultaneous_updates": False,
+                         "discriminator_filters": (16, 32)}
+    assert parse_run("source:simultaneous_updates=True", "cgan")[2] == {"simultaneous_updates": True}

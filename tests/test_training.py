@@ -5,9 +5,11 @@ import glob
 import os
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
-from gan_tf import cli
+from gan_tf import cli, registry
+from gan_tf.training import train
 
 TINY = {"generator_filters": 8, "discriminator_filters": (8, 8, 8, 8), "latent_dim": 16}
 TINY_FLAGS = ["--generator-filters", "8", "--discriminator-filters", "8,8,8,8", "--latent-dim", "16"]
@@ -64,3 +66,16 @@ def test_annealing_brings_the_learning_rates_to_zero_at_the_end_of_the_budget(sm
     rates = [float(run.model.g_optimizer.learning_rate), float(run.model.d_optimizer.learning_rate)]
     assert all(0 <= rate < 1e-3 * 0.2 for rate in rates), rates  # near the end: near zero
     assert run.clock.step > 1
+
+
+@pytest.mark.parametrize("family", [name for name in registry.names() if "fast" in registry.family(name).config_class.presets()])
+def test_every_fast_preset_trains_at_its_batch_through_the_driver(family, small_data_dir, tmp_path):
+    """Each `fast` preset's fields reach the model and one epoch at its batch has finite losses."""
+    entry = registry.family(family)
+    preset = entry.config_class.preset_values("fast")
+    run = train(family, small_data_dir, preset="fast", run_dir=str(tmp_path), epochs=1, limit=128,
+                jit=False, verbose=0)
+    assert run.batch_size == preset.get("batch_size", entry.default_batch_size)
+    assert all(getattr(run.config, field) == value for field, value in preset.items() if field != "batch_size")
+    assert run.clock.step == 128 // run.batch_size
+    assert all(np.isfinite(values).all() for values in run.history.values())
