@@ -6,7 +6,7 @@
 A CycleGAN generator (A -> B) trained at T px translates real photos larger than T three ways:
 tiled (`gan_tf.tiling`, T-px tiles) with and without `match_tone`, and the export's resize
 policy (down to T, translate, up again). The reference is the same generator run once over the
-whole photo at full resolution (its instance norm then takes one set of statistics for the
+whole photo (cropped to a square) at full resolution (its instance norm then takes one set of statistics for the
 whole image: what tiling approximates). Per variant, against the reference: the RMS difference
 of the mean colour of each tile-step cell (tone shift between regions, grey levels), the mean
 absolute pixel difference, and the seam ratio: the mean absolute step between neighbouring
@@ -31,8 +31,9 @@ DEFAULT_IMAGES = ["../shared/datasets/horse2zebra/testA/n02381460_1000.jpg",
 
 
 def full_resolution(generator, config, height, width):
-    """`generator`'s weights in a copy built for height x width inputs (conv nets are size-free)."""
-    whole = build_generator(config.generator, max(height, width), config.channels, config.channels,
+    """`generator`'s weights in a copy built for height x width (square) inputs; its weights do
+    not depend on the size."""
+    whole = build_generator(config.generator, height, config.channels, config.channels,
                             config.generator_filters, config.norm, config.residual_blocks)
     whole.set_weights(generator.get_weights())
     return whole
@@ -61,7 +62,9 @@ def measure(model, paths, overlap):
     rows, panels = {}, None
     for path in paths:
         image = read_image(path)[..., :3].astype(np.float32)
-        height, width = image.shape[:2]
+        side = min(image.shape[:2]) // 4 * 4  # the ResNet generator is built square, sides of 4k
+        image = image[:side, :side]
+        height, width = side, side
         whole = full_resolution(generator, config, height, width)
         reference = pixel_translator(whole)[0](image[None])[0].numpy()
         variants = {
