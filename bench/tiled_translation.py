@@ -5,8 +5,8 @@
 
 Rows: the tiling alone (an identity generator: cutting, blending, tone matching) and CycleGAN's
 default generator (ResNet-9, 64 filters, instance norm; untrained: the cost of a call does not
-depend on the weights' values) at each tile batch size. Each row is timed on a second call,
-after an untimed one that traces the generator.
+depend on the weights' values) at each tile batch size. Each row is one timed call, after an
+untimed call on a single tile (first calls build and trace).
 """
 
 import argparse
@@ -23,8 +23,9 @@ HEADER = "| generator | image | tile / overlap | tiles | batch | seconds | megap
 
 
 def timed(generator, image, tile, overlap, batch_size):
-    """Seconds of the second call of `translate_tiled` (the first traces)."""
-    translate_tiled(generator, image, tile, overlap, batch_size)
+    """Seconds of one call of `translate_tiled`, after an untimed one on a single tile (first
+    calls build and trace)."""
+    translate_tiled(generator, image[:tile, :tile], tile, overlap, batch_size)
     start = time.perf_counter()
     translate_tiled(generator, image, tile, overlap, batch_size)
     return time.perf_counter() - start

@@ -67,8 +67,8 @@ def validating(function, input_signature, max_count=MAX_SAMPLE_COUNT, max_pixels
     is never inlined (`_noinline`), and the model's function only gets the inputs it returns:
     nothing is computed or allocated for a request until every input has passed. Each
     InvalidArgumentError names the input: its rank and fixed sizes, a batch (first dimension)
-    or `count` of at most `max_count`, images of any height and width (image-to-image) sides of
-    at least 1 and at most `max_pixels` pixels in all (1 image or more), and finite values for floats.
+    or `count` of at most `max_count`, images of free height and width (image-to-image): at
+    least 1 of sides at least 1, at most `max_pixels` pixels in all; finite values for floats.
     """
     relaxed = [tf.TensorSpec(None, spec.dtype, name=spec.name) for spec in input_signature]
 

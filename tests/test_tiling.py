@@ -2,6 +2,7 @@
 tiled export signature with its size limit, and `gan-tf translate`."""
 
 import os
+import time
 
 import keras
 import numpy as np
@@ -129,6 +130,11 @@ def test_tiled_signature_matches_translate_tiled_and_checks_sizes(tiled_export):
         for signature in ("a_to_b_tiled", "a_to_b"):
             with pytest.raises(tf.errors.InvalidArgumentError, match="at most 2400 pixels"):
                 loaded.signatures[signature](images=tf.zeros(shape, tf.uint8))
+    large = tf.zeros((1, 2000, 2000, 3), tf.uint8)  # translated, thousands of tiles: minutes
+    started = time.perf_counter()
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"at most 2400 pixels .*got shape\] \[1 2000 2000"):
+        loaded.signatures["a_to_b_tiled"](images=large)
+    assert time.perf_counter() - started < 1
 
 
 def test_translate_command_keeps_size_and_alpha(tiled_export, tmp_path):
