@@ -3,8 +3,10 @@
 Every family's monitor picture (`RUN_DIR/samples/epoch_NNNN.png`: sample grids, CycleGAN's
 input | translated | reconstructed rows, the CVAE's class rows, StackGAN's captions) becomes one
 frame, in epoch order, under a white band naming the epoch, so a person sees progress (and mode
-collapse) at a glance. A GIF holds 256 colours per frame: greyscale grids are kept exactly,
-colour grids are quantised by Pillow (an adaptive palette per frame).
+collapse) at a glance. The other per-epoch pictures families save beside them
+(`<series>_epoch_NNNN.png`: the VAEs' latent scatter and grid, the CVAE's class rows) become
+`progress_<series>.gif` the same way. A GIF holds 256 colours per frame: greyscale grids are
+kept exactly, colour grids are quantised by Pillow (an adaptive palette per frame).
 """
 
 import os
@@ -13,20 +15,21 @@ import re
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-FRAME = re.compile(r"^epoch_(\d+)\.png$")  # ModelMonitor's files; not the VAEs' latent_*_epoch_*
+FRAME = re.compile(r"^(?:(\w+)_)?epoch_(\d+)\.png$")  # series ("": ModelMonitor's grid), epoch
 BAND = 20  # pixels of the label band above each frame
 DEFAULT_NAME = "progress.gif"
 
 
 def epoch_frames(samples_dir, last_epoch=None):
-    """[(epoch, path)] of the monitor pictures in `samples_dir`, in epoch order, up to
-    `last_epoch` (later files are left over from an earlier, longer run)."""
-    found = []
+    """{series: [(epoch, path)]} of the per-epoch pictures in `samples_dir` ("" for the monitor
+    grids), in epoch order, up to `last_epoch` (later files are left over from an earlier,
+    longer run)."""
+    found = {}
     for name in os.listdir(samples_dir) if os.path.isdir(samples_dir) else []:
         match = FRAME.match(name)
-        if match and (last_epoch is None or int(match.group(1)) <= last_epoch):
-            found.append((int(match.group(1)), os.path.join(samples_dir, name)))
-    return sorted(found)
+        if match and (last_epoch is None or int(match.group(2)) <= last_epoch):
+            found.setdefault(match.group(1) or "", []).append((int(match.group(2)), os.path.join(samples_dir, name)))
+    return {series: sorted(frames) for series, frames in found.items()}
 
 
 def labelled(grid, epoch, width=None):
@@ -72,21 +75,25 @@ def _bottom_padded(picture, height):
 
 
 def animate(run_dir, output=None, fps=2, last_epoch=None):
-    """(GIF path, epochs) of `run_dir`'s monitor pictures animated (default
-    `RUN_DIR/progress.gif`), up to `last_epoch` (default: the epoch of its newest checkpoint
-    when it has one, else all)."""
+    """[(GIF path, epochs)] of `run_dir`'s per-epoch pictures animated, the monitor grids
+    first (default `RUN_DIR/progress.gif`; other series beside it as `progress_<series>.gif`),
+    up to `last_epoch` (default: the epoch of its newest checkpoint when it has one, else all)."""
     from gan_tf.callbacks import EpochCheckpoint
 
     if last_epoch is None:
         last_epoch = EpochCheckpoint(os.path.join(run_dir, "backup")).saved_epoch()
     samples = os.path.join(run_dir, "samples")
-    frames = epoch_frames(samples, last_epoch)
-    if not frames:
+    series = epoch_frames(samples, last_epoch)
+    if "" not in series:
         raise FileNotFoundError(f"no epoch_NNNN.png monitor pictures in {samples}: is {run_dir} a "
                                 "training run folder (gan-tf train --run-dir)?")
-    output = output or os.path.join(run_dir, DEFAULT_NAME)
-    grids = [(epoch, np.asarray(Image.open(path).convert("RGB"))) for epoch, path in frames]
-    return output, write_gif(grids, output, fps)
+    stem, extension = os.path.splitext(output or os.path.join(run_dir, DEFAULT_NAME))
+    written = []
+    for name, frames in sorted(series.items()):
+        path = f"{stem}_{name}{extension}" if name else stem + extension
+        grids = [(epoch, np.asarray(Image.open(picture).convert("RGB"))) for epoch, picture in frames]
+        written.append((path, write_gif(grids, path, fps)))
+    return written
 
 
 def missing_epochs(epochs):

@@ -349,7 +349,9 @@ def add_animate(commands):
         help="an animated GIF of a training run's per-epoch sample grids",
         description="Writes RUN_DIR/samples/epoch_NNNN.png (ModelMonitor's grids, every family) "
         "as one animated GIF, one frame per epoch under a band naming it, up to the run's last "
-        "checkpointed epoch. gan-tf train writes RUN_DIR/progress.gif at its end (--no-animate off).",
+        "checkpointed epoch; other per-epoch pictures (<series>_epoch_NNNN.png: the VAEs' latent "
+        "scatter and grid, the CVAE's class rows) go to <output>_<series>.gif beside it. gan-tf "
+        "train writes RUN_DIR/progress.gif at its end (--no-animate off).",
     )
     parser.add_argument("run_dir", help="a training run folder")
     parser.add_argument("--output", help="GIF path (default: RUN_DIR/progress.gif)")
@@ -360,10 +362,10 @@ def add_animate(commands):
 def run_animate(args, _beam_args):
     from gan_tf.animation import animate, missing_epochs
 
-    path, epochs = animate(args.run_dir, args.output, args.fps)
-    gaps = missing_epochs(epochs)
-    print(f"wrote {path}: epochs {epochs[0]}-{epochs[-1]}, {len(epochs)} frames"
-          + (f"; no picture for epochs {', '.join(map(str, gaps))}" if gaps else ""))
+    for path, epochs in animate(args.run_dir, args.output, args.fps):
+        gaps = missing_epochs(epochs)
+        print(f"wrote {path}: epochs {epochs[0]}-{epochs[-1]}, {len(epochs)} frames"
+              + (f"; no picture for epochs {', '.join(map(str, gaps))}" if gaps else ""))
 
 
 # -- entry point ----------------------------------------------------------------------------

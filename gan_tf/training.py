@@ -170,8 +170,8 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
         print(f"saved {path}; samples in {os.path.join(run_dir, 'samples')}; "
               f"tensorboard --logdir {os.path.join(run_dir, 'logs')}", flush=True)
         if animate and checkpoint.kept_epoch:
-            gif, epochs = animation.animate(run_dir, last_epoch=checkpoint.kept_epoch)
-            print(f"wrote {gif} ({len(epochs)} epochs)", flush=True)
+            for gif, epochs in animation.animate(run_dir, last_epoch=checkpoint.kept_epoch):
+                print(f"wrote {gif} ({len(epochs)} epochs)", flush=True)
     quality = next((c.records for c in run_callbacks if isinstance(c, cb.QualityMetrics)), [])
     return TrainingRun(model, config, run_dir, batch_size, first_epoch, history.history, clock, quality)
 

@@ -21,8 +21,8 @@ def gif_frames(path):
 
 
 def fake_run(run_dir, epochs, checkpoint_epoch=None, channels=1):
-    """A run folder with random monitor grids for `epochs` (and a VAE-style extra picture that
-    is not a frame); with `checkpoint_epoch`, a checkpoint state saying so."""
+    """A run folder with random monitor grids for `epochs` and, for the first two, a VAE-style
+    second series; with `checkpoint_epoch`, a checkpoint state saying so."""
     samples = os.path.join(run_dir, "samples")
     os.makedirs(samples)
     grids = {}
@@ -30,7 +30,8 @@ def fake_run(run_dir, epochs, checkpoint_epoch=None, channels=1):
         grids[epoch] = np.random.default_rng(epoch).integers(0, 256, (62, 92, channels), dtype=np.uint8)
         Image.fromarray(grids[epoch].squeeze(-1) if channels == 1 else grids[epoch]).save(
             os.path.join(samples, f"epoch_{epoch:04d}.png"))
-    Image.fromarray(grids[epochs[0]].squeeze(-1)).save(os.path.join(samples, "latent_scatter_epoch_0001.png"))
+    for epoch in epochs[:2]:  # a second series, as the VAEs save
+        Image.fromarray(grids[epoch][:30].squeeze(-1)).save(os.path.join(samples, f"class_grid_epoch_{epoch:04d}.png"))
     if checkpoint_epoch:
         os.makedirs(os.path.join(run_dir, "backup", "current"))
         with open(os.path.join(run_dir, "backup", "current", "state.json"), "w") as handle:
@@ -52,9 +53,13 @@ def test_animate_command_writes_one_frame_per_checkpointed_epoch(tmp_path, capsy
     grids = fake_run(run_dir, [1, 2, 3], checkpoint_epoch=2)  # epoch 3: left by an older run
     output = str(tmp_path / "out" / "progress.gif")
     assert cli.main(["animate", run_dir, "--output", output, "--fps", "4"]) == 0
-    assert f"wrote {output}: epochs 1-2, 2 frames" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert f"wrote {output}: epochs 1-2, 2 frames" in printed
     assert_frames_are_the_grids(output, {epoch: grids[epoch] for epoch in (1, 2)})
     assert gif_frames(output)[1] == [250, 750]  # the last frame held three times as long
+    classes = str(tmp_path / "out" / "progress_class_grid.gif")
+    assert f"wrote {classes}: epochs 1-2, 2 frames" in printed
+    assert_frames_are_the_grids(classes, {epoch: grids[epoch][:30] for epoch in (1, 2)})
 
 
 def test_band_names_the_epoch():
