@@ -15,6 +15,8 @@ Measurements, in this order (each is also a script of its own, run alone with it
   with `tf.saved_model.load`: median latency and images/s at batch 1 and 64.
 - quality (`bench.quality`): FID/KID on the Fashion-MNIST domain classifier's features of
   FashionGAN and CVAE samples after a fixed budget, beside the real-train vs real-test floor.
+- tiles (`bench.tiled_translation`): megapixels/s of a 2048x1536 image translated in 256-px
+  tiles (overlap 32, 8 tiles per call) by CycleGAN's default generator, beside the tiling alone.
 
 The default scale took 25 minutes on a shared 2-core CPU (load about 5; the target is 10-15
 minutes on an idle one); `--quick` is a smoke run on tiny budgets (pass a small IDX folder as `--fashion-mnist` to make it take seconds). The budgets
@@ -26,21 +28,23 @@ import json
 import os
 import time
 
-from bench import beam_rate, family_throughput, quality, serving_latency
+from bench import beam_rate, family_throughput, quality, serving_latency, tiled_translation
 from bench.report import SOURCES, preprocessed
 from gan_tf import devices
 from gan_tf.registry import FAMILIES
 
-SECTIONS = ("beam", "train", "serving", "quality")
+SECTIONS = ("beam", "train", "serving", "quality", "tiles")
 SCALES = {
     "default": {"train_steps": 2, "batch_size": 32, "translation_size": 64, "input_batches": 400,
                 "serving_batch_sizes": [1, 64], "serving_repeats": 20, "serving_seconds": 3.0,
                 "quality_steps": 100, "quality_batch_size": 32, "quality_samples": 5000,
-                "quality_jit": True, "classifier_records": 20_000},
+                "quality_jit": True, "classifier_records": 20_000,
+                "tiles": {"height": 1536, "width": 2048, "tile": 256, "overlap": 32, "filters": 64, "blocks": 9}},
     "quick": {"train_steps": 1, "batch_size": 8, "translation_size": 32, "input_batches": 10,
               "serving_batch_sizes": [1, 64], "serving_repeats": 2, "serving_seconds": 0.2,
               "quality_steps": 1, "quality_batch_size": 8, "quality_samples": 100,
-              "quality_jit": False, "classifier_records": 256},
+              "quality_jit": False, "classifier_records": 256,
+              "tiles": {"height": 192, "width": 256, "tile": 64, "overlap": 8, "filters": 8, "blocks": 1}},
 }
 
 
@@ -66,6 +70,7 @@ def run(sections, families, source_dir, work_dir, budget, classifier=None):
         "quality": lambda: quality.measure(
             data, classifier, budget["quality_steps"], budget["quality_batch_size"],
             budget["quality_samples"], budget["quality_jit"], budget["classifier_records"]),
+        "tiles": lambda: tiled_translation.measure(**budget["tiles"]),
     }
     for section in SECTIONS:
         if section in sections:
@@ -116,6 +121,11 @@ def markdown(results):
                   "| what | train s | FID | KID | KID s.e. |", "| --- | --- | --- | --- | --- |"]
         lines += [f"| {r['what']} | {r.get('train_s', '-')} | {r['fid']:.2f} | {r['kid']:.4f} | "
                   f"{r['kid_error']:.4f} |" for r in results["quality"]]
+        lines.append("")
+    if "tiles" in results:
+        lines += ["Tiled translation (`gan_tf.translate_tiled`), one image:", "", tiled_translation.HEADER,
+                  "| --- | --- | --- | --- | --- | --- | --- |"]
+        lines += [tiled_translation.row_line(r) for r in results["tiles"]]
     return "\n".join(lines)
 
 

@@ -146,6 +146,10 @@ class EpochCheckpoint(keras.callbacks.Callback):
         """The config (a dict) the newest state was trained with; None when unknown."""
         return next((state.get("config") for _, state in self._states()), None)
 
+    def saved_epoch(self):
+        """Finished epochs of the newest readable state; None when there is none."""
+        return next((state["epoch"] for _, state in self._states()), None)
+
     def restore(self, model):
         """Loads the newest complete state into `model`; returns its finished epochs (0: none).
         Removes the staging folders of killed runs first."""

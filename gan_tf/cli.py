@@ -1,4 +1,5 @@
-"""`gan-tf`: preprocess data, train a family, export it for TF Serving, sample from an export.
+"""`gan-tf`: preprocess data, train a family, export it for TF Serving, sample from an export,
+translate images of any size through an image-to-image export, animate a run's progress.
 
 Text-to-image (StackGAN): `preprocess captioned_fashion_mnist|captioned_mnist|cub --embedder
 ...` writes captions and their embeddings; `train stackgan --stage 1`, then `--stage 2
@@ -11,7 +12,7 @@ import argparse
 import os
 import sys
 
-from gan_tf.config import MAX_SAMPLE_COUNT
+from gan_tf.config import MAX_PIXELS, MAX_SAMPLE_COUNT
 from pipeline.catalog import KINDS
 
 STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
@@ -99,7 +100,7 @@ def run_preprocess(args, beam_args):
 # Options of `gan-tf train` that go to `gan_tf.training.train` under the same names.
 RUN_OPTIONS = ("run_dir", "epochs", "batch_size", "steps_per_epoch", "limit", "seconds", "strategy",
                "tpu", "mixed_precision", "jit", "deterministic", "monitor_images", "fresh",
-               "classifier", "metrics_every", "metrics_seconds", "metrics_samples", "log_every")
+               "classifier", "metrics_every", "metrics_seconds", "metrics_samples", "log_every", "animate")
 
 
 def add_train(commands):
@@ -164,6 +165,9 @@ def add_run_options(parser, entry):
     parser.add_argument("--metrics-samples", type=int, default=1000, help="samples per metric run")
     parser.add_argument("--log-every", type=int, default=25,
                         help="steps between loss points in TensorBoard (0: per epoch only)")
+    parser.add_argument("--no-animate", dest="animate", action="store_false",
+                        help="do not write RUN_DIR/progress.gif (the epochs' sample grids as an "
+                        "animation; gan-tf animate writes it any time)")
 
 
 def run_train(args, _beam_args):
@@ -213,7 +217,9 @@ def add_export(commands):
         "serving_default (count, seed [, labels] -> images, latent), encode (images uint8 "
         "[, labels] -> mean, log_var) and decode (latent [, labels] -> images uint8). cyclegan: "
         "a_to_b and b_to_a, pix2pix: translate (uint8 images of any size -> uint8 images of that "
-        "size, translated at the trained size). Name image-to-image exports e.g. "
+        "size, translated at the trained size; --tiled adds a_to_b_tiled, b_to_a_tiled, "
+        "translate_tiled: the image at its own resolution in trained-size tiles, at most "
+        "--max-pixels per request). Name image-to-image exports e.g. "
         "--name cyclegan_horse2zebra. stackgan (name stackgan_<data>): serving_default "
         "(embeddings float32 [N, dim], seed int64 -> stage1_images [, stage2_images] uint8) and, "
         "for data embedded with minilm, captions (captions string [N], seed -> the same + "
@@ -227,6 +233,15 @@ def add_export(commands):
     parser.add_argument("--max-count", type=int, default=MAX_SAMPLE_COUNT,
                         help="most images one request may ask for: a larger `count` or batch is refused "
                         f"before anything is computed (default: {MAX_SAMPLE_COUNT})")
+    parser.add_argument("--max-pixels", type=int, default=MAX_PIXELS,
+                        help="image-to-image: most pixels (images x height x width) one request "
+                        f"may send, refused before anything is allocated (default: {MAX_PIXELS})")
+    parser.add_argument("--tiled", action="store_true",
+                        help="cyclegan/pix2pix: add <signature>_tiled signatures translating any "
+                        "size in overlapping trained-size tiles (gan-tf translate's blending)")
+    parser.add_argument("--tile-overlap", type=int,
+                        help="--tiled: overlap of the tiles in pixels (default: 1/8 of the trained size)")
+    parser.add_argument("--tile-batch", type=int, default=8, help="--tiled: tiles per generator call")
     parser.set_defaults(run=run_export)
 
 
@@ -238,7 +253,10 @@ def run_export(args, _beam_args):
     import_models()
     model = load_trained_model(args.run_dir)
     name = args.name or getattr(model, "export_name", None) or family_of(model).name
-    print(f"exported {export.export(model, args.output, name, args.version, args.keep, args.max_count)}")
+    tiling = {"overlap": args.tile_overlap, "batch_size": args.tile_batch} if args.tiled else None
+    path = export.export(model, args.output, name, args.version, args.keep, args.max_count,
+                         args.max_pixels, tiling)
+    print(f"exported {path}")
 
 
 def add_serving_config(commands):
@@ -291,6 +309,66 @@ def run_sample(args, _beam_args):
     print(f"wrote {args.output} ({what})")
 
 
+# -- translate and animate -----------------------------------------------------------------
+
+
+def add_translate(commands):
+    parser = commands.add_parser(
+        "translate",
+        help="translate image files of any size through a cyclegan/pix2pix export, in seamless tiles",
+        description="Cuts each image into --tile pixel tiles overlapping by --overlap, sends them "
+        "through the export's signature --batch-size tiles at a time, and blends the overlaps "
+        "with a raised-cosine window into an image of the input's size (DIR/<name>.png). "
+        "JPEG/PNG, greyscale, RGB or with alpha (kept as is). Each tile's tone is matched to the "
+        "whole image translated at the tile size (--no-match-tone off).",
+    )
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files")
+    parser.add_argument("--model", required=True, help="saved_models/<name> (latest version) or a version folder")
+    parser.add_argument("--signature", help="cyclegan: a_to_b (default) or b_to_a; pix2pix: translate")
+    parser.add_argument("--tile", type=int, default=256, help="tile side in pixels: the size the "
+                        "model was trained at (default: 256)")
+    parser.add_argument("--overlap", type=int, default=32, help="pixels shared by neighbouring "
+                        "tiles, at most half a tile (default: 32)")
+    parser.add_argument("--batch-size", type=int, default=8, help="tiles per generator call (default: 8)")
+    parser.add_argument("--no-match-tone", dest="match_tone", action="store_false",
+                        help="leave each tile's tone as its own instance normalisation made it")
+    parser.add_argument("--output", required=True, help="folder for the translated PNGs")
+    parser.set_defaults(run=run_translate)
+
+
+def run_translate(args, _beam_args):
+    from gan_tf.translation import translate_files
+
+    for line in translate_files(args.model, args.inputs, args.output, args.tile, args.overlap,
+                                args.batch_size, args.match_tone, args.signature):
+        print(line, flush=True)
+
+
+def add_animate(commands):
+    parser = commands.add_parser(
+        "animate",
+        help="an animated GIF of a training run's per-epoch sample grids",
+        description="Writes RUN_DIR/samples/epoch_NNNN.png (ModelMonitor's grids, every family) "
+        "as one animated GIF, one frame per epoch under a band naming it, up to the run's last "
+        "checkpointed epoch; other per-epoch pictures (<series>_epoch_NNNN.png: the VAEs' latent "
+        "scatter and grid, the CVAE's class rows) go to <output>_<series>.gif beside it. gan-tf "
+        "train writes RUN_DIR/progress.gif at its end (--no-animate off).",
+    )
+    parser.add_argument("run_dir", help="a training run folder")
+    parser.add_argument("--output", help="GIF path (default: RUN_DIR/progress.gif)")
+    parser.add_argument("--fps", type=float, default=2, help="frames per second (default: 2)")
+    parser.set_defaults(run=run_animate)
+
+
+def run_animate(args, _beam_args):
+    from gan_tf.animation import animate, missing_epochs
+
+    for path, epochs in animate(args.run_dir, args.output, args.fps):
+        gaps = missing_epochs(epochs)
+        print(f"wrote {path}: epochs {epochs[0]}-{epochs[-1]}, {len(epochs)} frames"
+              + (f"; no picture for epochs {', '.join(map(str, gaps))}" if gaps else ""))
+
+
 # -- entry point ----------------------------------------------------------------------------
 
 
@@ -310,6 +388,8 @@ def build_parser():
     add_export(commands)
     add_sample(commands)
     add_serving_config(commands)
+    add_translate(commands)
+    add_animate(commands)
     return parser
 
 

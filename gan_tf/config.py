@@ -14,6 +14,7 @@ import typing
 from typing import ClassVar
 
 MAX_SAMPLE_COUNT = 4096  # default of `gan-tf export --max-count`: most images one request may ask for
+MAX_PIXELS = 4096 * 4096  # default of `gan-tf export --max-pixels`: most pixels of one image request
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,7 +6,8 @@ place, so a version number only ever names a complete export (TF Serving ignores
 whose names are not numbers); the warm-up requests go in before the rename. A killed
 export's temporary folder is removed by the next export to the same name. Endpoints come
 from `model.serving_endpoints()`: {signature name: (function, input TensorSpecs)}; named
-specs give stable serving names.
+specs give stable serving names. `tiling` adds the image-to-image models' tiled signatures
+(`gan_tf.tiling`: any image size, in trained-size tiles).
 """
 
 import os
@@ -15,7 +16,7 @@ import shutil
 import tensorflow as tf
 from keras.export import ExportArchive
 
-from gan_tf.config import MAX_SAMPLE_COUNT
+from gan_tf.config import MAX_PIXELS, MAX_SAMPLE_COUNT
 from gan_tf.serving import versions, write_warmup_requests
 from gan_tf.tempfiles import clean_stale, temp_name
 
@@ -23,8 +24,21 @@ from gan_tf.tempfiles import clean_stale, temp_name
 COUNT_INPUT = "count"  # a scalar integer input of this name asks for that many images
 
 
-def build_archive(model, max_count=MAX_SAMPLE_COUNT):
-    """An `ExportArchive` of the networks `model` serves, with every endpoint it declares.
+def endpoints(model, tiling=None):
+    """{signature: (function, specs)} of `model`: its `serving_endpoints()`, plus with `tiling`
+    ({"overlap": pixels, "batch_size": tiles per call}) its tiled ones (image-to-image only)."""
+    found = model.serving_endpoints()
+    if tiling is not None:
+        if not hasattr(model, "tiled_endpoints"):
+            raise ValueError(f"{type(model).__name__} does not translate images: only cyclegan and "
+                             "pix2pix exports can tile")
+        found.update(model.tiled_endpoints(**tiling))
+    return found
+
+
+def build_archive(model, served, max_count=MAX_SAMPLE_COUNT, max_pixels=MAX_PIXELS):
+    """An `ExportArchive` of the networks `model` serves, with the `served` endpoints
+    ({signature: (function, specs)}, from `endpoints`).
 
     Only `model.serving_networks()` are exported: a GAN's discriminator and optimizers stay
     out; lookup tables and other resources come from `model.serving_resources()`. Their
@@ -33,8 +47,8 @@ def build_archive(model, max_count=MAX_SAMPLE_COUNT):
     tf.Variable), doubling the SavedModel (measured: 16.6 MB instead of 8.4 MB for FashionGAN).
     """
     archive = ExportArchive()
-    for name, (function, input_signature) in model.serving_endpoints().items():
-        archive.add_endpoint(name, *validating(function, input_signature, max_count))
+    for name, (function, input_signature) in served.items():
+        archive.add_endpoint(name, *validating(function, input_signature, max_count, max_pixels))
     archive.add_variable_collection(
         "variables", [v.value for network in model.serving_networks() for v in network.variables]
     )
@@ -43,7 +57,7 @@ def build_archive(model, max_count=MAX_SAMPLE_COUNT):
     return archive
 
 
-def validating(function, input_signature, max_count=MAX_SAMPLE_COUNT):
+def validating(function, input_signature, max_count=MAX_SAMPLE_COUNT, max_pixels=MAX_PIXELS):
     """(function, signature): the declared signature, and a function that checks every input
     before anything else runs.
 
@@ -53,13 +67,14 @@ def validating(function, input_signature, max_count=MAX_SAMPLE_COUNT):
     is never inlined (`_noinline`), and the model's function only gets the inputs it returns:
     nothing is computed or allocated for a request until every input has passed. Each
     InvalidArgumentError names the input: its rank and fixed sizes, a batch (first dimension)
-    or `count` of at most `max_count`, and finite values for floats.
+    or `count` of at most `max_count`, images of free height and width (image-to-image): at
+    least 1 of sides at least 1, at most `max_pixels` pixels in all; finite values for floats.
     """
     relaxed = [tf.TensorSpec(None, spec.dtype, name=spec.name) for spec in input_signature]
 
     @tf.function(input_signature=relaxed, autograph=False, experimental_attributes={"_noinline": True})
     def check_inputs(*inputs):
-        return _checked(inputs, input_signature, max_count)
+        return _checked(inputs, input_signature, max_count, max_pixels)
 
     def validated(*inputs):
         checked = check_inputs(*inputs)
@@ -68,9 +83,9 @@ def validating(function, input_signature, max_count=MAX_SAMPLE_COUNT):
     return validated, list(input_signature)
 
 
-def _checked(inputs, specs, max_count):
+def _checked(inputs, specs, max_count, max_pixels):
     """`inputs` unchanged once all of them have passed their checks (shapes first, then values)."""
-    shape_checks = [_shape_check(value, spec, max_count) for value, spec in zip(inputs, specs)]
+    shape_checks = [_shape_check(value, spec, max_count, max_pixels) for value, spec in zip(inputs, specs)]
     with tf.control_dependencies(shape_checks):
         value_checks = [check for value, spec in zip(inputs, specs) for check in _value_checks(value, spec, max_count)]
     with tf.control_dependencies(shape_checks + value_checks):
@@ -86,8 +101,9 @@ def describe(spec):
     return f"{spec.dtype.name} of shape [{', '.join(sizes)}]"
 
 
-def _shape_check(value, spec, max_count):
-    """An Assert on `value`'s rank and fixed sizes, then (batched inputs) on its batch size."""
+def _shape_check(value, spec, max_count, max_pixels):
+    """An Assert on `value`'s rank and fixed sizes, then (batched inputs) on its batch size and
+    (images of free height and width) on their pixels."""
     rank = len(spec.shape)
     shape = tf.shape(value, out_type=tf.int64)
     dims = tf.concat([shape, tf.zeros([rank], tf.int64)], 0)[:rank]
@@ -99,8 +115,16 @@ def _shape_check(value, spec, max_count):
     if not rank or spec.shape[0] is not None:
         return check
     with tf.control_dependencies([check]):
-        return tf.debugging.Assert(
+        check = tf.debugging.Assert(
             dims[0] <= max_count, [f"input {spec.name} must hold at most {max_count} items; got", dims[0]])
+    if rank != 4 or spec.shape[1] is not None or spec.shape[2] is not None:
+        return check
+    with tf.control_dependencies([check]):  # float64: the product of any three sizes, exactly enough
+        pixels = tf.reduce_prod(tf.cast(dims[:3], tf.float64))
+        fits = tf.logical_and(tf.reduce_all(dims[:3] >= 1), pixels <= max_pixels)
+        return tf.debugging.Assert(fits, [
+            f"input {spec.name} must be 1 or more images of height and width >= 1 and at most "
+            f"{max_pixels} pixels in all (images x height x width); got shape", shape])
 
 
 def _value_checks(value, spec, max_count):
@@ -114,15 +138,20 @@ def _value_checks(value, spec, max_count):
     return []
 
 
-def export(model, base_dir, name, version=None, keep=None, max_count=MAX_SAMPLE_COUNT):
+def export(model, base_dir, name, version=None, keep=None, max_count=MAX_SAMPLE_COUNT,
+           max_pixels=MAX_PIXELS, tiling=None):
     """Writes `model`'s endpoints as a new version; returns the version folder's path.
 
     The export carries TF Serving warm-up requests for every signature. With `keep`, only
     the newest `keep` versions remain afterwards. `max_count` bounds the images one request
-    may ask for (`count`, and the batch size of every input).
+    may ask for (`count`, and the batch size of every input), `max_pixels` the pixels of one
+    request of images of any size. `tiling` adds tiled signatures (see `endpoints`).
     """
     if max_count < 1:
         raise ValueError(f"max_count must be at least 1, got {max_count}")
+    if max_pixels < 1:
+        raise ValueError(f"max_pixels must be at least 1, got {max_pixels}")
+    served = endpoints(model, tiling)
     model_dir = os.path.join(base_dir, name)
     if version is not None and tf.io.gfile.exists(os.path.join(model_dir, str(version))):
         raise FileExistsError(_taken(model_dir, version))
@@ -130,8 +159,8 @@ def export(model, base_dir, name, version=None, keep=None, max_count=MAX_SAMPLE_
     clean_stale(model_dir)
     staging = os.path.join(model_dir, temp_name())
     try:
-        build_archive(model, max_count).write_out(staging, verbose=False)
-        write_warmup_requests(staging, name, model.serving_endpoints())
+        build_archive(model, served, max_count, max_pixels).write_out(staging, verbose=False)
+        write_warmup_requests(staging, name, served)
         final = _publish(staging, model_dir, version)
     finally:
         if tf.io.gfile.exists(staging):

@@ -22,7 +22,7 @@ import keras
 import tensorflow as tf
 
 from gan_tf import callbacks as cb
-from gan_tf import devices, distribute, jit_choice, registry, run_state
+from gan_tf import animation, devices, distribute, jit_choice, registry, run_state
 from gan_tf.data import batches_per_epoch, corrupt_shard_error, load_metadata, make_dataset
 
 
@@ -75,8 +75,8 @@ def build_model(model_class, config, strategy=None, jit=True):
 def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=None, steps_per_epoch=None,
           limit=None, seconds=None, strategy="default", tpu="", mixed_precision=False, jit="auto",
           deterministic=False, monitor_images=25, fresh=False, classifier=None, metrics_every=1,
-          metrics_seconds=None, metrics_samples=1000, log_every=50, record=True, callbacks=(),
-          verbose="auto", **overrides):
+          metrics_seconds=None, metrics_samples=1000, log_every=50, record=True, animate=True,
+          callbacks=(), verbose="auto", **overrides):
     """Trains `family` on the preprocessed folder `data`; returns a `TrainingRun`.
 
     `overrides` are config fields (`generator_filters=64`, ...) over the named `preset`'s
@@ -87,7 +87,8 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
     time (choosing XLA and compiling included). With `record` (the default) the run writes to `run_dir` (default
     `runs/<family>`): a checkpoint after every epoch, from which the same call resumes
     (`fresh` discards it), sample grids, TensorBoard logs (losses every `log_every` steps),
-    and `model.keras` at the end; `record=False` writes nothing (benchmarks). `classifier` (a
+    and `model.keras` at the end, with the sample grids animated into `progress.gif` (`animate`,
+    `gan_tf.animation`); `record=False` writes nothing (benchmarks). `classifier` (a
     domain classifier `.keras`) adds FID/KID/... every `metrics_every` epochs and/or every
     `metrics_seconds` seconds. `callbacks` are added after the run's own.
     """
@@ -168,6 +169,9 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
         run_state.save_model(model, path)
         print(f"saved {path}; samples in {os.path.join(run_dir, 'samples')}; "
               f"tensorboard --logdir {os.path.join(run_dir, 'logs')}", flush=True)
+        if animate and checkpoint.kept_epoch:
+            for gif, epochs in animation.animate(run_dir, last_epoch=checkpoint.kept_epoch):
+                print(f"wrote {gif} ({len(epochs)} epochs)", flush=True)
     quality = next((c.records for c in run_callbacks if isinstance(c, cb.QualityMetrics)), [])
     return TrainingRun(model, config, run_dir, batch_size, first_epoch, history.history, clock, quality)
 

@@ -23,4 +23,6 @@ def test_quick_suite_writes_every_section(small_idx_dir, tmp_path):
     assert all(r["latency_ms"] > 0 and r["images_per_second"] > 0 for r in results["serving"])
     assert [r["what"] for r in results["quality"]] == ["real train vs real test (floor)", "fashion_gan", "cvae"]
     assert all(r["fid"] >= 0 and "kid" in r and "kid_error" in r for r in results["quality"])
-    assert "| vanilla |" in run_all.markdown(results)
+    assert [r["generator"] for r in results["tiles"]] == ["tiling only (identity)", "cyclegan resnet-1, 8 filters"]
+    assert all(r["tiles"] == 20 and r["megapixels_per_second"] > 0 for r in results["tiles"])
+    assert "| vanilla |" in run_all.markdown(results) and "| 256x192 | 64 / 8 | 20 |" in run_all.markdown(results)

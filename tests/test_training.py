@@ -7,9 +7,11 @@ import os
 import numpy as np
 import pytest
 import tensorflow as tf
+from PIL import Image
 
-from gan_tf import cli, registry
+from gan_tf import animation, cli, registry
 from gan_tf.training import train
+from tests.test_animation import gif_frames
 
 TINY = {"generator_filters": 8, "discriminator_filters": (8, 8, 8, 8), "latent_dim": 16}
 TINY_FLAGS = ["--generator-filters", "8", "--discriminator-filters", "8,8,8,8", "--latent-dim", "16"]
@@ -42,9 +44,16 @@ def test_python_entry_point_resumes_and_counts_steps_on(small_data_dir, tmp_path
                 limit=64, verbose=0, **TINY)
     assert run.batch_size == 32 and run.first_epoch == 0 and run.clock.step == 2
     assert np.isfinite(run.history["g_loss"]).all()
+    assert len(gif_frames(str(tmp_path / "progress.gif"))[0]) == 1
     again = train("fashion_gan", small_data_dir, run_dir=str(tmp_path), epochs=2, batch_size=32,
                   limit=64, verbose=0, **TINY)
     assert again.first_epoch == 1 and again.clock.step == 4  # steps go on counting after a resume
+    # The resumed run's animation: epochs 1 and 2, once each, as saved.
+    frames, _ = gif_frames(str(tmp_path / "progress.gif"))
+    assert len(frames) == 2
+    for epoch, frame in enumerate(frames, 1):
+        grid = np.asarray(Image.open(tmp_path / "samples" / f"epoch_{epoch:04d}.png"))
+        np.testing.assert_array_equal(frame, np.asarray(animation.labelled(grid, epoch)))
 
 
 def test_seconds_budget_stops_training(small_data_dir):

@@ -146,7 +146,6 @@ class CycleGAN(ImageTranslationModel):
         images = tf.concat(rows, 0)
         return self.to_uint8(tf.reshape(images, (-1,) + tuple(images.shape[2:])))
 
-    def serving_endpoints(self):
+    def translation_networks(self):
         """`a_to_b` (G, also serving_default) and `b_to_a` (F): uint8 `images` -> `images`."""
-        return {"a_to_b": self.translation_endpoint(self.generator_g),
-                "b_to_a": self.translation_endpoint(self.generator_f)}
+        return {"a_to_b": self.generator_g, "b_to_a": self.generator_f}

@@ -9,12 +9,14 @@ and supplies `train_step`, `read_pairs` and `monitor_images`.
 Serving size policy: an endpoint takes uint8 images of any size, resizes them (bilinear) to the
 trained `image_size`, translates, and resizes the result back to the input's size, so callers
 get an image of the size they sent; the network itself only ever sees its trained size.
+Tiled endpoints (`gan-tf export --tiled`, `tiled_endpoints`) instead translate the image at its
+own resolution in overlapping trained-size tiles (`gan_tf.tiling`).
 """
 
 import numpy as np
 import tensorflow as tf
 
-from gan_tf import jitter
+from gan_tf import jitter, tiling
 from gan_tf.callbacks import LinearDecay
 from gan_tf.data import TANH_RANGE, load_metadata, make_dataset, scale_images
 from gan_tf.images import to_uint8
@@ -102,6 +104,34 @@ class ImageTranslationModel(TwoPlayerModel):
 
         channels = network.input_shape[-1]
         return translate, [tf.TensorSpec([None, None, None, channels], tf.uint8, name="images")]
+
+    def tiled_endpoint(self, network, overlap, batch_size=tiling.DEFAULT_BATCH):
+        """(function, specs) like `translation_endpoint`'s, translating in trained-size tiles
+        overlapping by `overlap`, `batch_size` tiles per network call, tones matched."""
+        size = self.config.image_size
+        tiling.check_tiling(size, overlap, batch_size)
+        translate, channels = tiling.pixel_translator(network)
+
+        def translate_tiled(images):
+            pixels = tiling.tiled(tf.cast(images, tf.float32), translate, size, overlap, batch_size,
+                                  match_tone=True)
+            return {"images": to_uint8(pixels, (0.0, 255.0))}
+
+        return translate_tiled, [tf.TensorSpec([None, None, None, channels], tf.uint8, name="images")]
+
+    def tiled_endpoints(self, overlap=None, batch_size=tiling.DEFAULT_BATCH):
+        """`<signature>_tiled` for each of `serving_endpoints`' translations (overlap: default
+        an eighth of the trained size)."""
+        overlap = self.config.image_size // 8 if overlap is None else overlap
+        return {f"{name}_tiled": self.tiled_endpoint(network, overlap, batch_size)
+                for name, network in self.translation_networks().items()}
+
+    def translation_networks(self):
+        """{signature name: generator} of the translations this model serves."""
+        raise NotImplementedError
+
+    def serving_endpoints(self):
+        return {name: self.translation_endpoint(network) for name, network in self.translation_networks().items()}
 
     def serving_networks(self):
         return list(self.generators)

@@ -124,6 +124,6 @@ class Pix2Pix(ImageTranslationModel):
         images = tf.stack([as_output(inputs), outputs, targets], 1)
         return self.to_uint8(tf.reshape(images, (-1,) + tuple(images.shape[2:])))
 
-    def serving_endpoints(self):
+    def translation_networks(self):
         """`translate` (also serving_default): uint8 input `images` -> uint8 output `images`."""
-        return {"translate": self.translation_endpoint(self.generator)}
+        return {"translate": self.generator}
