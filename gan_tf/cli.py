@@ -226,6 +226,10 @@ def add_export(commands):
     parser.add_argument("--max-count", type=int, default=MAX_SAMPLE_COUNT,
                         help="most images one request may ask for: a larger `count` or batch is refused "
                         f"before anything is computed (default: {MAX_SAMPLE_COUNT})")
+    parser.add_argument("--xla", action="store_true",
+                        help="compile the signatures without a count input with XLA (jit_compile); "
+                        "slower on a CPU (README: Serving); TF Serving then needs "
+                        "--xla_cpu_compilation_enabled on a CPU")
     parser.set_defaults(run=run_export)
 
 
@@ -237,7 +241,8 @@ def run_export(args, _beam_args):
     import_models()
     model = load_trained_model(args.run_dir)
     name = args.name or getattr(model, "export_name", None) or family_of(model).name
-    print(f"exported {export.export(model, args.output, name, args.version, args.keep, args.max_count)}")
+    path = export.export(model, args.output, name, args.version, args.keep, args.max_count, args.xla)
+    print(f"exported {path}")
 
 
 def add_serving_config(commands):

@@ -1,0 +1,82 @@
+"""Roofline accounting shared by the training and serving benchmarks: the machine's dense
+float32 matmul rate, and the FLOPs of a TensorFlow computation.
+
+    python -m bench.roofline [--size 2048]     # prints the matmul rate
+
+FLOPs come from TensorFlow's own cost model (`tf.compat.v1.profiler`, the per-op "flops"
+statistics registered in `tensorflow/python/profiler/internal/flops_registry.py` and
+`nn_ops.py`): the computation is traced once into a graph with its inputs as constants, so
+every shape (and a `count` input's value) is static, and the statistics of every op are
+summed. A convolution counts 2 x output elements x kernel taps x input channels (padding taps
+included), its two gradients the same as the forward; a matmul 2 x m x n x k; elementwise
+ops one per element. Nothing is run, so counting costs a trace, not a step.
+
+The roofline time of a computation is its FLOPs over the matmul rate: a network made of
+large dense convolutions cannot run faster than the machine multiplies matrices.
+"""
+
+import argparse
+import math
+import statistics
+import time
+
+import tensorflow as tf
+
+MATMUL_SIZE = 2048
+
+
+def matmul_rate(size=MATMUL_SIZE, samples=5, min_seconds=0.05):
+    """GFLOP/s of a float32 `size` x `size` `tf.linalg.matmul` on the default device: two
+    untimed calls, then the median of `samples` timed samples, each as many back-to-back calls
+    as take `min_seconds` (so a GPU's launch overhead does not count), synchronised by reading
+    one element back."""
+    a = tf.random.normal((size, size), seed=1)
+    b = tf.random.normal((size, size), seed=2)
+
+    def run(calls):
+        start = time.perf_counter()
+        for _ in range(calls):
+            c = tf.linalg.matmul(a, b)
+        float(c[0, 0])
+        return time.perf_counter() - start
+
+    run(1)
+    calls = max(1, math.ceil(min_seconds / run(1)))
+    seconds = statistics.median(run(calls) / calls for _ in range(samples))
+    return 2 * size**3 / seconds / 1e9
+
+
+def graph_flops(function, inputs=()):
+    """FLOPs of one call `function(*inputs)` (TensorFlow's cost model, above). `inputs` (a
+    list of tensors or arrays) enter the graph as constants: captured tensors would become
+    placeholders, and shapes that depend on an input's value (a `count`) would be unknown."""
+    values = [(tf.convert_to_tensor(value).numpy(), tf.convert_to_tensor(value).dtype) for value in inputs]
+    traced = tf.function(lambda: function(*[tf.constant(array, dtype) for array, dtype in values]),
+                         autograph=False)
+    options = (tf.compat.v1.profiler.ProfileOptionBuilder(
+        tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()).with_empty_output().build())
+    graph = traced.get_concrete_function().graph
+    return int(tf.compat.v1.profiler.profile(graph, options=options).total_float_ops)
+
+
+def accounting(flops_per_image, images_per_second, matmul_gflops):
+    """{flops_per_image, gflops, roofline_fraction}: the achieved rate and its share of the
+    matmul rate (1.0: as fast as the machine multiplies matrices)."""
+    gflops = flops_per_image * images_per_second / 1e9
+    return {"flops_per_image": flops_per_image, "gflops": gflops,
+            "roofline_fraction": gflops / matmul_gflops}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", type=int, default=MATMUL_SIZE, help="matrix side")
+    args = parser.parse_args(argv)
+    from gan_tf import devices
+
+    devices.enable_memory_growth()
+    print(f"{devices.describe_device()}: float32 {args.size}x{args.size} matmul "
+          f"{matmul_rate(args.size):,.1f} GFLOP/s")
+
+
+if __name__ == "__main__":
+    main()
