@@ -48,11 +48,11 @@ def matmul_rate(size=MATMUL_SIZE, samples=5, min_seconds=0.05):
 
 def graph_flops(function, inputs=()):
     """FLOPs of one call `function(*inputs)` (TensorFlow's cost model, above). `inputs` (a
-    list of tensors or arrays) enter the graph as constants: captured tensors would become
-    placeholders, and shapes that depend on an input's value (a `count`) would be unknown."""
-    values = [(tf.convert_to_tensor(value).numpy(), tf.convert_to_tensor(value).dtype) for value in inputs]
-    traced = tf.function(lambda: function(*[tf.constant(array, dtype) for array, dtype in values]),
-                         autograph=False)
+    list of nests of tensors or arrays) enter the graph as constants: captured tensors would
+    become placeholders, and shapes that depend on an input's value (a `count`) would be
+    unknown."""
+    arrays = tf.nest.map_structure(lambda value: tf.convert_to_tensor(value).numpy(), list(inputs))
+    traced = tf.function(lambda: function(*tf.nest.map_structure(tf.constant, arrays)), autograph=False)
     options = (tf.compat.v1.profiler.ProfileOptionBuilder(
         tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()).with_empty_output().build())
     graph = traced.get_concrete_function().graph
