@@ -73,14 +73,16 @@ def batch_size_for(name, batch_size):
 
 
 def training_row(model_class, config, batch_size, steps, jit, epochs=2, mixed=False, strategy=None,
-                 count_flops=True):
+                 count_flops=True, setup=None):
     """{images_per_second, jit, flops_per_image} of `fit` on one fixed (global) batch, after
     the first epoch; `jit` "auto" times the step both ways first (`gan_tf.jit_choice`, measured
     afresh: no cache); `mixed`: under the mixed precision policy; `strategy`: a
     `tf.distribute` strategy (default: none). FLOPs are one train step's over the batch (None
-    without `count_flops`)."""
+    without `count_flops`); `setup(model)` runs on the built model before anything else."""
     with precision_policy(mixed):
         model = training.build_model(model_class, config, strategy, jit is not False)
+        if setup:
+            setup(model)
         batch = synthetic_batch(model, batch_size)
         if jit == "auto":
             with tempfile.TemporaryDirectory() as cache:

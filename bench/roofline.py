@@ -47,16 +47,40 @@ def matmul_rate(size=MATMUL_SIZE, samples=5, min_seconds=0.05):
 
 
 def graph_flops(function, inputs=()):
-    """FLOPs of one call `function(*inputs)` (TensorFlow's cost model, above). `inputs` (a
-    list of nests of tensors or arrays) enter the graph as constants: captured tensors would
-    become placeholders, and shapes that depend on an input's value (a `count`) would be
-    unknown."""
+    """FLOPs of one call `function(*inputs)` (TensorFlow's cost model, above), counting only
+    the ops that run: those its outputs and its side effects (variable updates) depend on.
+    A gradient's op makes both of a convolution's gradients even where one is used (G's
+    update through D needs no D weight gradients); TensorFlow's graph pruning and XLA drop the
+    other before running, and so does the count. `inputs` (a list of nests of tensors or
+    arrays) enter the graph as constants: captured tensors would become placeholders, and
+    shapes that depend on an input's value (a `count`) would be unknown."""
     arrays = tf.nest.map_structure(lambda value: tf.convert_to_tensor(value).numpy(), list(inputs))
     traced = tf.function(lambda: function(*tf.nest.map_structure(tf.constant, arrays)), autograph=False)
+    graph = traced.get_concrete_function().graph
     options = (tf.compat.v1.profiler.ProfileOptionBuilder(
         tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()).with_empty_output().build())
-    graph = traced.get_concrete_function().graph
-    return int(tf.compat.v1.profiler.profile(graph, options=options).total_float_ops)
+    runs = _needed_ops(graph)
+    return int(sum(node.float_ops for node in _tree(tf.compat.v1.profiler.profile(graph, options=options))
+                   if node.name in runs))
+
+
+def _needed_ops(graph):
+    """Names of the ops a call runs: the outputs' and the side effects' inputs, transitively."""
+    pending = [tensor.op for tensor in graph.outputs] + list(graph.control_outputs)
+    names = set()
+    while pending:
+        op = pending.pop()
+        if op.name not in names:
+            names.add(op.name)
+            pending += [tensor.op for tensor in op.inputs] + list(op.control_inputs)
+    return names
+
+
+def _tree(node):
+    """Every node of the profiler's (name scope) tree; each carries its own op's `float_ops`."""
+    yield node
+    for child in node.children:
+        yield from _tree(child)
 
 
 def accounting(flops_per_image, images_per_second, matmul_gflops):
