@@ -6,10 +6,11 @@ float32 matmul rate, and the FLOPs of a TensorFlow computation.
 FLOPs come from TensorFlow's own cost model (`tf.compat.v1.profiler`, the per-op "flops"
 statistics registered in `tensorflow/python/profiler/internal/flops_registry.py` and
 `nn_ops.py`): the computation is traced once into a graph with its inputs as constants, so
-every shape (and a `count` input's value) is static, and the statistics of every op are
-summed. A convolution counts 2 x output elements x kernel taps x input channels (padding taps
-included), its two gradients the same as the forward; a matmul 2 x m x n x k; elementwise
-ops one per element. Nothing is run, so counting costs a trace, not a step.
+every shape (and a `count` input's value) is static, and the statistics of the ops the call
+runs are summed. A convolution counts 2 x output elements x kernel taps x input channels
+(padding taps included), each of its two gradients the same as the forward (`CONV_GRADIENTS`);
+a matmul 2 x m x n x k; elementwise ops one per element; ops without a registered statistic
+(reductions, copies) nothing. Nothing is run, so counting costs a trace, not a step.
 
 The roofline time of a computation is its FLOPs over the matmul rate: a network made of
 large dense convolutions cannot run faster than the machine multiplies matrices.
@@ -59,21 +60,33 @@ def graph_flops(function, inputs=()):
     graph = traced.get_concrete_function().graph
     options = (tf.compat.v1.profiler.ProfileOptionBuilder(
         tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()).with_empty_output().build())
-    runs = _needed_ops(graph)
-    return int(sum(node.float_ops for node in _tree(tf.compat.v1.profiler.profile(graph, options=options))
-                   if node.name in runs))
+    counted = {node.name: node.float_ops for node in _tree(tf.compat.v1.profiler.profile(graph, options=options))}
+    return int(sum(_conv_gradient_flops(op) if op.type in CONV_GRADIENTS else counted.get(op.name, 0)
+                   for op in _ops_that_run(graph)))
 
 
-def _needed_ops(graph):
-    """Names of the ops a call runs: the outputs' and the side effects' inputs, transitively."""
+# TensorFlow's registry counts these as input positions / stride^2 x taps x channels, which
+# overcounts a "valid" convolution's gradients; each is the forward convolution's count.
+CONV_GRADIENTS = ("Conv2DBackpropInput", "Conv2DBackpropFilter")
+
+
+def _conv_gradient_flops(op):
+    """A convolution gradient's FLOPs: 2 x the forward's output elements (the gradient it is
+    given) x its taps x its input channels, as `Conv2D` counts the forward."""
+    kernel = op.inputs[1].shape if op.type == "Conv2DBackpropInput" else op.outputs[0].shape
+    return 2 * op.inputs[2].shape.num_elements() * kernel[:3].num_elements()
+
+
+def _ops_that_run(graph):
+    """The ops a call runs: its outputs' and its side effects' inputs, transitively."""
     pending = [tensor.op for tensor in graph.outputs] + list(graph.control_outputs)
-    names = set()
+    seen = {}
     while pending:
         op = pending.pop()
-        if op.name not in names:
-            names.add(op.name)
+        if op.name not in seen:
+            seen[op.name] = op
             pending += [tensor.op for tensor in op.inputs] + list(op.control_inputs)
-    return names
+    return seen.values()
 
 
 def _tree(node):

@@ -46,3 +46,20 @@ def test_nested_inputs_reach_the_function_as_constants():
 
     batch = (np.ones((2, 3), np.float32), np.arange(2, dtype=np.int32))
     assert roofline.graph_flops(step, [batch]) == 2 * 2 * 2 * 3
+
+
+def test_a_training_step_counts_the_weight_gradient_and_not_the_unused_input_gradient():
+    conv = keras.layers.Conv2D(4, 3, use_bias=False)  # "valid": 6x6x2 -> 4x4x4
+    conv.build((None, 6, 6, 2))
+
+    def step(images):
+        with tf.GradientTape() as tape:
+            tape.watch(images)  # recorded, but its gradient is never asked for
+            loss = tf.reduce_sum(conv(images))
+        [gradient] = tape.gradient(loss, conv.trainable_variables)
+        conv.kernel.assign_sub(gradient)
+        return loss
+
+    forward = 2 * (4 * 4 * 4) * 3 * 3 * 2
+    # forward + weight gradient (the same count), the update's 72 subtractions, the sum's 63 adds
+    assert roofline.graph_flops(step, [np.ones((1, 6, 6, 2), np.float32)]) == 2 * forward + 72 + 63
