@@ -31,10 +31,10 @@ HEADER = (f"{'family':<12} {'batch':>5} {'latency ms':>12} {'images/s':>12} {'GF
           f"{'GFLOP/s':>9} {'of matmul':>9}")
 
 
-def default_input_specs(model):
-    """The named input specs of the model's `serving_default` (the export declares the same)."""
-    _, specs = next(iter(model.serving_endpoints().values()))
-    return specs
+def default_endpoint(model):
+    """(function, named input specs) of the model's first endpoint: the export's
+    `serving_default` (image-to-image families name theirs `a_to_b`, `translate`)."""
+    return next(iter(model.serving_endpoints().values()))
 
 
 def signature_inputs(specs, batch_size, config):
@@ -78,7 +78,7 @@ def measure(families, batch_sizes, translation_size, repeats=20, seconds=5.0, ma
         for name in families:
             config = family_config(family(name).model_class(), translation_size)
             path, _, _, model = export_untrained(name, base, config)
-            function, specs = model.serving_endpoints()["serving_default"]
+            function, specs = default_endpoint(model)
             signature = tf.saved_model.load(path).signatures["serving_default"]
             for batch_size in batch_sizes:
                 inputs = signature_inputs(specs, batch_size, config)

@@ -30,7 +30,7 @@ def child(path, batch_size, calls):
     import tensorflow as tf
 
     from bench import roofline
-    from bench.serving_latency import call_times, default_input_specs, signature_inputs
+    from bench.serving_latency import call_times, default_endpoint, signature_inputs
     from bench.family_throughput import family_config
     from gan_tf.registry import family
 
@@ -39,7 +39,7 @@ def child(path, batch_size, calls):
     name = os.environ["BENCH_FAMILY"]
     model_class = family(name).model_class()
     config = family_config(model_class, int(os.environ["BENCH_TRANSLATION_SIZE"]))
-    inputs = signature_inputs(default_input_specs(model_class(config)), batch_size, config)
+    inputs = signature_inputs(default_endpoint(model_class(config))[1], batch_size, config)
     signature = tf.saved_model.load(path).signatures["serving_default"]
     before = roofline.matmul_rate(samples=3)
     latency = statistics.median(call_times(signature, inputs, calls, seconds=10**9))
@@ -68,7 +68,7 @@ def measure(args):
     from bench import roofline
     from bench.export_cost import export_untrained
     from bench.family_throughput import family_config
-    from bench.serving_latency import signature_inputs
+    from bench.serving_latency import default_endpoint, signature_inputs
     from gan_tf import export
     from gan_tf.registry import family
 
@@ -77,7 +77,7 @@ def measure(args):
     with tempfile.TemporaryDirectory() as base:
         path, _, _, model = export_untrained(args.family, base, config)
         exports = {"default": path, "xla": export.export(model, base, f"{args.family}_xla", xla=True)}
-        function, specs = model.serving_endpoints()["serving_default"]
+        function, specs = default_endpoint(model)
         inputs = signature_inputs(specs, args.batch_size, config)
         flops = roofline.graph_flops(function, [inputs[spec.name] for spec in specs])
         rounds = {variant: [] for variant in args.variants}
