@@ -1,4 +1,5 @@
-"""Training throughput (images/s) of every family, XLA on and off, beside its reader's rate.
+"""Training throughput (images/s) of every family, XLA on and off, beside its reader's rate
+and the roofline.
 
     python -m bench.family_throughput [--families fashion_gan,dcgan,...] [--data data/fashion_mnist]
         [--batch-size 32] [--steps 2] [--translation-size 128] [--json out.json]
@@ -9,22 +10,29 @@ excluded. Every setting runs in one process one after the other, so ratios are m
 shared machine. The input-pipeline rate is that of the family's own `training_dataset` on a
 preprocessed data set of its shape (`--data`: Fashion-MNIST for the 28x28 families); families
 without such data get none. CycleGAN and pix2pix run at batch 1 and `--translation-size`.
+Roofline accounting (`bench.roofline`): FLOPs per image of one train step (TensorFlow's cost
+model on the step's graph, divided by the batch), the achieved GFLOP/s of the faster jit
+setting and its share of the float32 matmul rate measured in the same run.
 """
 
 import argparse
 import dataclasses
 import json
+import os
+import tempfile
 
 import tensorflow as tf
 
+from bench import roofline
 from bench.fashion_gan_throughput import input_rate
 from bench.report import fit_timed, precision_policy
-from gan_tf import devices, training
+from gan_tf import devices, jit_choice, training
 from gan_tf.config import StackGANConfig
 from gan_tf.data import load_metadata
 from gan_tf.registry import FAMILIES, family
 
-HEADER = f"{'family':<12} {'batch':>5} {'jit on':>10} {'jit off':>10} {'input':>12}  (images/s)"
+HEADER = (f"{'family':<12} {'batch':>5} {'jit on':>10} {'jit off':>10} {'input':>12}  (images/s) "
+          f"{'GFLOP/image':>12} {'GFLOP/s':>9} {'of matmul':>9}")
 
 
 def family_config(model_class, translation_size):
@@ -64,15 +72,32 @@ def batch_size_for(name, batch_size):
     return min(batch_size, family(name).default_batch_size)
 
 
-def training_rate(model_class, config, batch_size, steps, jit, epochs=2, mixed=False,
-                  strategy=None):
-    """Images/s of `fit` on one fixed (global) batch, after the first epoch; `mixed`: under the
-    mixed precision policy; `strategy`: a `tf.distribute` strategy (default: none)."""
+def training_row(model_class, config, batch_size, steps, jit, epochs=2, mixed=False, strategy=None,
+                 count_flops=True, setup=None):
+    """{images_per_second, jit, flops_per_image} of `fit` on one fixed (global) batch, after
+    the first epoch; `jit` "auto" times the step both ways first (`gan_tf.jit_choice`, measured
+    afresh: no cache); `mixed`: under the mixed precision policy; `strategy`: a
+    `tf.distribute` strategy (default: none). FLOPs are one train step's over the batch (None
+    without `count_flops`); `setup(model)` runs on the built model before anything else."""
     with precision_policy(mixed):
-        model = training.build_model(model_class, config, strategy, jit)
-        dataset = tf.data.Dataset.from_tensors(synthetic_batch(model, batch_size)).repeat()
-        seconds, _ = fit_timed(model, dataset, steps, epochs)
-    return batch_size * steps * (epochs - 1) / seconds
+        model = training.build_model(model_class, config, strategy, jit is not False)
+        if setup:
+            setup(model)
+        batch = synthetic_batch(model, batch_size)
+        if jit == "auto":
+            with tempfile.TemporaryDirectory() as cache:
+                jit, _ = jit_choice.choose(model, batch, "bench", os.path.join(cache, "jit.json"))
+        seconds, _ = fit_timed(model, tf.data.Dataset.from_tensors(batch).repeat(), steps, epochs)
+        # after fit: the optimizers' variables exist, so tracing the step again makes none
+        flops = roofline.graph_flops(model.train_step, [batch]) / batch_size if count_flops else None
+    return {"images_per_second": batch_size * steps * (epochs - 1) / seconds, "jit": jit,
+            "flops_per_image": flops}
+
+
+def training_rate(model_class, config, batch_size, steps, jit, epochs=2, mixed=False, strategy=None):
+    """Images/s of `training_row`."""
+    row = training_row(model_class, config, batch_size, steps, jit, epochs, mixed, strategy, count_flops=False)
+    return row["images_per_second"]
 
 
 def reader_rate(model_class, config, data, batch_size, batches):
@@ -83,18 +108,22 @@ def reader_rate(model_class, config, data, batch_size, batches):
     return input_rate(data, batch_size, batches, model_class.training_dataset(data, config, batch_size))
 
 
-def measure(families, data, batch_size, steps, translation_size, input_batches=400):
-    """One row per family: train images/s with jit on and off, and the reader's images/s."""
-    print(HEADER, flush=True)
+def measure(families, data, batch_size, steps, translation_size, input_batches=400, matmul_gflops=None):
+    """One row per family: train images/s with jit on and off, the reader's images/s, and the
+    roofline accounting against `matmul_gflops` (default: measured here)."""
+    matmul_gflops = matmul_gflops or roofline.matmul_rate()
+    print(f"float32 matmul: {matmul_gflops:,.1f} GFLOP/s\n{HEADER}", flush=True)
     rows = []
     for name in families:
         model_class = family(name).model_class()
         config = family_config(model_class, translation_size)
         batch = batch_size_for(name, batch_size)
         row = {"family": name, "batch_size": batch}
-        for jit in (True, False):
-            row[f"train_jit_{'on' if jit else 'off'}"] = training_rate(model_class, config, batch, steps, jit)
+        jit_on = training_row(model_class, config, batch, steps, True)
+        row["train_jit_on"], flops = jit_on["images_per_second"], jit_on["flops_per_image"]
+        row["train_jit_off"] = training_rate(model_class, config, batch, steps, False)
         row["input_pipeline"] = reader_rate(model_class, config, data, batch, input_batches)
+        row.update(roofline.accounting(flops, max(row["train_jit_on"], row["train_jit_off"]), matmul_gflops))
         print(format_row(row), flush=True)
         rows.append(row)
     return rows
@@ -105,8 +134,8 @@ def format_row(row):
         return "-" if value is None else f"{value:,.2f}"
 
     return (f"{row['family']:<12} {row['batch_size']:>5} {rate(row['train_jit_on']):>10} "
-            f"{rate(row['train_jit_off']):>10} {rate(row['input_pipeline']):>12}")
-
+            f"{rate(row['train_jit_off']):>10} {rate(row['input_pipeline']):>12}             "
+            f"{row['flops_per_image'] / 1e9:>12.3f} {row['gflops']:>9.1f} {row['roofline_fraction']:>9.2f}")
 
 
 def main(argv=None):

@@ -13,6 +13,10 @@ Measurements, in this order (each is also a script of its own, run alone with it
   on fixed batches, beside its reader's images/s (28x28 families, on Fashion-MNIST).
 - serving (`bench.serving_latency`): `serving_default` of each family's SavedModel, loaded
   with `tf.saved_model.load`: median latency and images/s at batch 1 and 64.
+
+Train and serving rows carry the roofline accounting (`bench.roofline`): FLOPs per image,
+achieved GFLOP/s and its share of the float32 2048x2048 matmul rate, measured once at the
+start of the run (`matmul_gflops` in the JSON).
 - quality (`bench.quality`): FID/KID on the Fashion-MNIST domain classifier's features of
   FashionGAN and CVAE samples after a fixed budget, beside the real-train vs real-test floor.
 - tiles (`bench.tiled_translation`): megapixels/s of a 2048x1536 image translated in 256-px
@@ -28,7 +32,7 @@ import json
 import os
 import time
 
-from bench import beam_rate, family_throughput, quality, serving_latency, tiled_translation
+from bench import beam_rate, family_throughput, quality, roofline, serving_latency, tiled_translation
 from bench.report import SOURCES, preprocessed
 from gan_tf import devices
 from gan_tf.registry import FAMILIES
@@ -59,14 +63,16 @@ def run(sections, families, source_dir, work_dir, budget, classifier=None):
         data = os.path.join(work_dir, "fashion_mnist_timed")
     elif {"train", "quality"} & set(sections):
         data = preprocessed("fashion_mnist", source_dir, work_dir)
+    if {"train", "serving"} & set(sections):
+        results["matmul_gflops"] = roofline.matmul_rate()  # each section prints it
     measurements = {
         "beam": lambda: beam_rate.measure(source_dir, data),
         "train": lambda: family_throughput.measure(
             families, data, budget["batch_size"], budget["train_steps"], budget["translation_size"],
-            budget["input_batches"]),
+            budget["input_batches"], results.get("matmul_gflops")),
         "serving": lambda: serving_latency.measure(
             families, budget["serving_batch_sizes"], budget["translation_size"],
-            budget["serving_repeats"], budget["serving_seconds"]),
+            budget["serving_repeats"], budget["serving_seconds"], results.get("matmul_gflops")),
         "quality": lambda: quality.measure(
             data, classifier, budget["quality_steps"], budget["quality_batch_size"],
             budget["quality_samples"], budget["quality_jit"], budget["classifier_records"]),
@@ -86,6 +92,20 @@ def _number(value, digits=1):
     return "-" if value is None else f"{value:,.{digits}f}"
 
 
+def _roofline(row):
+    """`GFLOP/image | GFLOP/s | fraction of the matmul rate` cells of a row."""
+    return f"{row['flops_per_image'] / 1e9:,.3f} | {row['gflops']:,.1f} | {row['roofline_fraction']:.2f}"
+
+
+def serving_table(rows):
+    """The serving rows as Markdown lines (this suite's and `bench.gpu_check`'s)."""
+    return (["SavedModel `serving_default` (tf.saved_model.load), median call:", "",
+             "| family | batch | latency ms | images/s | GFLOP/image | GFLOP/s | of matmul |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+            + [f"| {r['family']} | {r['batch_size']} | {_number(r['latency_ms'])} | "
+               f"{_number(r['images_per_second'])} | {_roofline(r)} |" for r in rows] + [""])
+
+
 def markdown(results):
     """The results as Markdown tables (the README's benchmark section)."""
     budget = results["budget"]
@@ -98,22 +118,22 @@ def markdown(results):
         lines += [f"| {r['runner']} | {r['records']:,} | {r['seconds']:.1f} | {r['records_per_second']:,.0f} | "
                   f"{'yes' if r.get('same_records', True) else 'NO'} |" for r in results["beam"]]
         lines.append("")
+    if "matmul_gflops" in results:
+        lines += [f"Float32 2048x2048 matmul: **{results['matmul_gflops']:,.1f} GFLOP/s** (the roofline "
+                  "below; GFLOP per image from TensorFlow's cost model, `bench.roofline`).", ""]
     if "train" in results:
         lines += [f"Training, images/s ({budget['train_steps']} timed steps after a warm-up epoch; "
-                  f"cyclegan/pix2pix at {budget['translation_size']} px):", "",
-                  "| family | batch | train, jit on | train, jit off | jit on/off | input pipeline |",
-                  "| --- | --- | --- | --- | --- | --- |"]
+                  f"cyclegan/pix2pix at {budget['translation_size']} px; GFLOP/s of the faster jit setting):", "",
+                  "| family | batch | train, jit on | train, jit off | jit on/off | input pipeline "
+                  "| GFLOP/image/step | GFLOP/s | of matmul |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         for r in results["train"]:
             lines.append(f"| {r['family']} | {r['batch_size']} | {_number(r['train_jit_on'], 2)} | "
                          f"{_number(r['train_jit_off'], 2)} | {r['train_jit_on'] / r['train_jit_off']:.2f} | "
-                         f"{_number(r['input_pipeline'], 0)} |")
+                         f"{_number(r['input_pipeline'], 0)} | {_roofline(r)} |")
         lines.append("")
     if "serving" in results:
-        lines += ["SavedModel `serving_default` (tf.saved_model.load), median call:", "",
-                  "| family | batch | latency ms | images/s |", "| --- | --- | --- | --- |"]
-        lines += [f"| {r['family']} | {r['batch_size']} | {_number(r['latency_ms'])} | "
-                  f"{_number(r['images_per_second'])} |" for r in results["serving"]]
-        lines.append("")
+        lines += serving_table(results["serving"])
     if "quality" in results:
         lines += [f"Quality on the Fashion-MNIST domain classifier's features "
                   f"({budget['quality_steps']} steps x batch {budget['quality_batch_size']}, "

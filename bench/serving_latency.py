@@ -8,7 +8,9 @@ depend on the weights' values), loaded back with `tf.saved_model.load` as a serv
 its `serving_default` signature called on a batch of the size asked: a latent batch (GANs),
 `count` (VAEs, whose default signature samples), uint8 images (CycleGAN, pix2pix, at
 `--translation-size`). One untimed call first (tracing); then calls are repeated until
-`--repeats` calls or `--seconds` have passed, and the median call is reported.
+`--repeats` calls or `--seconds` have passed, and the median call is reported, with the
+roofline accounting (`bench.roofline`): the signature's FLOPs per image, the achieved GFLOP/s
+and its share of the float32 matmul rate measured in the same run.
 """
 
 import argparse
@@ -20,17 +22,19 @@ import time
 import numpy as np
 import tensorflow as tf
 
+from bench import roofline
 from bench.export_cost import export_untrained
 from bench.family_throughput import family_config
 from gan_tf.registry import FAMILIES, family
 
-HEADER = f"{'family':<12} {'batch':>5} {'latency ms':>12} {'images/s':>12}"
+HEADER = (f"{'family':<12} {'batch':>5} {'latency ms':>12} {'images/s':>12} {'GFLOP/image':>12} "
+          f"{'GFLOP/s':>9} {'of matmul':>9}")
 
 
-def default_input_specs(model):
-    """The named input specs of the model's `serving_default` (the export declares the same)."""
-    _, specs = next(iter(model.serving_endpoints().values()))
-    return specs
+def default_endpoint(model):
+    """(function, named input specs) of the model's first endpoint: the export's
+    `serving_default` (image-to-image families name theirs `a_to_b`, `translate`)."""
+    return next(iter(model.serving_endpoints().values()))
 
 
 def signature_inputs(specs, batch_size, config):
@@ -64,24 +68,33 @@ def call_times(function, inputs, repeats, seconds):
     return times
 
 
-def measure(families, batch_sizes, translation_size, repeats=20, seconds=5.0):
-    """One row per (family, batch size): median latency (ms) and images/s."""
-    print(HEADER, flush=True)
+def measure(families, batch_sizes, translation_size, repeats=20, seconds=5.0, matmul_gflops=None):
+    """One row per (family, batch size): median latency (ms), images/s and the roofline
+    accounting against `matmul_gflops` (default: measured here)."""
+    matmul_gflops = matmul_gflops or roofline.matmul_rate()
+    print(f"float32 matmul: {matmul_gflops:,.1f} GFLOP/s\n{HEADER}", flush=True)
     rows = []
     with tempfile.TemporaryDirectory() as base:
         for name in families:
             config = family_config(family(name).model_class(), translation_size)
             path, _, _, model = export_untrained(name, base, config)
-            specs = default_input_specs(model)
+            function, specs = default_endpoint(model)
             signature = tf.saved_model.load(path).signatures["serving_default"]
             for batch_size in batch_sizes:
-                median = statistics.median(call_times(
-                    signature, signature_inputs(specs, batch_size, config), repeats, seconds))
-                rows.append({"family": name, "batch_size": batch_size,
-                             "latency_ms": 1000 * median, "images_per_second": batch_size / median})
-                print(f"{name:<12} {batch_size:>5} {rows[-1]['latency_ms']:>12.1f} "
-                      f"{rows[-1]['images_per_second']:>12.1f}", flush=True)
+                inputs = signature_inputs(specs, batch_size, config)
+                median = statistics.median(call_times(signature, inputs, repeats, seconds))
+                flops = roofline.graph_flops(function, [inputs[spec.name] for spec in specs])
+                rows.append({"family": name, "batch_size": batch_size, "latency_ms": 1000 * median,
+                             "images_per_second": batch_size / median,
+                             **roofline.accounting(flops / batch_size, batch_size / median, matmul_gflops)})
+                print(format_row(rows[-1]), flush=True)
     return rows
+
+
+def format_row(row):
+    return (f"{row['family']:<12} {row['batch_size']:>5} {row['latency_ms']:>12.1f} "
+            f"{row['images_per_second']:>12.1f} {row['flops_per_image'] / 1e9:>12.3f} "
+            f"{row['gflops']:>9.1f} {row['roofline_fraction']:>9.2f}")
 
 
 

@@ -1,35 +1,52 @@
 """Work per GAN step: the sources' step (D update on fresh fakes, then G update with a second
-generator forward) against one generator forward per step (`simultaneous_updates`), each with
-XLA on and off, in alternating rounds in one process.
+generator forward), with real and fake through D in two calls (the book's) or one, against one
+generator forward per step (`simultaneous_updates`), each with XLA on and off, in alternating
+rounds in one process.
 
     python -m bench.step_variants [--family fashion_gan] [--preset fast] [--batch-size 64]
         [--steps 20] [--rounds 2]
 
-Real and fake images go through D in one call whenever D has no BatchNorm (both variants).
-The step is timed on one fixed random batch after an untimed epoch (tracing, compiling), so
-only the step's own cost is compared.
+The joint D call is what the models do whenever D has no BatchNorm; "two D calls" switches it
+off on the built model (`joint_discriminator_call`), which is the book's exact step. The step
+is timed on one fixed random batch after an untimed epoch (tracing, compiling), so only the
+step's own cost is compared; FLOPs per image per step are TensorFlow's cost model
+(`bench.roofline`).
+
+What is equivalent: the joint D call computes the same per-example logits as two calls (no
+BatchNorm; dropout masks are drawn per example either way), so its updates are the same up to
+float rounding. The simultaneous step's D update is the sources' D update; its G update is
+taken against D before D's update (the sources' after it) and reuses D's latents instead of
+fresh ones: the same expectation over latents, differing by D's one update, an O(learning
+rate) change in G's gradient.
 """
 
 import argparse
 import dataclasses
 
-from bench.family_throughput import training_rate
+from bench.family_throughput import training_row
 from gan_tf import devices, training
 
-VARIANTS = {"sources' step (two G forwards)": False, "one G forward (simultaneous)": True}
+# name: (simultaneous_updates, joint D call)
+VARIANTS = {"sources' step, two D calls (the book's)": (False, False),
+            "sources' step, one joint D call": (False, True),
+            "one G forward (simultaneous), joint D": (True, True)}
 
 
 def measure(family, preset, batch_size, steps, rounds):
-    """{(variant, jit): [images/s per round]}, rounds alternating over every setting."""
+    """{(variant, jit): [(images/s, FLOPs per image) per round]}, rounds alternating over every
+    setting."""
     model_class, config = training.resolve_config(family, preset=preset)
     rates = {}
     for _ in range(rounds):
-        for name, simultaneous in VARIANTS.items():
+        for name, (simultaneous, joint) in VARIANTS.items():
             for jit in (True, False):
                 variant = dataclasses.replace(config, simultaneous_updates=simultaneous)
-                rate = training_rate(model_class, variant, batch_size, steps, jit)
-                rates.setdefault((name, jit), []).append(rate)
-                print(f"{name:<32} jit {'on ' if jit else 'off'} {rate:10.1f} images/s", flush=True)
+                row = training_row(model_class, variant, batch_size, steps, jit,
+                                   setup=lambda model: setattr(model, "joint_discriminator_call",
+                                                               joint and model.joint_discriminator_call))
+                rates.setdefault((name, jit), []).append((row["images_per_second"], row["flops_per_image"]))
+                print(f"{name:<40} jit {'on ' if jit else 'off'} {row['images_per_second']:10.1f} images/s "
+                      f"{row['flops_per_image'] / 1e9:8.3f} GFLOP/image", flush=True)
     return rates
 
 
@@ -45,11 +62,12 @@ def main(argv=None):
     rates = measure(args.family, args.preset, args.batch_size, args.steps, args.rounds)
     print(f"\n{devices.describe_device()}; {args.family} {args.preset}, batch {args.batch_size}, "
           f"{args.steps} steps x {args.rounds} alternating rounds")
-    print("| step | XLA | images/s per round | mean |")
-    print("| --- | --- | --- | --- |")
+    print("| step | XLA | GFLOP/image/step | images/s per round | mean |")
+    print("| --- | --- | --- | --- | --- |")
     for (name, jit), values in rates.items():
-        print(f"| {name} | {'on' if jit else 'off'} | {', '.join(f'{v:,.0f}' for v in values)} | "
-              f"{sum(values) / len(values):,.0f} |")
+        speeds = [speed for speed, _ in values]
+        print(f"| {name} | {'on' if jit else 'off'} | {values[0][1] / 1e9:.3f} | "
+              f"{', '.join(f'{v:,.0f}' for v in speeds)} | {sum(speeds) / len(speeds):,.0f} |")
     return rates
 
 

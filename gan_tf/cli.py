@@ -242,6 +242,10 @@ def add_export(commands):
     parser.add_argument("--tile-overlap", type=int,
                         help="--tiled: overlap of the tiles in pixels (default: 1/8 of the trained size)")
     parser.add_argument("--tile-batch", type=int, default=8, help="--tiled: tiles per generator call")
+    parser.add_argument("--xla", action="store_true",
+                        help="compile the signatures without a count input with XLA (jit_compile); "
+                        "slower on a CPU (README: Serving); TF Serving then needs "
+                        "--xla_cpu_compilation_enabled on a CPU")
     parser.set_defaults(run=run_export)
 
 
@@ -255,7 +259,7 @@ def run_export(args, _beam_args):
     name = args.name or getattr(model, "export_name", None) or family_of(model).name
     tiling = {"overlap": args.tile_overlap, "batch_size": args.tile_batch} if args.tiled else None
     path = export.export(model, args.output, name, args.version, args.keep, args.max_count,
-                         args.max_pixels, tiling)
+                         args.max_pixels, tiling, args.xla)
     print(f"exported {path}")
 
 

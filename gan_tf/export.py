@@ -36,9 +36,9 @@ def endpoints(model, tiling=None):
     return found
 
 
-def build_archive(model, served, max_count=MAX_SAMPLE_COUNT, max_pixels=MAX_PIXELS):
+def build_archive(model, served, max_count=MAX_SAMPLE_COUNT, max_pixels=MAX_PIXELS, xla=False):
     """An `ExportArchive` of the networks `model` serves, with the `served` endpoints
-    ({signature: (function, specs)}, from `endpoints`).
+    ({signature: (function, specs)}, from `endpoints`; `xla`: see `compiled`).
 
     Only `model.serving_networks()` are exported: a GAN's discriminator and optimizers stay
     out; lookup tables and other resources come from `model.serving_resources()`. Their
@@ -48,6 +48,8 @@ def build_archive(model, served, max_count=MAX_SAMPLE_COUNT, max_pixels=MAX_PIXE
     """
     archive = ExportArchive()
     for name, (function, input_signature) in served.items():
+        if xla:
+            function = compiled(function, input_signature)
         archive.add_endpoint(name, *validating(function, input_signature, max_count, max_pixels))
     archive.add_variable_collection(
         "variables", [v.value for network in model.serving_networks() for v in network.variables]
@@ -55,6 +57,16 @@ def build_archive(model, served, max_count=MAX_SAMPLE_COUNT, max_pixels=MAX_PIXE
     for resource in model.serving_resources():
         archive.track(resource)
     return archive
+
+
+def compiled(function, input_signature):
+    """`function` compiled with XLA (`jit_compile=True`), unless its output shape depends on
+    an input's value (a `count`): XLA compiles once per input shape, and a count's value is not
+    a shape. The input checks stay outside the compiled part (`validating`). TF Serving runs
+    such a signature only with `--xla_cpu_compilation_enabled` on a CPU."""
+    if any(spec.name == COUNT_INPUT for spec in input_signature):
+        return function
+    return tf.function(function, jit_compile=True, autograph=False)
 
 
 def validating(function, input_signature, max_count=MAX_SAMPLE_COUNT, max_pixels=MAX_PIXELS):
@@ -139,13 +151,15 @@ def _value_checks(value, spec, max_count):
 
 
 def export(model, base_dir, name, version=None, keep=None, max_count=MAX_SAMPLE_COUNT,
-           max_pixels=MAX_PIXELS, tiling=None):
+           max_pixels=MAX_PIXELS, tiling=None, xla=False):
     """Writes `model`'s endpoints as a new version; returns the version folder's path.
 
     The export carries TF Serving warm-up requests for every signature. With `keep`, only
     the newest `keep` versions remain afterwards. `max_count` bounds the images one request
     may ask for (`count`, and the batch size of every input), `max_pixels` the pixels of one
-    request of images of any size. `tiling` adds tiled signatures (see `endpoints`).
+    request of images of any size. `tiling` adds tiled signatures (see `endpoints`). `xla`
+    compiles the signatures with XLA (`compiled`); measured slower on a CPU (README: Serving),
+    so off by default.
     """
     if max_count < 1:
         raise ValueError(f"max_count must be at least 1, got {max_count}")
@@ -159,7 +173,7 @@ def export(model, base_dir, name, version=None, keep=None, max_count=MAX_SAMPLE_
     clean_stale(model_dir)
     staging = os.path.join(model_dir, temp_name())
     try:
-        build_archive(model, served, max_count, max_pixels).write_out(staging, verbose=False)
+        build_archive(model, served, max_count, max_pixels, xla).write_out(staging, verbose=False)
         write_warmup_requests(staging, name, served)
         final = _publish(staging, model_dir, version)
     finally:

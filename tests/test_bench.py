@@ -21,8 +21,20 @@ def test_quick_suite_writes_every_section(small_idx_dir, tmp_path):
     assert train["train_jit_on"] > 0 and train["train_jit_off"] > 0
     assert [(r["family"], r["batch_size"]) for r in results["serving"]] == [("vanilla", 1), ("vanilla", 64)]
     assert all(r["latency_ms"] > 0 and r["images_per_second"] > 0 for r in results["serving"])
+    matmul = results["matmul_gflops"]
+    assert matmul > 0
+    for row in [train, *results["serving"]]:  # roofline: FLOPs x images/s against the matmul rate
+        assert row["flops_per_image"] > 0 and row["roofline_fraction"] == row["gflops"] / matmul
+    assert train["gflops"] == train["flops_per_image"] * max(train["train_jit_on"], train["train_jit_off"]) / 1e9
+    serving = results["serving"][1]
+    assert serving["gflops"] == serving["flops_per_image"] * serving["images_per_second"] / 1e9
+    # vanilla's generator at batch 1 and 64: the same FLOPs per image (its layers are per example)
+    assert results["serving"][0]["flops_per_image"] == serving["flops_per_image"]
     assert [r["what"] for r in results["quality"]] == ["real train vs real test (floor)", "fashion_gan", "cvae"]
     assert all(r["fid"] >= 0 and "kid" in r and "kid_error" in r for r in results["quality"])
     assert [r["generator"] for r in results["tiles"]] == ["tiling only (identity)", "cyclegan resnet-1, 8 filters"]
     assert all(r["tiles"] == 20 and r["megapixels_per_second"] > 0 for r in results["tiles"])
-    assert "| vanilla |" in run_all.markdown(results) and "| 256x192 | 64 / 8 | 20 |" in run_all.markdown(results)
+    table = run_all.markdown(results)
+    assert "| vanilla |" in table and "| 256x192 | 64 / 8 | 20 |" in table
+    assert "GFLOP/image/step | GFLOP/s | of matmul |" in table
+    assert f"| {serving['flops_per_image'] / 1e9:,.3f} | {serving['gflops']:,.1f} | " in table

@@ -129,6 +129,9 @@ def test_export_options_and_serving_config_refusals(tmp_path, capsys):
     sample = tf.saved_model.load(os.path.join(saved, "fashion_gan", "1")).signatures["sample"]
     with pytest.raises(tf.errors.InvalidArgumentError, match="input count must be between 1 and 3"):
         sample(count=tf.constant(4), seed=tf.constant(0, tf.int64))
+    assert cli.main(["export", model_file, "--output", saved, "--xla"]) == 0  # version 2, compiled
+    graph = tf.saved_model.load(os.path.join(saved, "fashion_gan", "2")).signatures["serving_default"].graph
+    assert any(f.attr["_XlaMustCompile"].b for f in graph.as_graph_def().library.function)
     capsys.readouterr()
     assert cli.main(["export", model_file, "--output", saved, "--version", "1"]) == 1
     error = capsys.readouterr().err

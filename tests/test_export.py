@@ -57,6 +57,25 @@ def test_max_count_is_an_export_option(model, tmp_path):
         export.export(model, str(tmp_path), "g", max_count=0)
 
 
+def _xla_compiled(signature):
+    """Whether a loaded signature's graph calls a function marked for XLA compilation."""
+    library = signature.graph.as_graph_def().library.function
+    return any(function.attr["_XlaMustCompile"].b for function in library)
+
+
+def test_xla_export_compiles_latent_signatures_and_keeps_the_checks(model, tmp_path):
+    loaded = tf.saved_model.load(export.export(model, str(tmp_path), "g", xla=True))
+    assert _xla_compiled(loaded.signatures["serving_default"])
+    assert not _xla_compiled(loaded.signatures["sample"])  # count is a value, not a shape
+    latent = tf.random.normal([5, 16], seed=1)
+    images = loaded.signatures["serving_default"](latent=latent)["images"].numpy().astype(int)
+    assert np.abs(images - model.generate_images(latent).numpy()).max() <= 1  # XLA's float order
+    with pytest.raises(tf.errors.InvalidArgumentError, match="input latent must be finite"):
+        loaded.signatures["serving_default"](latent=tf.fill([2, 16], float("nan")))
+    plain = tf.saved_model.load(export.export(model, str(tmp_path), "p"))
+    assert not _xla_compiled(plain.signatures["serving_default"])
+
+
 def test_versions_increase_and_explicit_versions_are_not_overwritten(model, tmp_path):
     base = str(tmp_path)
     export.export(model, base, "m")
