@@ -16,6 +16,7 @@ def test_quick_suite_writes_every_section(small_idx_dir, tmp_path):
     assert [direct["runner"], dask["runner"]] == ["DirectRunner", "DaskRunner, 2 local workers"]
     assert direct["records"] == dask["records"] == 512 + 128 and dask["same_records"] is True
     assert direct["records_per_second"] > 0 and dask["records_per_second"] > 0
+    assert direct["cpu_seconds"] > 0 and dask["cpu_seconds"] > 0
     [train] = results["train"]
     assert train["family"] == "vanilla" and train["input_pipeline"] > 0
     assert train["train_jit_on"] > 0 and train["train_jit_off"] > 0
