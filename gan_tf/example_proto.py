@@ -16,10 +16,14 @@ _FIELD_3 = b"\x1a"
 _UINT64 = (1 << 64) - 1
 
 
+_SHORT_VARINTS = tuple(bytes((value,)) if value < 0x80 else bytes((value & 0x7F | 0x80, value >> 7))
+                       for value in range(1 << 14))  # one- and two-byte varints, looked up
+
+
 def _varint(value):
     """Base-128 varint of a non-negative integer below 2**64."""
-    if value < 0x80:
-        return bytes((value,))
+    if value < 1 << 14:
+        return _SHORT_VARINTS[value]
     out = bytearray()
     while value >= 0x80:
         out.append(value & 0x7F | 0x80)

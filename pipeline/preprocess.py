@@ -114,9 +114,9 @@ def sha256_of(path, root):
 
 
 class EmbedCaptions(beam.DoFn):
-    """(batch number, examples (image, label, captions, key)) -> a batch of (image, label,
-    captions, embeddings [captions, dim]); a batch's new captions go through the encoder in
-    one call. Batches are made by key (`EMBED_BATCH` images each), so every runner embeds the
+    """(batch number, examples (image, label, captions, key)) -> a batch (images, labels,
+    captions, embeddings [captions, dim] each); a batch's new captions go through the encoder
+    in one call. Batches are made by key (`EMBED_BATCH` images each), so every runner embeds the
     same batches."""
 
     def __init__(self, embedder):
@@ -126,8 +126,8 @@ class EmbedCaptions(beam.DoFn):
         batch = sorted(numbered_batch[1], key=lambda example: example[3])
         if hasattr(self.embedder, "prepare"):
             self.embedder.prepare([c for _, _, captions, _ in batch for c in captions])
-        yield [(image, label, captions, self.embedder.embed(captions, key))
-               for image, label, captions, key in batch]
+        yield tuple(zip(*[(image, label, captions, self.embedder.embed(captions, key))
+                          for image, label, captions, key in batch]))
 
 
 def serialize_captioned(image, label, captions, embeddings):
@@ -136,16 +136,16 @@ def serialize_captioned(image, label, captions, embeddings):
 
 def serialize_batch(batch, serialize, num_shards, with_sums):
     """(shard, (records, `pixel_sums` of their images or None)) for each shard that gets
-    records of a batch of examples: one Beam element per shard and batch, not per record. A
-    record goes to shard CRC-32 % `num_shards`, whichever batch it came in; the image is the
-    example's first field for every source."""
+    records of a batch (columns: images, labels, ...): one Beam element per shard and batch,
+    not per record. A record goes to shard CRC-32 % `num_shards`, whichever batch it came in."""
     by_shard = {}
-    for example in batch:
+    for index, example in enumerate(zip(*batch)):
         record = serialize(*example)
-        by_shard.setdefault(zlib.crc32(record) % num_shards, []).append((record, example[0]))
+        by_shard.setdefault(zlib.crc32(record) % num_shards, []).append((index, record))
+    images = np.asarray(batch[0])
     for shard, members in sorted(by_shard.items()):
-        sums = pixel_sums(np.stack([image for _, image in members])) if with_sums else None
-        yield shard, ([record for record, _ in members], sums)
+        sums = pixel_sums(images[[index for index, _ in members]]) if with_sums else None
+        yield shard, ([record for _, record in members], sums)
 
 
 def write_file(output_dir, name, chunks):
@@ -253,13 +253,13 @@ def build(pipeline, source, output_dir, shards=None, strict=False):
     shards = {**DEFAULT_SHARDS, **(shards or {})}
     facts = []
     for split in source.splits:
-        examples, rejected = source.read(pipeline, split)  # batches of examples
+        examples, rejected = source.read(pipeline, split)  # batches of examples, as columns
         serialize = records.serialize_example
         if getattr(source, "embedder", None):
             examples = (
                 examples
                 | f"BatchNumber{split}" >> beam.FlatMap(
-                    lambda batch: ((example[3][1] // EMBED_BATCH, example) for example in batch))
+                    lambda batch: ((example[3][1] // EMBED_BATCH, example) for example in zip(*batch)))
                 | f"Batch{split}" >> beam.GroupByKey()
                 | f"Embed{split}" >> beam.ParDo(EmbedCaptions(source.embedder))
             )

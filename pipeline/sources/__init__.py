@@ -1,9 +1,11 @@
-"""Sources: each turns raw files into PCollections of batches (lists) of examples per split.
+"""Sources: each turns raw files into PCollections of batches of examples per split.
 
 An example is (uint8 image [H, W, C], label, ...) in the argument order of
-`gan_tf.records.serialize_example`; a batch is a chunk of a file of many images, or the one
-example of an image file, so that sources of small images pay Beam's per-element cost per
-chunk, not per image.
+`gan_tf.records.serialize_example`. A batch holds its examples' fields as columns (images,
+labels, ...: arrays or lists, one entry per example): a chunk of a file of many images, or the
+one example of an image file. Sources of small images so pay Beam's per-element costs per
+chunk rather than per image, and a chunk's images stay one array (Beam sizes its elements by
+encoding them: a list of 10,000 arrays was pickled array by array).
 
 A source object describes itself (class names, image shape, split names, the files it reads)
 and builds its Beam reading step; `pipeline.preprocess` does the rest the same way for all.
@@ -41,7 +43,7 @@ def rejection(path, error):
 
 def split_outcomes(outcomes, split):
     """(examples, rejected) from a PCollection of (ACCEPTED, example) and `rejection`s, each
-    accepted example a batch of its own.
+    accepted example a batch of its own (columns of one entry).
 
     Stands in for a multi-output ParDo (`with_outputs`), which Beam's DaskRunner does not
     support: it puts every tagged output in one bag, so rejects reached the examples' steps.
@@ -53,4 +55,4 @@ def split_outcomes(outcomes, split):
 
 def _of_kind(outcome, kind, batch=False):
     if outcome[0] == kind:
-        yield [outcome[1]] if batch else outcome[1]
+        yield tuple([field] for field in outcome[1]) if batch else outcome[1]

@@ -97,9 +97,11 @@ class CaptionedIdxSource(IdxSource):
 
         def captioned(start, chunks):
             for images, labels in chunks:
-                yield [(image, label, make_captions(image, self.phrases[label], self.captions_per_image,
-                                                   self.thresholds, seed=(split_code, index)), (split, index))
-                       for index, (image, label) in enumerate(zip(images, labels.tolist()), start)]
+                indices = range(start, start + len(labels))
+                captions = [make_captions(image, self.phrases[label], self.captions_per_image, self.thresholds,
+                                          seed=(split_code, index))
+                            for index, image, label in zip(indices, images, labels)]
+                yield images, labels, captions, [(split, index) for index in indices]
 
         examples = self.read_chunks(pipeline, split) | f"Caption{split}" >> beam.FlatMapTuple(captioned)
         return examples, empty(pipeline, f"NoRejects{split}")

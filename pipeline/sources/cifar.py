@@ -50,8 +50,8 @@ def record_count(path):
 
 
 def read_cifar_chunk(chunk, num_classes):
-    """A batch of (image uint8 [32, 32, 3], label) from a chunk (path, start, stop) of one
-    file, read from its first record on."""
+    """A batch (images uint8 [n, 32, 32, 3], labels [n]) from a chunk (path, start, stop) of
+    one file, read from its first record on."""
     path, start, stop = chunk
     with open_source(path) as handle:
         handle.seek(start * RECORD_BYTES)
@@ -60,7 +60,7 @@ def read_cifar_chunk(chunk, num_classes):
     labels = records[:, 0]
     images = records[:, 1:].reshape(-1, CHANNELS, SIDE, SIDE).transpose(0, 2, 3, 1)
     check_labels(labels, start, num_classes, path)
-    return list(zip(images, labels.tolist()))
+    return images, labels
 
 
 def find_batch_folder(source_dir):

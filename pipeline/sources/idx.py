@@ -89,7 +89,7 @@ def check_labels(labels, start, num_classes, path):
 
 
 def read_idx_chunks(paths, chunk_records, num_classes):
-    """Yields (start, (images uint8 [n, H, W, 1], labels uint8 [n])) for consecutive chunks of
+    """Yields (start, batch (images uint8 [n, H, W, 1], labels uint8 [n])) for consecutive chunks of
     `chunk_records` records of one IDX pair (images path, labels path), reading each file once;
     checks every label and that nothing follows the declared records."""
     images_path, labels_path = paths
@@ -168,11 +168,5 @@ class IdxSource(Source):
         return group_into(chunks, f"Chunks{split}", range(0, self.counts[split], self.chunk_records))
 
     def read(self, pipeline, split):
-        examples = self.read_chunks(pipeline, split) | f"Examples{split}" >> beam.FlatMapTuple(chunk_examples)
-        return examples, empty(pipeline, f"NoRejects{split}")
-
-
-def chunk_examples(start, chunks):
-    """A batch of (image [H, W, 1], label) per chunk of `read_chunks`."""
-    for images, labels in chunks:
-        yield list(zip(images, labels.tolist()))
+        batches = self.read_chunks(pipeline, split) | f"Batches{split}" >> beam.FlatMapTuple(lambda _, chunks: chunks)
+        return batches, empty(pipeline, f"NoRejects{split}")
