@@ -85,7 +85,8 @@ def test_a_batch_is_sharded_and_summed_as_its_records_one_by_one():
         members = [i for i, record in enumerate(one_by_one) if record in shard_records]
         assert shard_records == [one_by_one[i] for i in members]
         assert all(zlib.crc32(record) % 3 == shard for record in shard_records)
-        assert sums == pixel_sums(images[members])
+        pixels = images[members].astype(np.int64)
+        assert sums == (len(members) * 28 * 28, [int(pixels.sum())], [int((pixels * pixels).sum())])
     assert sum(len(shard_records) for shard_records, _ in shards.values()) == 40
     assert all(sums is None for _, sums in dict(serialize_batch(batch, records.serialize_example, 3,
                                                                 with_sums=False)).values())
@@ -119,3 +120,10 @@ def test_idx_chunks_name_a_bad_label_and_trailing_data(tmp_path):
         handle.write(gzip.compress(gzip.decompress(data) + b"\0"))
     with pytest.raises(CorruptSourceError, match="images.gz: holds more data than the 30 records"):
         list(read_idx_chunks(paths, 8, 10))
+
+
+def test_pixel_sums_are_exact_per_channel_for_an_image_and_a_stack():
+    stack = RNG.integers(0, 256, (5, 6, 7, 3), np.uint8)
+    pixels = stack.reshape(-1, 3).astype(np.int64)
+    assert pixel_sums(stack) == (5 * 6 * 7, pixels.sum(0).tolist(), (pixels * pixels).sum(0).tolist())
+    assert pixel_sums(stack[0]) == (6 * 7, pixels[:42].sum(0).tolist(), (pixels[:42] ** 2).sum(0).tolist())
