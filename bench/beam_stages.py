@@ -1,18 +1,22 @@
 """Where Beam preprocessing time goes: each stage of the per-record work timed alone (CPU
 seconds) on the full Fashion-MNIST, beside one whole default DirectRunner run.
 
-    python -m bench.beam_stages [--source /usr/share/datasets/fashion-mnist]
+    python -m bench.beam_stages [--source /usr/share/datasets/fashion-mnist] [--profile run.prof]
 
 Stages, in pipeline order: reading and gzip-decompressing the IDX files, PNG encoding (zlib),
 the `tf.train.Example` wire encoding, the CRC-32 that picks each record's shard, pixel sums,
 TFRecord framing (CRC-32C) and writing the shard files. "Beam" is the whole run's CPU seconds
 less those stages: building and running the graph, bundles, coders and groupings, metadata.
 CPU seconds, not wall time, so that a machine shared with other jobs still gives its figures.
+`--profile` adds a cProfile of one more whole run (process CPU time as its clock), saved and
+summed up by own time; the profiler's per-call cost inflates code of many small calls.
 """
 
 import argparse
 import contextlib
+import cProfile
 import os
+import pstats
 import tempfile
 import time
 import zlib
@@ -70,9 +74,15 @@ def stage_seconds(source_dir, scratch):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--source", default=SOURCES["fashion_mnist"], help="folder of the IDX files")
+    parser.add_argument("--profile", help="also profile one whole run into this file")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
         timings, whole = stage_seconds(args.source, scratch)
+        if args.profile:
+            profile = cProfile.Profile(time.process_time)
+            profile.runcall(preprocessing_rate, args.source, os.path.join(scratch, "profiled"))
+            profile.dump_stats(args.profile)
+            pstats.Stats(args.profile).sort_stats("tottime").print_stats(12)
     print(f"load average: {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores); whole DirectRunner run: "
           f"{whole['records']} records, {whole['seconds']:.1f} s wall, {whole['cpu_seconds']:.1f} CPU s")
     print(f"{'stage':<52} {'CPU s':>6} {'share':>6}")

@@ -1,7 +1,9 @@
 """The benchmark suite's entry point in its quickest mode, on tiny real data: every section
-runs and the JSON has the structure the README table is made from."""
+runs and the JSON has the structure the README table is made from; the Beam stage timing
+writes what the pipeline writes."""
 
 import json
+import os
 
 from bench import run_all
 
@@ -25,3 +27,16 @@ def test_quick_suite_writes_every_section(small_idx_dir, tmp_path):
     assert [r["what"] for r in results["quality"]] == ["real train vs real test (floor)", "fashion_gan", "cvae"]
     assert all(r["fid"] >= 0 and "kid" in r and "kid_error" in r for r in results["quality"])
     assert "| vanilla |" in run_all.markdown(results)
+
+
+def test_beam_stages_split_a_whole_run_into_its_stages(small_idx_dir, tmp_path):
+    from bench import beam_stages
+
+    timings, whole = beam_stages.stage_seconds(small_idx_dir, str(tmp_path))
+    assert list(timings) == ["read + gzip decompress", "PNG encode (zlib)", "Example encode",
+                             "shard choice (CRC-32)", "pixel sums", "TFRecord framing (CRC-32C)", "write",
+                             "Beam (graph, bundles, coders, grouping, metadata)"]
+    assert whole["records"] == 512 + 128 and whole["cpu_seconds"] > 0
+    assert abs(sum(timings.values()) - whole["cpu_seconds"]) < 1e-9
+    assert (tmp_path / "all.tfrecord").stat().st_size == sum(
+        (tmp_path / "run" / name).stat().st_size for name in os.listdir(tmp_path / "run") if name.endswith(".tfrecord"))
