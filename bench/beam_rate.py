@@ -10,12 +10,18 @@ writes, pixel statistics, checksums, metadata). The Dask row starts a scheduler 
 `--dask-workers` worker processes (one thread each) on 127.0.0.1 before the clock starts, as a
 standing cluster would be; the workers' start-up imports (Beam, TensorFlow) are timed. Both rows
 must write the same records (SHA-256 of each, `bench.beam_workers.record_digest`).
+
+Each row also gives the CPU seconds (user + system) of the run, summed over this process and
+its child processes (the Dask workers included). On a shared machine the wall time grows with
+the other jobs' load; the default single-process DirectRunner's CPU seconds are the closest
+figure to its wall time on an idle machine.
 """
 
 import argparse
 import contextlib
 import json
 import os
+import resource
 import tempfile
 import time
 
@@ -26,13 +32,35 @@ from pipeline.datasets import idx_source
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def cpu_seconds():
+    """User + system CPU seconds so far of this process and its child processes, ended (Beam's
+    multi-process workers) or running (a local Dask cluster's, counted through psutil)."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    try:
+        import psutil  # installed with distributed; without it no child process is running
+    except ImportError:
+        return total
+    for child in psutil.Process().children(recursive=True):
+        try:
+            times = child.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def preprocessing_rate(source_dir, output, beam_args=(), name="fashion_mnist"):
-    """{records, seconds, records_per_second} of one preprocessing run of an IDX data set."""
-    start = time.perf_counter()
+    """{records, seconds, cpu_seconds, records_per_second} of one preprocessing run of an IDX
+    data set."""
+    start, start_cpu = time.perf_counter(), cpu_seconds()
     metadata = preprocess.run(idx_source(name, source_dir), output, beam_args, shards={"train": 4})
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, cpu_seconds() - start_cpu
     records = sum(split["count"] for split in metadata["splits"].values())
-    return {"data": name, "records": records, "seconds": seconds, "records_per_second": records / seconds}
+    return {"data": name, "records": records, "seconds": seconds, "cpu_seconds": cpu,
+            "records_per_second": records / seconds}
 
 
 def read_metadata(data_dir):
@@ -79,8 +107,8 @@ def main(argv=None):
     print(f"load average: {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")
     for row in rows:
         same = "" if "same_records" not in row else f", same records as DirectRunner: {row['same_records']}"
-        print(f"{row['runner']}: {row['records']} records in {row['seconds']:.1f} s: "
-              f"{row['records_per_second']:,.0f} records/s{same}")
+        print(f"{row['runner']}: {row['records']} records in {row['seconds']:.1f} s "
+              f"({row['cpu_seconds']:.1f} CPU s): {row['records_per_second']:,.0f} records/s{same}")
 
 
 if __name__ == "__main__":

@@ -113,9 +113,10 @@ def markdown(results):
              f"{results['seconds']} s in all.", ""]
     if "beam" in results:
         lines += [f"Beam preprocessing, {results['beam'][0]['data']}:", "",
-                  "| runner | records | seconds | records/s | same records as DirectRunner |",
-                  "| --- | --- | --- | --- | --- |"]
-        lines += [f"| {r['runner']} | {r['records']:,} | {r['seconds']:.1f} | {r['records_per_second']:,.0f} | "
+                  "| runner | records | seconds | CPU seconds | records/s | same records as DirectRunner |",
+                  "| --- | --- | --- | --- | --- | --- |"]
+        lines += [f"| {r['runner']} | {r['records']:,} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | "
+                  f"{r['records_per_second']:,.0f} | "
                   f"{'yes' if r.get('same_records', True) else 'NO'} |" for r in results["beam"]]
         lines.append("")
     if "matmul_gflops" in results:

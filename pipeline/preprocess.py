@@ -38,6 +38,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 
 from gan_tf import __version__, records
 from gan_tf.tempfiles import clean_stale, temp_name
+from pipeline.grouping import group_into
 
 DEFAULT_SHARDS = {"train": 8, "test": 2, "val": 2}
 DASK_RUNNER = "apache_beam.runners.dask.dask_runner.DaskRunner"
@@ -58,11 +59,16 @@ def shard_count(split, shards):
     return shards[base] if base else 1
 
 
-def pixel_sums(image):
-    """(pixel count, per-channel sums, per-channel sums of squares) of a uint8 [H, W, C] image:
-    exact integers, so adding them up in any order gives the same statistics."""
-    pixels = np.asarray(image).reshape(-1, image.shape[-1]).astype(np.int64)
-    return len(pixels), pixels.sum(0).tolist(), (pixels * pixels).sum(0).tolist()
+def pixel_sums(images):
+    """(pixel count, per-channel sums, per-channel sums of squares) of uint8 images [..., C]
+    (one [H, W, C] image or a stack of them): exact integers, so adding them up in any order
+    gives the same statistics. Counted from each channel's histogram of the 256 values (a
+    twentieth of the time of squaring an int64 copy of every pixel)."""
+    images = np.asarray(images, np.uint8)
+    pixels = images.reshape(-1, images.shape[-1])
+    counts = np.stack([np.bincount(channel, minlength=256) for channel in pixels.T])
+    values = np.arange(256, dtype=np.int64)
+    return len(pixels), (counts @ values).tolist(), (counts @ (values * values)).tolist()
 
 
 def add_sums(first, second):
@@ -111,9 +117,9 @@ def sha256_of(path, root):
 
 
 class EmbedCaptions(beam.DoFn):
-    """(batch number, examples (image, label, captions, key)) -> (image, label, captions,
-    embeddings [captions, dim]) each; a batch's new captions go through the encoder in one
-    call. Batches are made by key (`EMBED_BATCH` images each), so every runner embeds the
+    """(batch number, examples (image, label, captions, key)) -> a batch (images, labels,
+    captions, embeddings [captions, dim] each); a batch's new captions go through the encoder
+    in one call. Batches are made by key (`EMBED_BATCH` images each), so every runner embeds the
     same batches."""
 
     def __init__(self, embedder):
@@ -123,31 +129,26 @@ class EmbedCaptions(beam.DoFn):
         batch = sorted(numbered_batch[1], key=lambda example: example[3])
         if hasattr(self.embedder, "prepare"):
             self.embedder.prepare([c for _, _, captions, _ in batch for c in captions])
-        for image, label, captions, key in batch:
-            yield image, label, captions, self.embedder.embed(captions, key)
+        yield tuple(zip(*[(image, label, captions, self.embedder.embed(captions, key))
+                          for image, label, captions, key in batch]))
 
 
 def serialize_captioned(image, label, captions, embeddings):
     return records.serialize_example(image, label, captions=captions, embeddings=embeddings)
 
 
-def serialized_with_sums(example, serialize, with_sums):
-    """(serialized record, `pixel_sums` of its image or None): the image is the example's
-    first field for every source."""
-    return serialize(*example), pixel_sums(example[0]) if with_sums else None
-
-
-def group_into(pcoll, label, keys, key_of):
-    """(key, [elements]) for each of `keys`, one element list per key even where no element
-    maps to it (a None seed per key, dropped after grouping): files are written whole per key."""
-    keyed = pcoll | f"Key{label}" >> beam.Map(lambda element: (key_of(element), element))
-    seeds = pcoll.pipeline | f"Seed{label}" >> beam.Create([(key, None) for key in keys])
-    return (
-        (keyed, seeds)
-        | f"Seeded{label}" >> beam.Flatten()
-        | f"Group{label}" >> beam.GroupByKey()
-        | f"Unseed{label}" >> beam.MapTuple(lambda key, elements: (key, [e for e in elements if e is not None]))
-    )
+def serialize_batch(batch, serialize, num_shards, with_sums):
+    """(shard, (records, `pixel_sums` of their images or None)) for each shard that gets
+    records of a batch (columns: images, labels, ...): one Beam element per shard and batch,
+    not per record. A record goes to shard CRC-32 % `num_shards`, whichever batch it came in."""
+    by_shard = {}
+    for index, example in enumerate(zip(*batch)):
+        record = serialize(*example)
+        by_shard.setdefault(zlib.crc32(record) % num_shards, []).append((index, record))
+    images = np.asarray(batch[0])
+    for shard, members in sorted(by_shard.items()):
+        sums = pixel_sums(images[[index for index, _ in members]]) if with_sums else None
+        yield shard, ([record for _, record in members], sums)
 
 
 def write_file(output_dir, name, chunks):
@@ -161,15 +162,15 @@ def write_file(output_dir, name, chunks):
 
 
 def write_shard(numbered, output_dir, split, num_shards):
-    """Writes one TFRecord shard from (shard number, [(record, pixel sums)]); returns the fact
+    """Writes one TFRecord shard from (shard number, [(records, pixel sums)]); returns the fact
     ("shard", split, file name, record count, added-up pixel sums)."""
-    shard, serialized = numbered
+    shard, batches = numbered
     name = f"{split}-{shard:05d}-of-{num_shards:05d}.tfrecord"
-    write_file(output_dir, name, (records.tfrecord_frame(record) for record, _ in serialized))
+    write_file(output_dir, name, (records.tfrecord_frame(record) for batch, _ in batches for record in batch))
     sums = None
-    for _, image_sums in serialized:
-        sums = add_sums(sums, image_sums)
-    return "shard", split, name, len(serialized), sums
+    for _, batch_sums in batches:
+        sums = add_sums(sums, batch_sums)
+    return "shard", split, name, sum(len(batch) for batch, _ in batches), sums
 
 
 def write_rejects(keyed, output_dir, split):
@@ -255,26 +256,27 @@ def build(pipeline, source, output_dir, shards=None, strict=False):
     shards = {**DEFAULT_SHARDS, **(shards or {})}
     facts = []
     for split in source.splits:
-        examples, rejected = source.read(pipeline, split)
+        examples, rejected = source.read(pipeline, split)  # batches of examples, as columns
         serialize = records.serialize_example
         if getattr(source, "embedder", None):
             examples = (
                 examples
-                | f"BatchNumber{split}" >> beam.Map(lambda example: (example[3][1] // EMBED_BATCH, example))
+                | f"BatchNumber{split}" >> beam.FlatMap(
+                    lambda batch: ((example[3][1] // EMBED_BATCH, example) for example in zip(*batch)))
                 | f"Batch{split}" >> beam.GroupByKey()
                 | f"Embed{split}" >> beam.ParDo(EmbedCaptions(source.embedder))
             )
             serialize = serialize_captioned
         num_shards = shard_count(split, shards)
-        serialized = examples | f"Serialize{split}" >> beam.Map(
-            serialized_with_sums, serialize, is_training_split(split))
+        serialized = examples | f"Serialize{split}" >> beam.FlatMap(
+            serialize_batch, serialize, num_shards, is_training_split(split))
         facts.append(
-            group_into(serialized, f"Shard{split}", range(num_shards),
-                       lambda record, n=num_shards: zlib.crc32(record[0]) % n)
+            group_into(serialized, f"Shard{split}", range(num_shards))
             | f"Write{split}" >> beam.Map(write_shard, output_dir, split, num_shards)
         )
         facts.append(
-            group_into(rejected, f"Rejects{split}", [0], lambda _: 0)
+            group_into(rejected | f"KeyRejects{split}" >> beam.Map(lambda reject: (0, reject)),
+                       f"Rejects{split}", [0])
             | f"WriteRejected{split}" >> beam.Map(write_rejects, output_dir, split)
         )
     facts.append(

@@ -1,7 +1,9 @@
 """The benchmark suite's entry point in its quickest mode, on tiny real data: every section
-runs and the JSON has the structure the README table is made from."""
+runs and the JSON has the structure the README table is made from; the Beam stage timing
+writes what the pipeline writes."""
 
 import json
+import os
 
 from bench import run_all
 
@@ -16,6 +18,7 @@ def test_quick_suite_writes_every_section(small_idx_dir, tmp_path):
     assert [direct["runner"], dask["runner"]] == ["DirectRunner", "DaskRunner, 2 local workers"]
     assert direct["records"] == dask["records"] == 512 + 128 and dask["same_records"] is True
     assert direct["records_per_second"] > 0 and dask["records_per_second"] > 0
+    assert direct["cpu_seconds"] > 0 and dask["cpu_seconds"] > 0
     [train] = results["train"]
     assert train["family"] == "vanilla" and train["input_pipeline"] > 0
     assert train["train_jit_on"] > 0 and train["train_jit_off"] > 0
@@ -38,3 +41,16 @@ def test_quick_suite_writes_every_section(small_idx_dir, tmp_path):
     assert "| vanilla |" in table and "| 256x192 | 64 / 8 | 20 |" in table
     assert "GFLOP/image/step | GFLOP/s | of matmul |" in table
     assert f"| {serving['flops_per_image'] / 1e9:,.3f} | {serving['gflops']:,.1f} | " in table
+
+
+def test_beam_stages_split_a_whole_run_into_its_stages(small_idx_dir, tmp_path):
+    from bench import beam_stages
+
+    timings, whole = beam_stages.stage_seconds(small_idx_dir, str(tmp_path))
+    assert list(timings) == ["read + gzip decompress", "PNG encode (zlib)", "Example encode",
+                             "shard choice (CRC-32)", "pixel sums", "TFRecord framing (CRC-32C)", "write",
+                             "Beam (graph, bundles, coders, grouping, metadata)"]
+    assert whole["records"] == 512 + 128 and whole["cpu_seconds"] > 0
+    assert abs(sum(timings.values()) - whole["cpu_seconds"]) < 1e-9
+    assert (tmp_path / "all.tfrecord").stat().st_size == sum(
+        (tmp_path / "run" / name).stat().st_size for name in os.listdir(tmp_path / "run") if name.endswith(".tfrecord"))

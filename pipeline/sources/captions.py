@@ -19,7 +19,7 @@ import numpy as np
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.sources import ACCEPTED, Source, empty, rejection, split_outcomes
-from pipeline.sources.idx import IdxSource, read_idx_chunk
+from pipeline.sources.idx import IdxSource
 from pipeline.sources.image_folder import IMAGE_EXTENSIONS, decode_image
 
 FOREGROUND = 30  # pixel value above which a pixel belongs to the garment or the stroke
@@ -93,24 +93,17 @@ class CaptionedIdxSource(IdxSource):
         self.captions_per_image = captions_per_image
 
     def read(self, pipeline, split):
-        images_path, labels_path = self.paths[split]
-        count = self.counts[split]
-        chunks = [(start, min(start + self.chunk_records, count))
-                  for start in range(0, count, self.chunk_records)]
         split_code = self.splits.index(split)
 
-        def captioned(start, stop):
-            for index, (image, label) in enumerate(read_idx_chunk(images_path, labels_path, start, stop), start):
-                captions = make_captions(image, self.phrases[label], self.captions_per_image,
-                                         self.thresholds, seed=(split_code, index))
-                yield image, label, captions, (split, index)
+        def captioned(start, chunks):
+            for images, labels in chunks:
+                indices = range(start, start + len(labels))
+                captions = [make_captions(image, self.phrases[label], self.captions_per_image, self.thresholds,
+                                          seed=(split_code, index))
+                            for index, image, label in zip(indices, images, labels)]
+                yield images, labels, captions, [(split, index) for index in indices]
 
-        examples = (
-            pipeline
-            | f"Plan{split}" >> beam.Create(chunks)
-            | f"Reshuffle{split}" >> beam.Reshuffle()
-            | f"ReadCaptioned{split}" >> beam.FlatMapTuple(captioned)
-        )
+        examples = self.read_chunks(pipeline, split) | f"Caption{split}" >> beam.FlatMapTuple(captioned)
         return examples, empty(pipeline, f"NoRejects{split}")
 
 

@@ -15,7 +15,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline.errors import CorruptSourceError
 from pipeline.sources import Source, empty
-from pipeline.sources.idx import open_source, read_exact
+from pipeline.sources.idx import check_labels, open_source, read_exact
 
 SIDE = 32
 CHANNELS = 3
@@ -50,19 +50,17 @@ def record_count(path):
 
 
 def read_cifar_chunk(chunk, num_classes):
-    """Yields (image uint8 [32, 32, 3], label) for a chunk (path, start, stop) of one file."""
+    """A batch (images uint8 [n, 32, 32, 3], labels [n]) from a chunk (path, start, stop) of
+    one file, read from its first record on."""
     path, start, stop = chunk
     with open_source(path) as handle:
-        read_exact(handle, start * RECORD_BYTES, path)
+        handle.seek(start * RECORD_BYTES)
         data = read_exact(handle, (stop - start) * RECORD_BYTES, path)
     records = np.frombuffer(data, np.uint8).reshape(stop - start, RECORD_BYTES)
     labels = records[:, 0]
     images = records[:, 1:].reshape(-1, CHANNELS, SIDE, SIDE).transpose(0, 2, 3, 1)
-    for index, (image, label) in enumerate(zip(images, labels), start):
-        if label >= num_classes:
-            raise CorruptSourceError(
-                path, f"record {index} has label {label}, but there are {num_classes} classes")
-        yield image, int(label)
+    check_labels(labels, start, num_classes, path)
+    return images, labels
 
 
 def find_batch_folder(source_dir):
@@ -100,6 +98,6 @@ class CifarBinarySource(Source):
             pipeline
             | f"Plan{split}" >> beam.Create(chunks)
             | f"Reshuffle{split}" >> beam.Reshuffle()
-            | f"ReadCifar{split}" >> beam.FlatMap(read_cifar_chunk, num_classes=num_classes)
+            | f"ReadCifar{split}" >> beam.Map(read_cifar_chunk, num_classes=num_classes)
         )
         return examples, empty(pipeline, f"NoRejects{split}")
