@@ -119,14 +119,14 @@ def measure_pair(pair, size, steps, rounds, jits, data_dir=None):
     iteration and the matmul rates measured in the same rounds."""
     batch = fixed_batch(pair, size, data_dir)
     dataset = tf.data.Dataset.from_tensors(batch).repeat()
-    rows, models = [], []
-    for jit in jits:
-        for implementation in ("gan_tf", "peer"):
-            model = PAIRS[pair][implementation](size, jit)
-            model.fit(dataset, epochs=1, steps_per_epoch=1, verbose=0)  # trace, compile, build
-            rows.append({"pair": pair, "implementation": implementation, "jit": jit,
-                         "iterations_per_second": []})
-            models.append(model)
+    rows = [{"pair": pair, "implementation": implementation, "jit": jit, "iterations_per_second": []}
+            for jit in jits for implementation in ("gan_tf", "peer")]
+    # Every model is built before any runs: building one reseeds the global RNG
+    # (`keras.utils.set_random_seed`), after which a model warmed up earlier ran its first
+    # timed step far slower (gan_tf's rounds 1 at 128 and 256 px, jit off: 2-4x).
+    models = [PAIRS[pair][row["implementation"]](size, row["jit"]) for row in rows]
+    for model in models:
+        model.fit(dataset, epochs=1, steps_per_epoch=1, verbose=0)  # trace, compile, build
     matmul = []
     for _ in range(rounds):
         matmul.append(matmul_rate())
