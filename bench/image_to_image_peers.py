@@ -1,0 +1,214 @@
+"""CycleGAN and pix2pix training speed beside their peers: the keras.io CycleGAN example and the
+TensorFlow docs' pix2pix tutorial (`bench.peers`), with FLOPs and the matmul roofline.
+
+    python -m bench.image_to_image_peers [--size 256] [--steps 2] [--rounds 2]
+        [--pairs cyclegan,pix2pix] [--jit on,off] [--data /work/shared/datasets] [--json out.json]
+
+For each pair, gan_tf's model (CycleGAN: ResNet-9 generators and 70x70 PatchGANs, its default;
+pix2pix: U-Net and PatchGAN) and the peer are built with XLA on and/or off, warmed up with one
+step each (tracing, compiling), then timed in alternating rounds (gan_tf, peer, gan_tf, peer,
+...) of `--steps` `fit` steps on one fixed batch of 1 image: the first horse2zebra trainA/trainB
+images or the first facades pair (label map -> photo, as the tutorial) from `--data`, random
+images in [-1, 1] without it. A round also times a 2048x2048 float32 matmul, the machine's
+dense rate at that moment.
+
+FLOPs per iteration are counted from the train step itself, after the timed rounds: its graph
+(`tf.function` of `train_step` on the batch), less the ops whose results nothing uses (a
+gradient function emits both backward convolutions even where only one is needed; Grappler
+prunes the other before running), summed with TensorFlow's registered per-op "flops"
+statistics, the ones `tf.compat.v1.profiler`'s float-operation count uses (convolutions
+forward and both backward ops, matmuls, element-wise ops; ops without one, e.g. padding,
+count 0). The roofline fraction is FLOPs x iterations/s over the matmul rate.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import time
+
+import tensorflow as tf
+from tensorflow.python.framework.ops import get_stats_for_node_def  # the profiler's per-op FLOPs
+
+from bench.peers import keras_io_cyclegan, tf_pix2pix_tutorial
+from gan_tf import devices, jitter, training
+from gan_tf.config import CycleGANConfig, Pix2PixConfig
+from gan_tf.data import TANH_RANGE, scale_images
+from gan_tf.models.cyclegan import CycleGAN
+from gan_tf.models.pix2pix import Pix2Pix
+
+DEFAULT_DATA = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "datasets")
+PAIRS = {
+    "cyclegan": {"gan_tf": lambda size, jit: training.build_model(
+                     CycleGAN, CycleGANConfig(image_size=size), jit=jit),
+                 "peer": keras_io_cyclegan.build, "peer_name": "keras.io example"},
+    "pix2pix": {"gan_tf": lambda size, jit: training.build_model(
+                    Pix2Pix, Pix2PixConfig(image_size=size), jit=jit),
+                "peer": tf_pix2pix_tutorial.build, "peer_name": "TF tutorial"},
+}
+
+
+def _read_image(path):
+    return tf.io.decode_jpeg(tf.io.read_file(path), channels=3)
+
+
+def _first_file(folder):
+    return os.path.join(folder, sorted(os.listdir(folder))[0])
+
+
+def fixed_batch(pair, size, data_dir=None):
+    """The (a, b) / (input, target) batch of one image both implementations train on."""
+    if data_dir is None:
+        draw = lambda seed: tf.random.uniform((1, size, size, 3), -1.0, 1.0, seed=seed)
+        return draw(1), draw(2)
+    if pair == "cyclegan":
+        root = os.path.join(data_dir, "horse2zebra")
+        images = [_read_image(_first_file(os.path.join(root, split))) for split in ("trainA", "trainB")]
+    else:  # facades: photo on the left, label map on the right; the tutorial maps label -> photo
+        pair_image = _read_image(_first_file(os.path.join(data_dir, "facades", "train")))
+        width = pair_image.shape[1] // 2
+        images = [pair_image[:, width:], pair_image[:, :width]]
+    return tuple(scale_images(image, TANH_RANGE)[None] for image in jitter.resize(images, size))
+
+
+def live_operations(graph):
+    """The ops of `graph` that its outputs or its side effects (ops with no outputs, e.g.
+    variable assignments) depend on."""
+    stack = [tensor.op for tensor in graph.outputs]
+    stack += [op for op in graph.get_operations() if not op.outputs]
+    live = set()
+    while stack:
+        op = stack.pop()
+        if op not in live:
+            live.add(op)
+            stack += [tensor.op for tensor in op.inputs] + list(op.control_inputs)
+    return live
+
+
+def step_flops(model, batch):
+    """Float operations of one `train_step` on `batch`, from its graph (see the module doc)."""
+    graph = tf.function(model.train_step).get_concrete_function(batch).graph
+    return sum(get_stats_for_node_def(graph, op.node_def, "flops").value or 0
+               for op in live_operations(graph))
+
+
+def matmul_rate(n=2048, repeats=3):
+    """Float32 FLOP/s of an n x n matmul now: the best of `repeats` after one warm-up call.
+
+    A local measurement; the shared roofline helper replaces it once it lands."""
+    a = tf.random.normal((n, n), seed=0)
+    b = tf.random.normal((n, n), seed=1)
+    tf.linalg.matmul(a, b).numpy()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        tf.linalg.matmul(a, b).numpy()
+        best = min(best, time.perf_counter() - start)
+    return 2 * n**3 / best
+
+
+def iteration_rate(model, dataset, steps):
+    """Train iterations/s of `fit` for `steps` steps (the model is already warmed up)."""
+    start = time.perf_counter()
+    model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
+    return steps / (time.perf_counter() - start)
+
+
+def measure_pair(pair, size, steps, rounds, jits, data_dir=None):
+    """Rows (one per implementation and XLA setting) of iterations/s per round, FLOPs per
+    iteration and the matmul rates measured in the same rounds."""
+    batch = fixed_batch(pair, size, data_dir)
+    dataset = tf.data.Dataset.from_tensors(batch).repeat()
+    rows = [{"pair": pair, "implementation": implementation, "jit": jit, "iterations_per_second": []}
+            for jit in jits for implementation in ("gan_tf", "peer")]
+    # Every model is built before any runs: building one reseeds the global RNG
+    # (`keras.utils.set_random_seed`), after which a model warmed up earlier ran its first
+    # timed step far slower (gan_tf's rounds 1 at 128 and 256 px, jit off: 2-4x).
+    models = [PAIRS[pair][row["implementation"]](size, row["jit"]) for row in rows]
+    for model in models:
+        model.fit(dataset, epochs=1, steps_per_epoch=1, verbose=0)  # trace, compile, build
+    matmul = []
+    for _ in range(rounds):
+        matmul.append(matmul_rate())
+        for row, model in zip(rows, models):
+            row["iterations_per_second"].append(iteration_rate(model, dataset, steps))
+    flops = {}  # after the rounds: tracing the step again slowed the next timed step
+    for row, model in zip(rows, models):
+        if row["implementation"] not in flops:
+            flops[row["implementation"]] = step_flops(model, batch)
+        row["flops_per_iteration"] = flops[row["implementation"]]
+    for row in rows:
+        row["matmul_flops_per_second"] = statistics.mean(matmul)
+        row["mean_iterations_per_second"] = statistics.mean(row["iterations_per_second"])
+        achieved = row["flops_per_iteration"] * row["mean_iterations_per_second"]
+        row["achieved_flops_per_second"] = achieved
+        row["roofline_fraction"] = achieved / row["matmul_flops_per_second"]
+    return rows
+
+
+def ratios(rows):
+    """gan_tf / peer iterations/s per pair and XLA setting: the mean rate and each round's."""
+    found = {}
+    for row in rows:
+        found.setdefault((row["pair"], row["jit"]), {})[row["implementation"]] = row
+    result = []
+    for (pair, jit), both in found.items():
+        ours, peer = both["gan_tf"], both["peer"]
+        result.append({"pair": pair, "jit": jit,
+                       "ratio": ours["mean_iterations_per_second"] / peer["mean_iterations_per_second"],
+                       "round_ratios": [a / b for a, b in zip(ours["iterations_per_second"],
+                                                                peer["iterations_per_second"])]})
+    return result
+
+
+def format_row(row):
+    name = "gan_tf" if row["implementation"] == "gan_tf" else PAIRS[row["pair"]]["peer_name"]
+    rounds = " ".join(f"{rate:.4f}" for rate in row["iterations_per_second"])
+    return (f"{row['pair']:<9} {name:<17} {'on' if row['jit'] else 'off':<4} {rounds:>16} "
+            f"{row['mean_iterations_per_second']:>8.4f} {row['flops_per_iteration'] / 1e9:>9.1f} "
+            f"{row['achieved_flops_per_second'] / 1e9:>8.1f} {100 * row['roofline_fraction']:>6.1f}%")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", type=int, default=256, help="image side in pixels")
+    parser.add_argument("--steps", type=int, default=2, help="timed steps per round and setting")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds")
+    parser.add_argument("--pairs", default="cyclegan,pix2pix", help="comma-separated: cyclegan, pix2pix")
+    parser.add_argument("--jit", default="on,off", help="XLA settings to time: on, off or both")
+    parser.add_argument("--data", default=DEFAULT_DATA,
+                        help="folder with horse2zebra/ and facades/ (images); 'none' for random batches")
+    parser.add_argument("--json", help="also write the rows and ratios here")
+    args = parser.parse_args(argv)
+    pairs = args.pairs.split(",")
+    unknown = set(pairs) - set(PAIRS)
+    if unknown:
+        parser.error(f"unknown pair(s) {', '.join(sorted(unknown))}; choose from {', '.join(PAIRS)}")
+    jits = [{"on": True, "off": False}[value] for value in args.jit.split(",")]
+    data_dir = None if args.data == "none" else args.data
+    devices.enable_memory_growth()
+    print(f"device: {devices.describe_device()}; {args.size} px, batch 1, {args.steps} step(s) x "
+          f"{args.rounds} round(s); load average {os.getloadavg()[0]:.1f}")
+    print(f"{'pair':<9} {'implementation':<17} {'jit':<4} {'it/s per round':>16} {'it/s':>8} "
+          f"{'GFLOP/it':>9} {'GFLOP/s':>8} {'matmul':>7}", flush=True)
+    rows = []
+    for pair in pairs:
+        pair_rows = measure_pair(pair, args.size, args.steps, args.rounds, jits, data_dir)
+        for row in pair_rows:
+            print(format_row(row), flush=True)
+        print(f"{pair}: float32 2048x2048 matmul {pair_rows[0]['matmul_flops_per_second'] / 1e9:.1f} "
+              f"GFLOP/s (mean of the rounds); load average {os.getloadavg()[0]:.1f}", flush=True)
+        rows += pair_rows
+    for entry in ratios(rows):
+        per_round = ", ".join(f"{r:.2f}" for r in entry["round_ratios"])
+        print(f"{entry['pair']} jit {'on' if entry['jit'] else 'off'}: gan_tf / peer = "
+              f"{entry['ratio']:.2f} (rounds: {per_round})")
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump({"device": devices.describe_device(), "size": args.size, "rows": rows,
+                       "ratios": ratios(rows)}, handle, indent=2)
+    return rows
+
+
+if __name__ == "__main__":
+    main()
