@@ -9,16 +9,13 @@ pix2pix: U-Net and PatchGAN) and the peer are built with XLA on and/or off, warm
 step each (tracing, compiling), then timed in alternating rounds (gan_tf, peer, gan_tf, peer,
 ...) of `--steps` `fit` steps on one fixed batch of 1 image: the first horse2zebra trainA/trainB
 images or the first facades pair (label map -> photo, as the tutorial) from `--data`, random
-images in [-1, 1] without it. A round also times a 2048x2048 float32 matmul, the machine's
-dense rate at that moment.
+images in [-1, 1] without it. A round also times the float32 matmul rate, the machine's dense
+rate at that moment.
 
-FLOPs per iteration are counted from the train step itself, after the timed rounds: its graph
-(`tf.function` of `train_step` on the batch), less the ops whose results nothing uses (a
-gradient function emits both backward convolutions even where only one is needed; Grappler
-prunes the other before running), summed with TensorFlow's registered per-op "flops"
-statistics, the ones `tf.compat.v1.profiler`'s float-operation count uses (convolutions
-forward and both backward ops, matmuls, element-wise ops; ops without one, e.g. padding,
-count 0). The roofline fraction is FLOPs x iterations/s over the matmul rate.
+FLOPs per iteration are counted from the train step itself, after the timed rounds, by
+`bench.roofline.graph_flops` (TensorFlow's cost model over the ops the step runs), and the
+matmul rate is `bench.roofline.matmul_rate`: the same accounting as `python -m bench`'s rows.
+The roofline fraction is FLOPs x iterations/s over the matmul rate.
 """
 
 import argparse
@@ -28,8 +25,8 @@ import statistics
 import time
 
 import tensorflow as tf
-from tensorflow.python.framework.ops import get_stats_for_node_def  # the profiler's per-op FLOPs
 
+from bench import roofline
 from bench.peers import keras_io_cyclegan, tf_pix2pix_tutorial
 from gan_tf import devices, jitter, training
 from gan_tf.config import CycleGANConfig, Pix2PixConfig
@@ -71,42 +68,6 @@ def fixed_batch(pair, size, data_dir=None):
     return tuple(scale_images(image, TANH_RANGE)[None] for image in jitter.resize(images, size))
 
 
-def live_operations(graph):
-    """The ops of `graph` that its outputs or its side effects (ops with no outputs, e.g.
-    variable assignments) depend on."""
-    stack = [tensor.op for tensor in graph.outputs]
-    stack += [op for op in graph.get_operations() if not op.outputs]
-    live = set()
-    while stack:
-        op = stack.pop()
-        if op not in live:
-            live.add(op)
-            stack += [tensor.op for tensor in op.inputs] + list(op.control_inputs)
-    return live
-
-
-def step_flops(model, batch):
-    """Float operations of one `train_step` on `batch`, from its graph (see the module doc)."""
-    graph = tf.function(model.train_step).get_concrete_function(batch).graph
-    return sum(get_stats_for_node_def(graph, op.node_def, "flops").value or 0
-               for op in live_operations(graph))
-
-
-def matmul_rate(n=2048, repeats=3):
-    """Float32 FLOP/s of an n x n matmul now: the best of `repeats` after one warm-up call.
-
-    A local measurement; the shared roofline helper replaces it once it lands."""
-    a = tf.random.normal((n, n), seed=0)
-    b = tf.random.normal((n, n), seed=1)
-    tf.linalg.matmul(a, b).numpy()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        tf.linalg.matmul(a, b).numpy()
-        best = min(best, time.perf_counter() - start)
-    return 2 * n**3 / best
-
-
 def iteration_rate(model, dataset, steps):
     """Train iterations/s of `fit` for `steps` steps (the model is already warmed up)."""
     start = time.perf_counter()
@@ -129,13 +90,13 @@ def measure_pair(pair, size, steps, rounds, jits, data_dir=None):
         model.fit(dataset, epochs=1, steps_per_epoch=1, verbose=0)  # trace, compile, build
     matmul = []
     for _ in range(rounds):
-        matmul.append(matmul_rate())
+        matmul.append(roofline.matmul_rate() * 1e9)
         for row, model in zip(rows, models):
             row["iterations_per_second"].append(iteration_rate(model, dataset, steps))
     flops = {}  # after the rounds: tracing the step again slowed the next timed step
     for row, model in zip(rows, models):
         if row["implementation"] not in flops:
-            flops[row["implementation"]] = step_flops(model, batch)
+            flops[row["implementation"]] = roofline.graph_flops(model.train_step, [batch])
         row["flops_per_iteration"] = flops[row["implementation"]]
     for row in rows:
         row["matmul_flops_per_second"] = statistics.mean(matmul)
