@@ -15,9 +15,10 @@ captions, seeds 0, 1, ... per batch of 250, as the export's `serving_default` dr
 their class agreement is the text-conditioning accuracy: the fraction read as the class the
 caption names. The real-data floor (as many real training images against the same
 test images) is measured the same way in the same process. A run spec is `PRESET` or
-`PRESET:field=value+field=value` (e.g. `fast:loss=hinge`); a StackGAN Stage-II run names its
-Stage-I with `stage1_model=RUN`, RUN an earlier run of the same invocation (e.g. `--runs fast
-fast:stage=2+stage1_model=fast`) or a run folder / `.keras` path. `--peers` adds the TensorFlow
+`PRESET:field=value+field=value` (e.g. `fast:loss=hinge`), optionally named `NAME=PRESET...`
+(default: the spec itself); a StackGAN Stage-II run names its Stage-I with `stage1_model=RUN`,
+RUN an earlier run of the same invocation (e.g. `--runs stage1=fast
+stage2=fast:stage=2+stage1_model=stage1`) or a run folder / `.keras` path. `--peers` adds the TensorFlow
 docs' DCGAN tutorial (`bench.peers.tf_dcgan_tutorial`) with its own settings and with the DCGAN
 paper's optimiser, trained the same way.
 
@@ -44,16 +45,20 @@ from gan_tf.sampling import caption_rows, load_export
 
 
 def parse_run(spec, family):
-    """(name, preset, overrides) of a run spec `PRESET[:field=value+field=value...]`; values
-    are parsed like the command line's flags (tuples comma-separated)."""
+    """(name, preset, overrides) of a run spec `[NAME=]PRESET[:field=value+field=value...]`;
+    values are parsed like the command line's flags (tuples comma-separated); the name
+    (default: the spec made a folder name) is the run's folder under OUT."""
     preset, _, settings = spec.partition(":")
+    name, _, preset = preset.rpartition("=")
     config_class = registry.family(family).config_class
     parser = argparse.ArgumentParser(add_help=False)
     config_class.add_arguments(parser)
     flags = [part for item in settings.split("+") if item
              for part in (f"--{item.split('=', 1)[0].replace('_', '-')}", item.split("=", 1)[1])]
     overrides = config_class.overrides_from_args(parser.parse_args(flags))
-    return spec.replace(":", "_").replace("+", "_").replace(",", "-").replace("=", "-"), preset, overrides
+    for sign, replacement in ((":", "_"), ("+", "_"), (",", "-"), ("=", "-"), ("/", "-")):
+        spec = spec.replace(sign, replacement)
+    return name or spec, preset, overrides
 
 
 GRID_CAPTIONS = 12  # rows of a text-to-image run's final grid
@@ -139,7 +144,7 @@ def main(argv=None):
     parser.add_argument("--data", required=True, help="preprocessed data folder")
     parser.add_argument("--classifier", required=True, help="domain classifier .keras (gan-tf train-classifier)")
     parser.add_argument("--minutes", type=float, default=10.0, help="training time per run")
-    parser.add_argument("--runs", nargs="+", default=["source"], help="PRESET[:field=value+...] each")
+    parser.add_argument("--runs", nargs="+", default=["source"], help="[NAME=]PRESET[:field=value+...] each")
     parser.add_argument("--peers", default="", help="comma-separated: tutorial, tutorial_dcgan")
     parser.add_argument("--every", type=float, default=60.0, help="seconds of training between measurements")
     parser.add_argument("--samples", type=int, default=5000, help="samples per measurement (and floor)")

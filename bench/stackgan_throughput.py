@@ -13,6 +13,7 @@ import argparse
 import dataclasses
 import json
 import os
+import tempfile
 
 import numpy as np
 import tensorflow as tf
@@ -49,9 +50,14 @@ def subset_idx(work_dir, train, test):
 
 
 def step_rate(config, stage, batch_size, steps, jit):
-    """images/s of full training steps of one stage on fixed random batches."""
-    config = dataclasses.replace(config, stage=stage, seed=0)
-    model = training.build_model(StackGANStageI.model_class_for(config), config, jit=jit)
+    """images/s of full training steps of one stage on fixed random batches (Stage-II over an
+    untrained Stage-I: the weights do not change the cost)."""
+    with tempfile.TemporaryDirectory() as folder:
+        stage1 = os.path.join(folder, "stage1.keras")
+        if stage == 2:
+            StackGANStageI(dataclasses.replace(config, stage=1)).save(stage1)
+        config = dataclasses.replace(config, stage=stage, seed=0, stage1_model=stage1)
+        model = training.build_model(StackGANStageI.model_class_for(config), config, jit=jit)
     size = model.image_size(config)
     embeddings = tf.random.normal([batch_size, config.embedding_dim])
     batch = {"images": tf.random.uniform([batch_size, size, size, config.channels], -1.0, 1.0),

@@ -288,8 +288,9 @@ class StackGANConfig(Config):
 
     DATA_FIELDS: ClassVar[tuple[str, ...]] = ("embedding_dim", "channels", "data_name", "text_encoder")
     PRESETS: ClassVar[dict[str, dict]] = {
-        "fast": {"stage1_size": 32, "stage2_size": 64, "generator_filters": 32, "stage2_generator_filters": 32,
-                 "discriminator_filters": 32, "residual_blocks": 2, "batch_size": 64},
+        "fast": {"stage1_size": 32, "stage2_size": 64, "generator_filters": 16, "stage2_generator_filters": 16,
+                 "discriminator_filters": 16, "residual_blocks": 1, "mismatch_weight": 0.7,
+                 "learning_rate": 4e-4, "batch_size": 64},
     }
     stage: int = 1
     stage1_model: str = ""

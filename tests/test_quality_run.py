@@ -109,9 +109,9 @@ def test_stackgan_quality_run_scores_both_stages_on_the_test_captions(classifier
     results = quality_run.main([
         "stackgan", "--data", small_captioned_data, "--classifier", classifier_path, "--minutes", "0.02",
         "--every", "0.5", "--samples", "100", "--batch-size", "16", "--jit", "off", "--out", out,
-        "--runs", f"source:{tiny}", f"source:{tiny}+stage=2+stage1_model=source_{tiny.replace('+', '_').replace('=', '-')}"])
+        "--runs", f"stage1=source:{tiny}", f"stage2=source:{tiny}+stage=2+stage1_model=stage1"])
     stage1, stage2 = results["runs"]
-    assert stage2["overrides"]["stage1_model"] == os.path.join(out, stage1["run"])
+    assert (stage1["run"], stage2["overrides"]["stage1_model"]) == ("stage1", os.path.join(out, "stage1"))
     for run in (stage1, stage2):
         assert run["measurements"][-1]["step"] == run["steps"] >= 1
         assert all(0 <= m["class_agreement"] <= 1 and np.isfinite(m["fid"]) for m in run["measurements"])
