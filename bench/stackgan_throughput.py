@@ -1,12 +1,15 @@
-"""StackGAN: training throughput of Stage-I and Stage-II steps at the `fast` preset's sizes.
+"""StackGAN: training throughput of Stage-I and Stage-II steps, per configuration.
 
-    python -m bench.stackgan_throughput [--batch-size 64] [--timed-steps 5] [--no-jit] [--json out.json]
+    python -m bench.stackgan_throughput [--runs fast fast:generator_filters=32 ...] [--rounds 2]
+        [--batch-size 64] [--timed-steps 5] [--no-jit] [--json out.json]
 
-Images/s of one full step (D update on real/wrong/fake pairs, G update with KL) of each stage,
-on fixed random tensors so only the step is timed (first epoch, with tracing, excluded), at the
-`fast` preset's sizes (captioned Fashion-MNIST: Stage-I 32 px, Stage-II 64 px, 384-d MiniLM
-embeddings). The text-conditioning accuracy is measured against training time by the one
-quality run (`python -m bench.quality_run stackgan --runs fast fast:stage=2+stage1_model=fast`).
+Images/s of one full step (D update on real/wrong/fake pairs, G update with KL) of each stage
+of each run spec, on fixed random tensors so only the step is timed (first epoch, with tracing,
+excluded), for captioned Fashion-MNIST's data (greyscale, 384-d MiniLM embeddings; the `fast`
+preset: Stage-I 32 px, Stage-II 64 px); `--rounds` alternates the runs, for side-by-side
+ratios on a shared machine. The text-conditioning accuracy is measured against training time
+by the one quality run (`python -m bench.quality_run stackgan --runs stage1=fast
+stage2=fast:stage=2+stage1_model=stage1`).
 """
 
 import argparse
@@ -18,15 +21,13 @@ import tempfile
 import numpy as np
 import tensorflow as tf
 
+from bench.quality_run import parse_run
 from bench.report import StepTimer
 from gan_tf import devices, training
 from gan_tf.config import StackGANConfig
 from gan_tf.models.stackgan import StackGANStageI
 
 FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
-FAST = dataclasses.replace(
-    StackGANConfig(**{k: v for k, v in StackGANConfig.preset_values("fast").items() if k != "batch_size"}),
-    channels=1, embedding_dim=384)
 
 
 def subset_idx(work_dir, train, test):
@@ -70,23 +71,30 @@ def step_rate(config, stage, batch_size, steps, jit):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", nargs="+", default=["fast"],
+                        help="PRESET[:field=value+...] each (as bench.quality_run), sizes for 384-d greyscale data")
+    parser.add_argument("--rounds", type=int, default=1, help="rounds over the runs, alternating")
     parser.add_argument("--batch-size", type=int, default=StackGANConfig.preset_values("fast")["batch_size"])
     parser.add_argument("--timed-steps", type=int, default=5, help="steps timed per stage")
     parser.add_argument("--jit", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args(argv)
     devices.enable_memory_growth()
-    device = devices.describe_device()
-    results = {"device": device, "batch_size": args.batch_size, "jit": args.jit}
-    print(f"device: {device}; batch {args.batch_size}; jit {args.jit}; "
-          f"Stage-I {FAST.stage1_size} px, Stage-II {FAST.stage2_size} px, 384-d embeddings")
-    for stage in (1, 2):
-        rate = step_rate(FAST, stage, args.batch_size, args.timed_steps, args.jit)
-        results[f"stage{stage}_images_per_s"] = round(rate, 2)
-        print(f"stage {stage} step: {rate:.2f} images/s", flush=True)
-    print("\n| what | value |\n| --- | --- |")
-    for key, value in results.items():
-        print(f"| {key} | {value} |")
+    results = {"device": devices.describe_device(), "batch_size": args.batch_size, "jit": args.jit,
+               "load_average": [round(x, 2) for x in os.getloadavg()], "rates": {}}
+    print(f"device: {results['device']}; batch {args.batch_size}; jit {args.jit}; 384-d embeddings, 1 channel")
+    for round_index in range(args.rounds):
+        for spec in args.runs:
+            name, preset, overrides = parse_run(spec, "stackgan")
+            _, config = training.resolve_config("stackgan", None, preset, **overrides)
+            config = dataclasses.replace(config, channels=1, embedding_dim=384)
+            for stage in (1, 2):
+                rate = step_rate(config, stage, args.batch_size, args.timed_steps, args.jit)
+                results["rates"].setdefault(f"{name} stage {stage}", []).append(round(rate, 1))
+                print(f"round {round_index}: {name} stage {stage}: {rate:.1f} images/s", flush=True)
+    print("\n| run, stage | images/s per round |\n| --- | --- |")
+    for key, rates in results["rates"].items():
+        print(f"| {key} | {', '.join(map(str, rates))} |")
     if args.json:
         with open(args.json, "w") as handle:
             json.dump(results, handle, indent=2)
