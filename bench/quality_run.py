@@ -9,16 +9,24 @@ time, compiling included; every `--every` seconds of training (the clock stops w
 measures) and at the end, `--samples` samples drawn exactly as `gan-tf sample` draws them are
 scored on the domain classifier's features against the data's test split: Fréchet distance
 (FD), KID, for conditional families the fraction the classifier reads as the requested label
-(class agreement), and for VAEs the test split's negative ELBO. The real-data floor (as many real training images against the same
+(class agreement), and for VAEs the test split's negative ELBO. Text-to-image families
+(StackGAN) draw one sample per test caption (the first `--samples` test records' first
+captions, seeds 0, 1, ... per batch of 250, as the export's `serving_default` draws them), and
+their class agreement is the text-conditioning accuracy: the fraction read as the class the
+caption names. The real-data floor (as many real training images against the same
 test images) is measured the same way in the same process. A run spec is `PRESET` or
-`PRESET:field=value+field=value` (e.g. `fast:loss=hinge`); `--peers` adds the TensorFlow docs'
-DCGAN tutorial (`bench.peers.tf_dcgan_tutorial`) with its own settings and with the DCGAN
+`PRESET:field=value+field=value` (e.g. `fast:loss=hinge`), optionally named `NAME=PRESET...`
+(default: the spec itself); a StackGAN Stage-II run names its Stage-I with `stage1_model=RUN`,
+RUN an earlier run of the same invocation (e.g. `--runs stage1=fast
+stage2=fast:stage=2+stage1_model=stage1`) or a run folder / `.keras` path. `--peers` adds the TensorFlow
+docs' DCGAN tutorial (`bench.peers.tf_dcgan_tutorial`) with its own settings and with the DCGAN
 paper's optimiser, trained the same way.
 
 Writes OUT/quality.json (every measurement), OUT/quality.png (FD against training seconds,
 one line per run, the floor dashed), OUT/class_agreement.png and OUT/neg_elbo.png for the
-families that report them, and OUT/<run>/final_grid.png (100 samples of the final
-model from its TF Serving export, as `gan-tf sample` draws them), and prints a Markdown table.
+families that report them (StackGAN's class agreement is its text-conditioning accuracy), and
+OUT/<run>/final_grid.png (the final model's TF Serving export drawn by `gan-tf sample`: 100
+samples, or caption | stage images rows of 12 test captions), and prints a Markdown table.
 """
 
 import argparse
@@ -30,9 +38,11 @@ from bench import quality
 from bench.peers import tf_dcgan_tutorial
 from gan_tf import callbacks as cb
 from gan_tf import cli, devices, export, registry, training
+from gan_tf.caption_data import fixed_captions
 from gan_tf.images import save_png
 from gan_tf.metrics.report import real_image_batches
 from gan_tf.plots import line_plot
+from gan_tf.sampling import caption_rows, load_export
 
 
 # (metric, axis label, log axis): FD spans decades; agreement and -ELBO do not.
@@ -40,9 +50,11 @@ PLOTTED = (("fid", "FD", True), ("class_agreement", "class agreement", False), (
 
 
 def parse_run(spec, family):
-    """(name, preset, overrides) of a run spec `PRESET[:field=value+field=value...]`; values
-    are parsed like the command line's flags (tuples comma-separated, booleans true/false)."""
+    """(name, preset, overrides) of a run spec `[NAME=]PRESET[:field=value+field=value...]`;
+    values are parsed like the command line's flags (tuples comma-separated, booleans
+    true/false); the name (default: the spec made a folder name) is the run's folder under OUT."""
     preset, _, settings = spec.partition(":")
+    name, _, preset = preset.rpartition("=")
     config_class = registry.family(family).config_class
     parser = argparse.ArgumentParser(add_help=False)
     config_class.add_arguments(parser)
@@ -55,11 +67,34 @@ def parse_run(spec, family):
         else:
             flags += [f"--{flag}", value]
     overrides = config_class.overrides_from_args(parser.parse_args(flags))
-    return spec.replace(":", "_").replace("+", "_").replace(",", "-").replace("=", "-"), preset, overrides
+    for sign, replacement in ((":", "_"), ("+", "_"), (",", "-"), ("=", "-"), ("/", "-")):
+        spec = spec.replace(sign, replacement)
+    return name or spec, preset, overrides
+
+
+GRID_CAPTIONS = 12  # rows of a text-to-image run's final grid
+
+
+def earlier_run(overrides, out):
+    """`overrides` with a `stage1_model` that names an earlier run of this invocation (a
+    folder under OUT holding its model.keras) replaced by that run's folder."""
+    folder = os.path.join(out, overrides.get("stage1_model") or "")
+    if overrides.get("stage1_model") and os.path.isfile(os.path.join(folder, "model.keras")):
+        return {**overrides, "stage1_model": folder}
+    return overrides
+
+
+def caption_grid(saved, data):
+    """caption | stage images rows of the first test captions, drawn by the export as `gan-tf
+    sample --captions` draws them (through their embeddings where it has no text encoder)."""
+    captions, embeddings, _ = fixed_captions(data, GRID_CAPTIONS)
+    loaded, path = load_export(saved)
+    return caption_rows(loaded, path, captions, 0, None if "captions" in loaded.signatures else embeddings)[0]
 
 
 def train_run(family, data, name, preset, overrides, args, out):
     """One budgeted run through the driver; its measurements and the final grid's path."""
+    overrides = earlier_run(overrides, out)
     run = training.train(
         family, data, preset=preset, run_dir=os.path.join(out, name), fresh=True, epochs=10**6,
         seconds=args.minutes * 60, batch_size=args.batch_size,
@@ -68,7 +103,10 @@ def train_run(family, data, name, preset, overrides, args, out):
         **overrides)
     saved = export.export(run.model, os.path.join(out, name, "saved_models"), family)
     grid = os.path.join(out, name, "final_grid.png")
-    assert cli.main(["sample", "--model", saved, "--count", "100", "--seed", "0", "--output", grid]) == 0
+    if registry.family(family).draws_from == registry.CAPTIONS:
+        save_png(caption_grid(saved, data), grid)
+    else:
+        assert cli.main(["sample", "--model", saved, "--count", "100", "--seed", "0", "--output", grid]) == 0
     return {"run": name, "family": family, "preset": preset, "overrides": overrides,
             "batch_size": run.batch_size, "steps": run.clock.step,
             "images_per_second": run.batch_size * (run.clock.steps_per_second or 0.0),
@@ -98,7 +136,7 @@ def markdown(results):
              f"included); {results['samples']} samples vs the test split; floor FD "
              f"{floor['fid']:.2f}", "",
              "| run | batch | images/s | updates | FD at each check (s: FD) | final FD | final KID "
-             "| class agreement | -ELBO (nats) |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| class agreement (StackGAN: text-conditioning accuracy) | -ELBO (nats) |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for row in results["runs"]:
         points = ", ".join(f"{m['seconds']:.0f}: {m['fid']:.1f}" for m in row["measurements"])
         final = row["measurements"][-1]
@@ -116,7 +154,7 @@ def main(argv=None):
     parser.add_argument("--data", required=True, help="preprocessed data folder")
     parser.add_argument("--classifier", required=True, help="domain classifier .keras (gan-tf train-classifier)")
     parser.add_argument("--minutes", type=float, default=10.0, help="training time per run")
-    parser.add_argument("--runs", nargs="+", default=["source"], help="PRESET[:field=value+...] each")
+    parser.add_argument("--runs", nargs="+", default=["source"], help="[NAME=]PRESET[:field=value+...] each")
     parser.add_argument("--peers", default="", help="comma-separated: tutorial, tutorial_dcgan")
     parser.add_argument("--every", type=float, default=60.0, help="seconds of training between measurements")
     parser.add_argument("--samples", type=int, default=5000, help="samples per measurement (and floor)")
@@ -126,8 +164,8 @@ def main(argv=None):
     parser.add_argument("--out", default="runs/quality", help="output folder")
     args = parser.parse_args(argv)
     family = registry.family(args.family).name
-    if registry.family(family).draws_from != registry.LATENT:
-        parser.error(f"{family} does not draw from a latent prior; quality runs score prior samples")
+    if registry.family(family).draws_from == registry.IMAGES:
+        parser.error(f"{family} translates images; quality runs score samples drawn from a prior or captions")
     runs = [parse_run(spec, family) for spec in args.runs]  # a bad spec fails before any training
     peers = [name for name in args.peers.split(",") if name]
     unknown = set(peers) - set(tf_dcgan_tutorial.SETTINGS)

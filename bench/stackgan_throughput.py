@@ -1,38 +1,33 @@
-"""StackGAN: training throughput of Stage-I and Stage-II steps, and text-conditioning accuracy.
+"""StackGAN: training throughput of Stage-I and Stage-II steps, per configuration.
 
-    python -m bench.stackgan_throughput [--train 10000] [--steps 200] [--stage2-steps 50] [--json out.json]
+    python -m bench.stackgan_throughput [--runs fast fast:generator_filters=32 ...] [--rounds 2]
+        [--batch-size 64] [--timed-steps 5] [--no-jit] [--json out.json]
 
-1. Throughput (images/s) of one full step (D update on real/wrong/fake pairs, G update with
-   KL) of each stage, on fixed random tensors so only the step is timed (first epoch, with
-   tracing, excluded), at the captioned Fashion-MNIST recipe's sizes and batch.
-2. Text-conditioning accuracy: the first --train / --test images of real Fashion-MNIST are
-   captioned and embedded with all-MiniLM-L6-v2 by the Beam stage (kept in --work-dir), Stage-I
-   trains --steps steps and Stage-II --stage2-steps on top of it; then one image per test
-   caption is drawn (seeded), resized to 28x28, and a separately trained classifier (the
-   domain CNN of `gan_tf.metrics.classifier`, one pass over the same training images) names
-   its class. The figure is the fraction named as the class the caption names (chance: 0.1).
+Images/s of one full step (D update on real/wrong/fake pairs, G update with KL) of each stage
+of each run spec, on fixed random tensors so only the step is timed (first epoch, with tracing,
+excluded), for captioned Fashion-MNIST's data (greyscale, 384-d MiniLM embeddings; the `fast`
+preset: Stage-I 32 px, Stage-II 64 px); `--rounds` alternates the runs, for side-by-side
+ratios on a shared machine. The text-conditioning accuracy is measured against training time
+by the one quality run (`python -m bench.quality_run stackgan --runs stage1=fast
+stage2=fast:stage=2+stage1_model=stage1`).
 """
 
 import argparse
+import dataclasses
 import json
 import os
-import time
+import tempfile
 
 import numpy as np
 import tensorflow as tf
 
+from bench.quality_run import parse_run
 from bench.report import StepTimer
 from gan_tf import devices, training
-from gan_tf.caption_data import read_captioned
 from gan_tf.config import StackGANConfig
-from gan_tf.metrics.classifier import train_domain_classifier
 from gan_tf.models.stackgan import StackGANStageI
 
 FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
-# The captioned Fashion-MNIST recipe (README): 32 px Stage-I, 64 px Stage-II, narrower networks.
-RECIPE = StackGANConfig(stage1_size=32, stage2_size=64, channels=1, embedding_dim=384,
-                        generator_filters=32, stage2_generator_filters=32, discriminator_filters=32,
-                        residual_blocks=2)
 
 
 def subset_idx(work_dir, train, test):
@@ -55,26 +50,15 @@ def subset_idx(work_dir, train, test):
     return folder
 
 
-def captioned_data(work_dir, train, test):
-    from pipeline import preprocess
-    from pipeline.embedders import MiniLMEmbedder
-    from pipeline.sources.captions import captioned_idx_source
-
-    output = os.path.join(work_dir, f"captioned_fashion_mnist_{train}_{test}")
-    if not os.path.exists(os.path.join(output, "metadata.json")):
-        start = time.perf_counter()
-        source = captioned_idx_source("fashion_mnist", subset_idx(work_dir, train, test), MiniLMEmbedder())
-        preprocess.run(source, output, shards={"train": 4})
-        print(f"preprocessed {train}+{test} captioned images in {time.perf_counter() - start:.0f} s", flush=True)
-    return output
-
-
 def step_rate(config, stage, batch_size, steps, jit):
-    """images/s of full training steps of one stage on fixed random batches."""
-    import dataclasses
-
-    config = dataclasses.replace(config, stage=stage, seed=0)
-    model = training.build_model(StackGANStageI.model_class_for(config), config, jit=jit)
+    """images/s of full training steps of one stage on fixed random batches (Stage-II over an
+    untrained Stage-I: the weights do not change the cost)."""
+    with tempfile.TemporaryDirectory() as folder:
+        stage1 = os.path.join(folder, "stage1.keras")
+        if stage == 2:
+            StackGANStageI(dataclasses.replace(config, stage=1)).save(stage1)
+        config = dataclasses.replace(config, stage=stage, seed=0, stage1_model=stage1)
+        model = training.build_model(StackGANStageI.model_class_for(config), config, jit=jit)
     size = model.image_size(config)
     embeddings = tf.random.normal([batch_size, config.embedding_dim])
     batch = {"images": tf.random.uniform([batch_size, size, size, config.channels], -1.0, 1.0),
@@ -85,73 +69,32 @@ def step_rate(config, stage, batch_size, steps, jit):
     return batch_size * steps / timer.times[-1]
 
 
-def conditioning_accuracy(model, data, reader, count):
-    """Fraction of images drawn from test captions that `reader` assigns to the caption's class."""
-    records, _ = read_captioned(data, "test", limit=count)
-    embeddings, labels = [], []
-    for _, _, label, _, vectors in records:
-        embeddings.append(vectors[0].numpy())
-        labels.append(int(label))
-    stages = model.seeded_stage_images(tf.constant(np.stack(embeddings)), tf.constant(0, tf.int64))
-    accuracies = {}
-    for name, images in stages.items():
-        small = tf.image.resize(tf.cast(images, tf.float32), [28, 28], antialias=True)
-        predicted = reader.predict(tf.clip_by_value(small, 0.0, 255.0), verbose=0).argmax(axis=1)
-        accuracies[name] = float(np.mean(predicted == np.array(labels)))
-    return accuracies
-
-
-def train_stages(data, steps, stage2_steps, batch_size, jit, work_dir):
-    """{stage: model} after `steps` Stage-I and `stage2_steps` Stage-II updates through the
-    training driver (runs in WORK_DIR/stage1 and stage2; Stage-II starts from Stage-I's)."""
-    settings = {f.name: getattr(RECIPE, f.name) for f in RECIPE.flag_fields()}
-    models = {}
-    for stage, count in ((1, steps), (2, stage2_steps)):
-        if not count:
-            continue
-        start = time.perf_counter()
-        run = training.train("stackgan", data, run_dir=os.path.join(work_dir, f"stage{stage}"), fresh=True,
-                             epochs=1, steps_per_epoch=count, batch_size=batch_size, jit=jit, verbose=0,
-                             monitor_images=4, log_every=0,
-                             **{**settings, "stage": stage, "stage1_model": os.path.join(work_dir, "stage1")})
-        print(f"stage {stage}: {count} steps in {time.perf_counter() - start:.0f} s", flush=True)
-        models[stage] = run.model
-    return models
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--runs", nargs="+", default=["fast"],
+                        help="PRESET[:field=value+...] each (as bench.quality_run), sizes for 384-d greyscale data")
+    parser.add_argument("--rounds", type=int, default=1, help="rounds over the runs, alternating")
+    parser.add_argument("--batch-size", type=int, default=StackGANConfig.preset_values("fast")["batch_size"])
     parser.add_argument("--timed-steps", type=int, default=5, help="steps timed per stage")
-    parser.add_argument("--train", type=int, default=10_000, help="training images captioned")
-    parser.add_argument("--test", type=int, default=1_000, help="test captions drawn and classified")
-    parser.add_argument("--steps", type=int, default=200, help="Stage-I training steps")
-    parser.add_argument("--stage2-steps", type=int, default=50, help="Stage-II training steps")
     parser.add_argument("--jit", action=argparse.BooleanOptionalAction, default=True)
-    parser.add_argument("--work-dir", default="/tmp/gan_tf_bench")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args(argv)
     devices.enable_memory_growth()
-    device = devices.describe_device()
-    results = {"device": device, "batch_size": args.batch_size, "jit": args.jit}
-    print(f"device: {device}; batch {args.batch_size}; jit {args.jit}; "
-          f"Stage-I {RECIPE.stage1_size} px, Stage-II {RECIPE.stage2_size} px, 384-d MiniLM embeddings")
-    for stage in (1, 2):
-        rate = step_rate(RECIPE, stage, args.batch_size, args.timed_steps, args.jit)
-        results[f"stage{stage}_images_per_s"] = round(rate, 2)
-        print(f"stage {stage} step: {rate:.2f} images/s", flush=True)
-    os.makedirs(args.work_dir, exist_ok=True)
-    data = captioned_data(args.work_dir, args.train, args.test)
-    reader, reader_accuracy = train_domain_classifier(data, epochs=1, batch_size=128, seed=1, verbose=0)
-    models = train_stages(data, args.steps, args.stage2_steps, args.batch_size, args.jit, args.work_dir)
-    final = models[max(models)]
-    accuracy = conditioning_accuracy(final, data, reader, args.test)
-    results.update({"classifier_test_accuracy": round(reader_accuracy, 3), "steps": args.steps,
-                    "stage2_steps": args.stage2_steps, "train_images": args.train,
-                    **{f"{k}_conditioning_accuracy": round(v, 3) for k, v in accuracy.items()}})
-    print("\n| what | value |\n| --- | --- |")
-    for key, value in results.items():
-        print(f"| {key} | {value} |")
+    results = {"device": devices.describe_device(), "batch_size": args.batch_size, "jit": args.jit,
+               "load_average": [round(x, 2) for x in os.getloadavg()], "rates": {}}
+    print(f"device: {results['device']}; batch {args.batch_size}; jit {args.jit}; 384-d embeddings, 1 channel")
+    for round_index in range(args.rounds):
+        for spec in args.runs:
+            name, preset, overrides = parse_run(spec, "stackgan")
+            _, config = training.resolve_config("stackgan", None, preset, **overrides)
+            config = dataclasses.replace(config, channels=1, embedding_dim=384)
+            for stage in (1, 2):
+                rate = step_rate(config, stage, args.batch_size, args.timed_steps, args.jit)
+                results["rates"].setdefault(f"{name} stage {stage}", []).append(round(rate, 1))
+                print(f"round {round_index}: {name} stage {stage}: {rate:.1f} images/s", flush=True)
+    print("\n| run, stage | images/s per round |\n| --- | --- |")
+    for key, rates in results["rates"].items():
+        print(f"| {key} | {', '.join(map(str, rates))} |")
     if args.json:
         with open(args.json, "w") as handle:
             json.dump(results, handle, indent=2)

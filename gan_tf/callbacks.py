@@ -286,12 +286,15 @@ class QualityMetrics(keras.callbacks.Callback):
     so a TensorBoard callback listed after this one logs them with the losses; every result is
     kept in `records` with its step and training seconds, printed in one line (progress for
     long runs), and written as scalars under `<log_dir>/metrics` against the global step when
-    `log_dir` is given. With `held_out`
-    batches the model's `held_out_scores` (a VAE's negative ELBO) join the results.
+    `log_dir` is given. With `held_out` batches the model's `held_out_scores` (a VAE's
+    negative ELBO) join the results. With `conditions` (the model's `scoring_inputs`:
+    StackGAN's test captions) the samples are drawn from them and `class_agreement` is the
+    text-conditioning accuracy.
     """
 
     def __init__(self, extractor, real_batches, every=1, num_samples=1000, seed=0, log_dir=None,
-                 kid_subsets=100, kid_subset_size=1000, clock=None, every_seconds=None, held_out=None):
+                 kid_subsets=100, kid_subset_size=1000, clock=None, every_seconds=None, held_out=None,
+                 conditions=None):
         super().__init__()
         self.extractor = extractor
         self.real_batches = real_batches
@@ -304,6 +307,7 @@ class QualityMetrics(keras.callbacks.Callback):
         self.every_seconds = every_seconds
         self.next_due = every_seconds
         self.held_out = held_out
+        self.conditions = conditions
         self.real = None
         self.records = []
 
@@ -316,7 +320,7 @@ class QualityMetrics(keras.callbacks.Callback):
             if self.real is None:
                 self.real = stream_features(self.extractor, self.real_batches)
             results = evaluate_model(self.model, self.extractor, self.real, self.num_samples,
-                                     self.seed, **self.kid)
+                                     self.seed, self.conditions, **self.kid)
             if self.held_out is not None:
                 results.update(self.model.held_out_scores(self.held_out))
         step = self.clock.step if step is None else step

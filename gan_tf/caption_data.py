@@ -11,6 +11,7 @@ Fashion-MNIST is often word for word the image's own ("a dark t-shirt"), teachin
 true pairs fake.
 """
 
+import numpy as np
 import tensorflow as tf
 
 from gan_tf import records
@@ -53,15 +54,17 @@ def mismatched(labels):
 
 
 def fixed_captions(data_dir, count):
-    """(captions, embeddings [count, dim]): the first caption of the first `count` records of
-    the test split (train if none), for pictures that stay comparable across epochs."""
+    """(captions, embeddings [count, dim], labels [count]): the first caption of the first
+    `count` records of the test split (train if none): the same inputs every time, for pictures
+    that stay comparable across epochs and for scoring the text conditioning."""
     split = "test" if "test" in load_metadata(data_dir)["splits"] else "train"
     dataset, _ = read_captioned(data_dir, split, limit=count)
-    captions, embeddings = [], []
-    for _, _, _, texts, vectors in dataset:
+    captions, embeddings, labels = [], [], []
+    for _, _, label, texts, vectors in dataset:
         captions.append(texts[0].numpy().decode("utf-8"))
         embeddings.append(vectors[0].numpy())
-    return captions, tf.stack(embeddings).numpy()
+        labels.append(int(label))
+    return captions, tf.stack(embeddings).numpy(), np.array(labels, np.int64)
 
 
 def make_caption_dataset(data_dir, split="train", batch_size=64, image_size=None,

@@ -10,6 +10,7 @@ import tensorflow as tf
 
 from gan_tf import serving
 from gan_tf.images import make_grid
+from gan_tf.plots import captioned_rows
 
 
 def load_export(path):
@@ -33,13 +34,19 @@ def sample_grid(model_path, count=25, seed=0, classes=10, captions=None):
     return make_grid(images), f"{count} samples from {path}, seed {seed}"
 
 
-def caption_rows(loaded, path, captions, seed):
-    """Text-to-image exports: the last stage's image of each caption, one row per caption."""
-    if "captions" not in loaded.signatures:
-        raise ValueError(f"{path} has no captions signature (its data was not embedded with minilm); "
-                         "call its serving_default with embeddings instead")
-    if not captions:
-        raise ValueError(f"{path} draws from text: pass --captions 'a dark coat' ...")
-    result = loaded.signatures["captions"](captions=tf.constant(captions), seed=tf.constant(seed, tf.int64))
-    images = result[max(name for name in result if name.endswith("_images"))].numpy()
-    return make_grid(images, columns=1), f"{len(captions)} captions drawn by {path}, seed {seed}"
+def caption_rows(loaded, path, captions, seed, embeddings=None):
+    """Text-to-image exports: one row per caption, its text then each stage's image, drawn from
+    the caption strings (`captions` signature) or, when given, their `embeddings`
+    (`serving_default`, for data not embedded with minilm)."""
+    seeds = tf.constant(seed, tf.int64)
+    if embeddings is not None:
+        result = loaded.signatures["serving_default"](embeddings=tf.constant(embeddings), seed=seeds)
+    else:
+        if "captions" not in loaded.signatures:
+            raise ValueError(f"{path} has no captions signature (its data was not embedded with minilm); "
+                             "call its serving_default with embeddings instead")
+        if not captions:
+            raise ValueError(f"{path} draws from text: pass --captions 'a dark coat' ...")
+        result = loaded.signatures["captions"](captions=tf.constant(captions), seed=seeds)
+    stages = [result[name].numpy() for name in sorted(result) if name.endswith("_images")]
+    return captioned_rows(captions, stages), f"{len(captions)} captions drawn by {path}, seed {seed}"

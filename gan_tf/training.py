@@ -222,14 +222,15 @@ def _training_data(model_class, config, data, metadata, strategy, workers, batch
 def measuring_callbacks(model, entry, data, batch_size, log_dir, clock, classifier=None,
                         metrics_every=1, metrics_seconds=None, metrics_samples=1000, log_every=None):
     """Diagnostics for GANs drawing from a latent prior (every epoch and every `log_every`
-    steps); quality metrics when a classifier is given (families drawing from latents only)."""
+    steps); quality metrics when a classifier is given (families drawing from a latent prior,
+    and text-to-image ones from the test captions)."""
     from gan_tf.models.adversarial import AdversarialModel
 
     run_callbacks = []
     extractor = None
-    if classifier and entry.draws_from != registry.LATENT:
-        raise ValueError(f"--classifier metrics sample from latents alone; {entry.name} draws from "
-                         f"{entry.draws_from}")
+    if classifier and entry.draws_from == registry.IMAGES:
+        raise ValueError(f"--classifier metrics sample from latents or captions; {entry.name} draws "
+                         f"from {entry.draws_from}")
     if classifier:
         from gan_tf.metrics.features import classifier_features
         from gan_tf.metrics.report import real_image_batches
@@ -237,7 +238,8 @@ def measuring_callbacks(model, entry, data, batch_size, log_dir, clock, classifi
         extractor = classifier_features(classifier)
         run_callbacks.append(cb.QualityMetrics(
             extractor, real_image_batches(data), metrics_every, metrics_samples, log_dir=log_dir,
-            clock=clock, every_seconds=metrics_seconds, held_out=model.held_out_batches(data)))
+            clock=clock, every_seconds=metrics_seconds, held_out=model.held_out_batches(data),
+            conditions=model.scoring_inputs(data, metrics_samples)))
     if log_dir and isinstance(model, AdversarialModel):
         # A separate, unshuffled reader: iterating the training dataset here would draw from
         # its shuffle seeds in a background thread and make the data order irreproducible.

@@ -120,3 +120,36 @@ def test_run_specs_parse_like_flags_with_booleans_as_true_false():
     assert overrides == {"loss": "wasserstein", "critic_steps": 5, "simultaneous_updates": False,
                          "discriminator_filters": (16, 32)}
     assert parse_run("source:simultaneous_updates=True", "cgan")[2] == {"simultaneous_updates": True}
+
+
+def test_stackgan_quality_run_scores_both_stages_on_the_test_captions(classifier_path, small_captioned_data, tmp_path):
+    """Stage-I then a Stage-II on top of it (named by its run) in one invocation: samples are
+    drawn from the test captions as `serving_default` draws them, and their class agreement
+    (the text-conditioning accuracy) is recorded against training seconds."""
+    from bench import quality_run
+    from gan_tf.caption_data import fixed_captions
+    from gan_tf.models.base import load_trained_model
+
+    tiny = "stage1_size=16+stage2_size=32+code_dim=8+latent_dim=8+generator_filters=4+" \
+           "stage2_generator_filters=4+discriminator_filters=4+residual_blocks=1"
+    out = str(tmp_path / "quality")
+    results = quality_run.main([
+        "stackgan", "--data", small_captioned_data, "--classifier", classifier_path, "--minutes", "0.02",
+        "--every", "0.5", "--samples", "100", "--batch-size", "16", "--jit", "off", "--out", out,
+        "--runs", f"stage1=source:{tiny}", f"stage2=source:{tiny}+stage=2+stage1_model=stage1"])
+    stage1, stage2 = results["runs"]
+    assert (stage1["run"], stage2["overrides"]["stage1_model"]) == ("stage1", os.path.join(out, "stage1"))
+    for run in (stage1, stage2):
+        assert run["measurements"][-1]["step"] == run["steps"] >= 1
+        assert all(0 <= m["class_agreement"] <= 1 and np.isfinite(m["fid"]) for m in run["measurements"])
+    # 32 test captions, one sample each; the final agreement is the export's images read by the classifier.
+    model = load_trained_model(os.path.join(out, stage2["run"]))
+    _, embeddings, labels = fixed_captions(small_captioned_data, 100)
+    assert len(labels) == 32
+    images = model.draw_conditioned(embeddings, 0)
+    assert images.shape == (32, 32, 32, 1) and images.dtype == tf.uint8
+    _, probabilities = classifier_features(classifier_path)(images)
+    assert stage2["measurements"][-1]["class_agreement"] == pytest.approx(np.mean(probabilities.argmax(1) == labels))
+    assert json.load(open(os.path.join(out, "quality.json")))["runs"][1]["measurements"] == stage2["measurements"]
+    assert Image.open(os.path.join(out, "class_agreement.png")).size[0] == 640
+    assert np.asarray(Image.open(stage2["grid"])).shape[:2] == (12 * 34 + 2, 240 + 2 * 34 + 2)

@@ -175,7 +175,7 @@ def test_export_with_the_minilm_encoder_takes_caption_strings(tmp_path):
     picture = tmp_path / "drawn.png"
     assert cli.main(["sample", "--model", str(tmp_path / "stackgan_text"), "--captions", *captions,
                      "--output", str(picture)]) == 0
-    assert tf.io.decode_png(tf.io.read_file(str(picture))).shape == (2 * 18 + 2, 18 + 2, 1)
+    assert tf.io.decode_png(tf.io.read_file(str(picture))).shape == (2 * 18 + 2, 240 + 18 + 2, 3)  # text | Stage-I
 
 
 def test_cli_trains_stage2_over_stage1_and_exports(trained, small_captioned_data, tmp_path):

@@ -45,11 +45,20 @@ def inception_v3_features(weights="imagenet"):
 
 
 def classifier_features(model_or_path):
-    """Penultimate-layer features and class probabilities of a domain classifier."""
+    """Penultimate-layer features and class probabilities of a domain classifier; images of
+    another side (StackGAN's 32 or 64 px) are resized to the classifier's (antialiased)."""
     model = model_or_path
     if isinstance(model_or_path, str):
         model = keras.models.load_model(model_or_path, safe_mode=True)
-    return FeatureExtractor(_two_outputs(model, "features"), lambda images: tf.cast(images, tf.float32))
+    side = tuple(model.inputs[0].shape[1:3])
+
+    def prepare(images):
+        images = tf.cast(images, tf.float32)
+        if tuple(images.shape[1:3]) == side:
+            return images
+        return tf.clip_by_value(tf.image.resize(images, side, antialias=True), 0.0, 255.0)
+
+    return FeatureExtractor(_two_outputs(model, "features"), prepare)
 
 
 def stream_features(extractor, batches):

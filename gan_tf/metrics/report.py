@@ -43,26 +43,37 @@ def quality_report(real, generated, kid_subsets=100, kid_subset_size=1000, k=3):
     }
 
 
-def model_sample_batches(model, count, batch_size=250, seed=0):
+def model_sample_batches(model, count, batch_size=250, seed=0, conditions=None):
     """uint8 samples of a model, `batch_size` at a time, batch i drawn as `gan-tf sample
-    --count batch_size --seed seed+i` draws it (`model.sample_images`)."""
+    --count batch_size --seed seed+i` draws it (`model.sample_images`); with `conditions`
+    ((inputs, labels) from `model.scoring_inputs`) from batch i of the inputs, as the export's
+    `serving_default` draws them with seed seed+i (`model.draw_conditioned`)."""
     for index, start in enumerate(range(0, count, batch_size)):
-        yield np.asarray(model.sample_images(min(batch_size, count - start), seed + index))
+        size = min(batch_size, count - start)
+        if conditions is None:
+            yield np.asarray(model.sample_images(size, seed + index))
+        else:
+            yield np.asarray(model.draw_conditioned(conditions[0][start:start + size], seed + index))
 
 
-def sample_label_batches(model, count, batch_size=250):
+def sample_label_batches(model, count, batch_size=250, conditions=None):
     """The labels `model_sample_batches` asked for, concatenated; None if unconditional."""
+    if conditions is not None:
+        return np.asarray(conditions[1][:count])
     batches = [model.sample_labels(min(batch_size, count - start)) for start in range(0, count, batch_size)]
     return None if batches[0] is None else np.concatenate([np.asarray(b) for b in batches])
 
 
-def evaluate_model(model, extractor, real_features, count=1000, seed=0, **kwargs):
+def evaluate_model(model, extractor, real_features, count=1000, seed=0, conditions=None, **kwargs):
     """`quality_report` of `count` model samples against precomputed real features; for
     conditional families also `class_agreement`, the fraction of samples the classifier reads
-    as the label they were drawn for."""
-    generated = stream_features(extractor, model_sample_batches(model, count, seed=seed))
+    as the label they were drawn for (text-to-image: drawn from `conditions`, at most one per
+    input, the label the class its caption names: the text-conditioning accuracy)."""
+    if conditions is not None:
+        count = min(count, len(conditions[1]))
+    generated = stream_features(extractor, model_sample_batches(model, count, seed=seed, conditions=conditions))
     report = quality_report(real_features, generated, **kwargs)
-    labels = sample_label_batches(model, count)
+    labels = sample_label_batches(model, count, conditions=conditions)
     if labels is not None:
         report["class_agreement"] = float(np.mean(np.argmax(generated[1], axis=1) == labels))
     return report

@@ -177,6 +177,18 @@ class GenerativeModel(keras.Model):
         sees and what the quality metrics score."""
         return self.draw(count, seed)["images"]
 
+    def scoring_inputs(self, data_dir, count):
+        """(inputs, labels) of up to `count` held-out conditions the quality metrics draw from
+        for a family that draws from data (StackGAN: test captions' embeddings, the classes
+        they name), through `draw_conditioned`; None for families drawing from a latent prior
+        (`sample_images`)."""
+        return None
+
+    def draw_conditioned(self, inputs, seed):
+        """uint8 images for a batch of `scoring_inputs`' inputs and a seed, as the export's
+        `serving_default` draws them."""
+        raise NotImplementedError(f"{type(self).__name__} draws from a latent prior: use sample_images")
+
     def monitor_columns(self, count):
         """Columns of the monitor grid for `count` pictures; None lets the grid be square."""
         return None

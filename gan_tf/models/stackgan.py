@@ -4,10 +4,10 @@
 augmentation from the caption's embedding; `StackGANStageII` refines a frozen Stage-I's image,
 joined with its own c, to the higher resolution. Both train with the matching-aware
 discriminator: (real image, right text) is real, (real image, wrong text) and (fake image,
-right text) are fake; D's loss is real + (wrong + fake) / 2 and G's is the non-saturating loss
-+ lambda x KL(N(mean, var) || N(0, I)). The KL is averaged over the code's dimensions, as the
-official code does, so lambda means what it means there (1 for Stage-I, 2 for Stage-II by
-default). `fit` reports d_loss (the total), d_loss_real, d_loss_wrong, d_loss_fake, g_loss
+right text) are fake; D's loss is real + (wrong + fake) / 2 (`mismatch_weight` 0.5 splits the
+second term) and G's is the non-saturating loss + lambda x KL(N(mean, var) || N(0, I)). The KL
+is averaged over the code's dimensions, as the official code does, so lambda means what it
+means there (1 for Stage-I, 2 for Stage-II by default). `fit` reports d_loss (the total), d_loss_real, d_loss_wrong, d_loss_fake, g_loss
 (adversarial + weighted KL) and kl_loss.
 """
 
@@ -138,7 +138,8 @@ class StackGANStageI(TwoPlayerModel):
             real = losses.binary_crossentropy(ops.ones_like(real_logits), real_logits)
             mismatched = losses.binary_crossentropy(ops.zeros_like(wrong_logits), wrong_logits)
             fake_loss = losses.binary_crossentropy(ops.zeros_like(fake_logits), fake_logits)
-            total = real + 0.5 * (mismatched + fake_loss)
+            share = self.config.mismatch_weight
+            total = real + share * mismatched + (1.0 - share) * fake_loss
         minimize(tape, total, self.d_optimizer, self.discriminator.trainable_variables)
         return total, real, mismatched, fake_loss
 
@@ -163,7 +164,19 @@ class StackGANStageI(TwoPlayerModel):
 
     def use_data_for_monitoring(self, data_dir, count):
         """Keeps the first caption of `count` test records for every epoch's picture."""
-        self.monitor_captions, self.monitor_embeddings = fixed_captions(data_dir, count)
+        self.monitor_captions, self.monitor_embeddings, _ = fixed_captions(data_dir, count)
+
+    def scoring_inputs(self, data_dir, count):
+        """(embeddings, labels) of the first caption of the first `count` test records: the
+        text-conditioning accuracy is the fraction of their images read as their class."""
+        _, embeddings, labels = fixed_captions(data_dir, count)
+        return embeddings, labels
+
+    def draw_conditioned(self, embeddings, seed):
+        """The last stage's uint8 images for `embeddings` and `seed`, as `serving_default` and
+        `captions` return them."""
+        images = self.seeded_stage_images(tf.constant(embeddings), tf.constant(seed, tf.int64))
+        return images[f"stage{self.stage}_images"]
 
     def _monitor_stages(self, count, seed):
         if self.monitor_embeddings is None:
