@@ -78,11 +78,13 @@ def test_annealing_brings_the_learning_rates_to_zero_at_the_end_of_the_budget(sm
 
 
 @pytest.mark.parametrize("family", [name for name in registry.names() if "fast" in registry.family(name).config_class.presets()])
-def test_every_fast_preset_trains_at_its_batch_through_the_driver(family, small_data_dir, tmp_path):
+def test_every_fast_preset_trains_at_its_batch_through_the_driver(family, request, tmp_path):
     """Each `fast` preset's fields reach the model and one epoch at its batch has finite losses."""
     entry = registry.family(family)
+    data = request.getfixturevalue("small_captioned_data" if entry.draws_from == registry.CAPTIONS
+                                   else "small_data_dir")
     preset = entry.config_class.preset_values("fast")
-    run = train(family, small_data_dir, preset="fast", run_dir=str(tmp_path), epochs=1, limit=128,
+    run = train(family, data, preset="fast", run_dir=str(tmp_path), epochs=1, limit=128,
                 jit=False, verbose=0)
     assert run.batch_size == preset.get("batch_size", entry.default_batch_size)
     assert all(getattr(run.config, field) == value for field, value in preset.items() if field != "batch_size")
