@@ -12,6 +12,16 @@ import keras
 from keras import layers
 
 
+def with_label(inputs, x, num_classes):
+    """`x` with a one-hot label input (appended to `inputs`) concatenated; `x` itself without
+    classes."""
+    if not num_classes:
+        return x
+    label = keras.Input((num_classes,), name="label")
+    inputs.append(label)
+    return layers.Concatenate()([x, label])
+
+
 def build_encoder(image_shape=(28, 28, 1), latent_dim=2, dropout=0.25, num_classes=None):
     """image [, one-hot label] -> Conv2D(32,3,s2)+Dropout -> Conv2D(64,3)+Dropout ->
     Conv2D(128,3,s2) -> Flatten -> Dense(64) -> Dense(16) -> (z_mean, z_log_var)."""
@@ -43,11 +53,8 @@ def build_decoder(latent_dim=2, image_shape=(28, 28, 1), num_classes=None):
     if height % 4 or width % 4:
         raise ValueError(f"image height and width must be multiples of 4, got {image_shape}")
     latent = keras.Input((latent_dim,), name="latent")
-    inputs, x = [latent], latent
-    if num_classes:
-        label = keras.Input((num_classes,), name="label")
-        inputs.append(label)
-        x = layers.Concatenate()([latent, label])
+    inputs = [latent]
+    x = with_label(inputs, latent, num_classes)
     x = layers.Dense(64, activation="relu")(x)
     x = layers.Dense((height // 4) * (width // 4) * 128, activation="relu")(x)
     x = layers.Reshape((height // 4, width // 4, 128))(x)
@@ -63,11 +70,8 @@ def build_mlp_encoder(image_shape=(28, 28, 1), latent_dim=2, hidden_units=(512, 
     """flattened image [+ one-hot label] -> Dense(u) + ReLU per hidden size -> (z_mean,
     z_log_var): the `fast` presets' encoder, a few MFLOP per image instead of the conv one's ~60."""
     images = keras.Input(image_shape, name="images")
-    inputs, x = [images], layers.Flatten()(images)
-    if num_classes:
-        label = keras.Input((num_classes,), name="label")
-        inputs.append(label)
-        x = layers.Concatenate()([x, label])
+    inputs = [images]
+    x = with_label(inputs, layers.Flatten()(images), num_classes)
     for units in hidden_units:
         x = layers.Dense(units, activation="relu")(x)
     z_mean = layers.Dense(latent_dim, name="z_mean", dtype="float32")(x)
@@ -79,11 +83,8 @@ def build_mlp_decoder(latent_dim=2, image_shape=(28, 28, 1), hidden_units=(256, 
     """z [+ one-hot label] -> Dense(u) + ReLU per hidden size -> Dense(H*W*C, sigmoid) ->
     reshape: pixel probabilities in [0, 1]."""
     latent = keras.Input((latent_dim,), name="latent")
-    inputs, x = [latent], latent
-    if num_classes:
-        label = keras.Input((num_classes,), name="label")
-        inputs.append(label)
-        x = layers.Concatenate()([latent, label])
+    inputs = [latent]
+    x = with_label(inputs, latent, num_classes)
     for units in hidden_units:
         x = layers.Dense(units, activation="relu")(x)
     x = layers.Dense(math.prod(image_shape), activation="sigmoid", dtype="float32")(x)
