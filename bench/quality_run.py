@@ -32,6 +32,7 @@ samples, or caption | stage images rows of 12 test captions), and prints a Markd
 import argparse
 import json
 import os
+import sys
 import time
 
 from bench import quality
@@ -178,7 +179,7 @@ def main(argv=None):
     test_features = quality.real_test_features(extractor, args.data)
     results = {"family": family, "device": devices.describe_device(),
                "load_average": [round(x, 2) for x in os.getloadavg()], "minutes": args.minutes,
-               "samples": args.samples, "command": "python -m bench.quality_run " + " ".join(argv or []),
+               "samples": args.samples, "command": "python -m bench.quality_run " + " ".join(sys.argv[1:] if argv is None else argv),
                "floor": quality.floor(extractor, args.data, test_features, args.samples), "runs": []}
     def record(row):  # the JSON is rewritten after every run: a kill keeps the runs before
         results["runs"].append(row)

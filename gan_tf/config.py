@@ -84,11 +84,12 @@ class Config:
 
 
 def _parser_for(kind):
-    """A string -> value parser for a field's type; tuples are comma-separated."""
+    """A string -> value parser for a field's type; tuples are comma-separated ("" is empty,
+    to switch off a preset's tuple)."""
     origin = typing.get_origin(kind)
     if origin is tuple:
         item = typing.get_args(kind)[0]
-        return lambda text: tuple(item(part) for part in text.split(","))
+        return lambda text: tuple(item(part) for part in text.split(",") if part.strip())
     if origin is typing.Union:  # Optional[X]
         return next(a for a in typing.get_args(kind) if a is not type(None))
     return kind
@@ -121,13 +122,14 @@ class AdversarialConfig(Config):
 class FashionGANConfig(AdversarialConfig):
     """Defaults are the source's: latent 128, Adam 1e-4 for G and 1e-5 for D. The `fast`
     preset (chosen by measurement, README "Time to quality") trains the DCGAN-style networks
-    (`architecture` dcgan) with one generator forward per step."""
+    (`architecture` dcgan) with one generator forward per step. `generator_refine` adds 3x3
+    convolutions (their filter counts) to the dcgan generator at half the image side."""
 
     DATA_FIELDS: ClassVar[tuple[str, ...]] = ("image_shape",)
     PRESETS: ClassVar[dict[str, dict]] = {
         "fast": {"architecture": "dcgan", "latent_dim": 100, "generator_filters": 128,
-                 "discriminator_filters": (32, 64), "dropout": 0.0, "g_learning_rate": 4e-4,
-                 "d_learning_rate": 4e-4, "beta_1": 0.5, "simultaneous_updates": True,
+                 "generator_refine": (64,), "discriminator_filters": (32, 64), "dropout": 0.0,
+                 "g_learning_rate": 8e-4, "d_learning_rate": 4e-4, "beta_1": 0.5, "simultaneous_updates": True,
                  "anneal": 0.5, "batch_size": 64},
     }
 
@@ -135,6 +137,7 @@ class FashionGANConfig(AdversarialConfig):
     latent_dim: int = 128
     image_shape: tuple[int, ...] = (28, 28, 1)
     generator_filters: int = 128
+    generator_refine: tuple[int, ...] = ()
     discriminator_filters: tuple[int, ...] = (32, 64, 128, 256)
     dropout: float = 0.4
     g_learning_rate: float = 1e-4
@@ -296,7 +299,8 @@ class StackGANConfig(Config):
     `.keras` file, which stays frozen). `kl_weight` None means the stage's default (1 for
     Stage-I, 2 for Stage-II). `mismatch_weight` is the share of D's "fake" loss given to
     (real image, wrong caption) pairs, the rest to generated images (the source's 0.5: real +
-    (wrong + fake) / 2). `embedding_dim`, `channels`, `data_name` and `text_encoder` are taken
+    (wrong + fake) / 2). `stage2_residual` makes Stage-II correct the up-sampled Stage-I image
+    instead of redrawing it. `embedding_dim`, `channels`, `data_name` and `text_encoder` are taken
     from the data's metadata. The `fast` preset (captioned Fashion-MNIST, chosen by
     measurement: README "Time to quality") is used for both stages.
     """
@@ -319,6 +323,7 @@ class StackGANConfig(Config):
     stage2_generator_filters: int = 128
     discriminator_filters: int = 64
     residual_blocks: int = 4
+    stage2_residual: bool = False
     kl_weight: typing.Optional[float] = None
     mismatch_weight: float = 0.5
     learning_rate: float = 2e-4

@@ -114,3 +114,21 @@ class ReflectionPadding2D(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "padding": self.padding}
+
+
+@keras.saving.register_keras_serializable(package="gan_tf")
+class RefineImage(keras.layers.Layer):
+    """tanh(atanh(coarse) + delta): a correction to a coarse image in [-1, 1], added in the
+    pre-tanh space so the result stays in range and a zero `delta` returns `coarse` exactly.
+
+    StackGAN's residual Stage-II starts from the up-sampled Stage-I image this way instead of
+    learning to redraw it from nothing. `coarse` is clipped just inside (-1, 1) first.
+    """
+
+    def call(self, inputs):
+        coarse, delta = inputs
+        limit = 1.0 - 1e-3
+        return ops.tanh(ops.arctanh(ops.clip(coarse, -limit, limit)) + delta)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]

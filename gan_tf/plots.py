@@ -95,7 +95,8 @@ def line_plot(series, x_label, y_label, references=None, log_y=True, size=(640, 
         for power in range(int(np.ceil(y_low)), int(np.floor(y_high)) + 1):
             y_pixel = point(x_low, 10.0 ** power)[1]
             draw.line([left, y_pixel, right, y_pixel], fill=(220, 220, 220))
-            draw.text((4, y_pixel - 6), f"{10.0 ** power:g}", fill="black")
+            if top + 14 < y_pixel < bottom - 14:  # clear of the range labels at the ends
+                draw.text((4, y_pixel - 6), f"{10.0 ** power:g}", fill="black")
     for k, (name, y) in enumerate(references.items()):
         colour = PALETTE[(len(series) + k) % len(PALETTE)]
         y_pixel = point(x_low, y)[1]
@@ -115,7 +116,7 @@ def line_plot(series, x_label, y_label, references=None, log_y=True, size=(640, 
     draw.text((left, bottom + 4), f"{x_low:g}", fill="black")
     draw.text((right - 40, bottom + 4), f"{x_high:.0f}", fill="black")
     draw.text(((left + right) // 2 - 40, bottom + 16), x_label, fill="black")
-    draw.text((4, top + 14), y_label + (" (log)" if log_y else ""), fill="black")
+    draw.text((4, 4), y_label + (" (log)" if log_y else ""), fill="black")
     names = [(name, PALETTE[k % len(PALETTE)]) for k, name in enumerate(series)]
     names += [(f"{name} (dashed)", PALETTE[(len(series) + k) % len(PALETTE)]) for k, name in enumerate(references)]
     for k, (name, colour) in enumerate(names):

@@ -25,6 +25,18 @@ def test_default_networks_have_the_source_shapes():
     assert float(tf.reduce_min(images)) >= 0.0 and float(tf.reduce_max(images)) <= 1.0
 
 
+def test_generator_refine_adds_half_size_convolutions_to_the_dcgan_generator():
+    plain = FashionGAN(FashionGANConfig(architecture="dcgan", latent_dim=16))
+    refined = FashionGAN(FashionGANConfig(architecture="dcgan", latent_dim=16, generator_refine=(64, 32)))
+    convs = [l for l in refined.generator.layers if type(l) is keras.layers.Conv2D]
+    assert [(c.filters, c.kernel_size, c.output.shape[1:3]) for c in convs] == [(64, (3, 3), (14, 14)),
+                                                                                 (32, (3, 3), (14, 14))]
+    assert not [l for l in plain.generator.layers if type(l) is keras.layers.Conv2D]
+    assert refined.generator.output_shape == plain.generator.output_shape == (None, 28, 28, 1)
+    with pytest.raises(ValueError, match="dcgan only"):
+        FashionGAN(FashionGANConfig(generator_refine=(64,)))
+
+
 def test_one_real_epoch_gives_finite_losses_and_changes_both_networks(small_data_dir):
     model = FashionGAN()
     model.compile()

@@ -80,6 +80,7 @@ def test_quality_run_on_a_tiny_budget(classifier_path, small_data_dir, tmp_path)
     assert results["floor"]["fid"] < run["measurements"][-1]["fid"]
     saved = json.load(open(os.path.join(out, "quality.json")))
     assert saved["runs"][0]["steps"] == run["steps"]
+    assert saved["command"].startswith("python -m bench.quality_run cgan --data ") and "--runs source:" in saved["command"]
     assert Image.open(os.path.join(out, "quality.png")).size[0] == 640
     assert Image.open(os.path.join(out, "class_agreement.png")).size[0] == 640
     assert not os.path.exists(os.path.join(out, "neg_elbo.png"))  # the cGAN has no ELBO
@@ -120,6 +121,7 @@ def test_run_specs_parse_like_flags_with_booleans_as_true_false():
     assert overrides == {"loss": "wasserstein", "critic_steps": 5, "simultaneous_updates": False,
                          "discriminator_filters": (16, 32)}
     assert parse_run("source:simultaneous_updates=True", "cgan")[2] == {"simultaneous_updates": True}
+    assert parse_run("fast:generator_refine=", "fashion_gan")[2] == {"generator_refine": ()}  # preset's off
 
 
 def test_stackgan_quality_run_scores_both_stages_on_the_test_captions(classifier_path, small_captioned_data, tmp_path):

@@ -4,6 +4,7 @@ fits of each stage, the caption monitor, export (embeddings and raw captions) an
 import dataclasses
 import os
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -59,6 +60,23 @@ def test_network_shapes_for_both_stages(sizes):
         assert critic.input_shape == [(None, size, size, 3), (None, 16)] and critic.output_shape == (None, 1)
     with pytest.raises(ValueError, match="power of two"):
         networks.stage1_generator(image_size=48)
+
+
+def test_residual_stage2_starts_from_the_upsampled_stage1_image(tmp_path):
+    refiner = networks.stage2_generator(8, 32, 16, 8, 1, filters=4, residual_blocks=1, residual=True)
+    stage1 = np.random.default_rng(0).uniform(-0.99, 0.99, (2, 8, 8, 1)).astype("float32")
+    noise, embedding = np.zeros((2, 8), "float32"), np.ones((2, 16), "float32")
+    images, _, _ = refiner([stage1, noise, embedding])
+    expected = keras.layers.UpSampling2D(4, interpolation="bilinear")(stage1)
+    np.testing.assert_allclose(images.numpy(), expected.numpy(), atol=1e-5)
+    # the correction is trainable: one gradient step moves the output away from the coarse image
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(refiner([stage1, noise, embedding])[0] - 1.0))
+    grads = tape.gradient(loss, refiner.trainable_variables)
+    assert any(float(tf.reduce_max(tf.abs(g))) > 0 for g in grads if g is not None)
+    refiner.save(tmp_path / "refiner.keras")
+    restored = keras.saving.load_model(tmp_path / "refiner.keras")
+    np.testing.assert_allclose(restored([stage1, noise, embedding])[0].numpy(), images.numpy(), atol=1e-6)
 
 
 def test_wrong_captions_never_pair_an_image_with_its_own(small_captioned_data):
@@ -192,3 +210,21 @@ def test_cli_trains_stage2_over_stage1_and_exports(trained, small_captioned_data
     out = loaded.signatures["serving_default"](embeddings=tf.zeros([1, 16]), seed=tf.constant(0, tf.int64))
     assert out["stage2_images"].shape == (1, 32, 32, 1)
     assert cli.main(["train", "stackgan", "--stage", "2", "--run-dir", str(tmp_path / "x"), *common]) == 1
+
+
+def test_sharpness_bench_measures_neighbour_differences(trained, small_captioned_data, tmp_path):
+    from bench import stackgan_sharpness as sharpness
+
+    stripes = np.zeros((1, 4, 4, 1), np.uint8)
+    stripes[:, :, ::2] = 255  # every horizontal neighbour differs by 255, no vertical one
+    assert sharpness.detail(stripes) == pytest.approx(127.5)
+    assert sharpness.detail(np.full((2, 5, 5, 3), 9, np.uint8)) == 0.0
+    assert sharpness.detail(sharpness.enlarge(stripes, 8)) < sharpness.detail(stripes)  # bilinear blurs
+    _, _, stage2, _, _, _, _ = trained
+    path = str(tmp_path / "stage2.keras")
+    stage2.save(path)
+    rows = sharpness.main([path, "--data", small_captioned_data, "--samples", "8"])
+    assert [name.split(": ")[-1] for name, *_ in rows] == ["real test images at 32 px", "Stage-I enlarged to 32 px", "Stage-II"]
+    assert rows[0][1] > 0 and all(np.isfinite(value) and value > 0 for _, value, _ in rows[1:])
+    with pytest.raises(SystemExit, match="not a StackGAN Stage-II"):
+        sharpness.main([trained[-1], "--data", small_captioned_data, "--samples", "8"])

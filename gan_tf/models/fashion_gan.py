@@ -28,9 +28,11 @@ class FashionGAN(AdversarialModel):
     def build_networks(self, config):
         if config.architecture not in ARCHITECTURES:
             raise ValueError(f"unknown architecture {config.architecture!r}; choose {', '.join(ARCHITECTURES)}")
+        if config.generator_refine and config.architecture != "dcgan":
+            raise ValueError("generator_refine applies to architecture dcgan only")
         if config.architecture == "dcgan":
             self.generator = small_dcgan.build_generator(
-                config.latent_dim, config.generator_filters, config.image_shape)
+                config.latent_dim, config.generator_filters, config.image_shape, refine=config.generator_refine)
             self.discriminator = small_dcgan.build_discriminator(
                 config.image_shape, config.discriminator_filters, dropout=config.dropout)
             return

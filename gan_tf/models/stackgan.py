@@ -257,7 +257,7 @@ class StackGANStageII(StackGANStageI):
         self.stage1_generator.trainable = False
         self.generator = networks.stage2_generator(
             config.stage1_size, config.stage2_size, config.embedding_dim, config.code_dim,
-            config.channels, config.stage2_generator_filters, config.residual_blocks)
+            config.channels, config.stage2_generator_filters, config.residual_blocks, config.stage2_residual)
 
     def warm_start(self):
         """Copies the trained Stage-I generator from `config.stage1_model` (a run folder or a

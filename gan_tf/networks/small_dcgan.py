@@ -3,7 +3,8 @@ MNIST), unconditional and label-conditional.
 
 G (Radford et al. 2016, sized as measured for a CPU budget): Dense to a quarter of the image
 side with F channels (no bias) + BatchNorm + LeakyReLU -> ConvTranspose(F/2, 4, 2) + BatchNorm
-+ LeakyReLU -> ConvTranspose(channels, 4, 2) -> tanh. D: per filter count a Conv2D(f, 4, 2) +
++ LeakyReLU [-> per `refine` entry a Conv(f, 3) + BatchNorm + LeakyReLU at that half size]
+-> ConvTranspose(channels, 4, 2) -> tanh. D: per filter count a Conv2D(f, 4, 2) +
 LeakyReLU [+ Dropout], then a linear Dense(1) logit; no BatchNorm, so real and fake batches
 share one call. The conditional pair embeds the label into G's input and projects it onto D's
 features (Miyato & Koyama 2018), as the source cGAN does.
@@ -13,7 +14,7 @@ import keras
 from keras import layers
 
 
-def _upsample(x, filters, image_shape, kernel_size, leak):
+def _upsample(x, filters, image_shape, kernel_size, leak, refine=()):
     height, width, channels = image_shape
     if height % 4 or width % 4:
         raise ValueError(f"image height and width must be multiples of 4, got {image_shape}")
@@ -22,6 +23,9 @@ def _upsample(x, filters, image_shape, kernel_size, leak):
     x = layers.Reshape((height // 4, width // 4, filters))(x)
     x = layers.Conv2DTranspose(filters // 2, kernel_size, 2, padding="same", use_bias=False)(x)
     x = layers.LeakyReLU(leak)(layers.BatchNormalization()(x))
+    for count in refine:
+        x = layers.Conv2D(count, 3, padding="same", use_bias=False)(x)
+        x = layers.LeakyReLU(leak)(layers.BatchNormalization()(x))
     return layers.Conv2DTranspose(channels, kernel_size, 2, padding="same", activation="tanh",
                                   name="images", dtype="float32")(x)
 
@@ -35,9 +39,9 @@ def _features(images, filters, kernel_size, dropout, leak):
     return layers.Flatten()(x)
 
 
-def build_generator(latent_dim=100, filters=128, image_shape=(28, 28, 1), kernel_size=4, leak=0.2):
+def build_generator(latent_dim=100, filters=128, image_shape=(28, 28, 1), kernel_size=4, leak=0.2, refine=()):
     latent = keras.Input((latent_dim,), name="latent")
-    return keras.Model(latent, _upsample(latent, filters, image_shape, kernel_size, leak), name="generator")
+    return keras.Model(latent, _upsample(latent, filters, image_shape, kernel_size, leak, refine), name="generator")
 
 
 def build_discriminator(image_shape=(28, 28, 1), filters=(32, 64), kernel_size=4, dropout=0.0, leak=0.2):

@@ -5,7 +5,9 @@
   -> conv 3x3 -> tanh. Also returns the code's mean and log-variance for the KL term.
 - Stage-II generator: the Stage-I image encoded (conv 3x3 F, two stride-2 convs to 4F at a
   quarter of the Stage-I side), joined with its own c replicated spatially, conv 3x3 + BN +
-  ReLU, residual blocks, up blocks to the Stage-II side, conv 3x3, tanh.
+  ReLU, residual blocks, up blocks to the Stage-II side, conv 3x3, tanh. With `residual` the
+  last conv (zero-initialised) instead corrects the bilinearly up-sampled Stage-I image
+  (`RefineImage`), so training starts from Stage-I's picture rather than from noise.
 - Discriminator (both stages): stride-2 convs (LeakyReLU 0.2, BN after the first) down to 4x4,
   3x3 convs back to 8F when it grew wider; the text embedding is compressed by a Dense layer
   to `code_dim` (LeakyReLU), replicated over the 4x4 map and joined to it, then a 1x1 conv
@@ -17,7 +19,7 @@ import math
 import keras
 from keras import layers
 
-from gan_tf.layers import ConditioningAugmentation
+from gan_tf.layers import ConditioningAugmentation, RefineImage
 
 
 def _init():
@@ -78,7 +80,7 @@ def stage1_generator(latent_dim=100, embedding_dim=1024, code_dim=128, image_siz
 
 
 def stage2_generator(stage1_size=64, image_size=256, embedding_dim=1024, code_dim=128, channels=3,
-                     filters=128, residual_blocks=4, name="stage2_generator"):
+                     filters=128, residual_blocks=4, residual=False, name="stage2_generator"):
     _halvings(stage1_size, "the Stage-I size")
     _halvings(image_size, "the Stage-II size")
     if image_size <= stage1_size:
@@ -97,7 +99,12 @@ def stage2_generator(stage1_size=64, image_size=256, embedding_dim=1024, code_di
         x = _residual_block(x)
     for step in range(steps):
         x = _up_block(x, max(filters * 4 // 2 ** (step + 1), 1))
-    images = layers.Activation("tanh", name="images")(_conv(x, channels, 3))
+    if residual:
+        delta = layers.Conv2D(channels, 3, 1, "same", kernel_initializer="zeros")(x)
+        coarse = layers.UpSampling2D(image_size // stage1_size, interpolation="bilinear")(stage1)
+        images = RefineImage(name="images")([coarse, delta])
+    else:
+        images = layers.Activation("tanh", name="images")(_conv(x, channels, 3))
     return keras.Model([stage1, noise, embedding], [images, mean, log_var], name=name)
 
 
