@@ -1,6 +1,6 @@
 """Layers shared by the families: the reparameterisation `Sampling` layer (VAE), StackGAN's
-`ConditioningAugmentation` (built on the same reparameterisation), normalisation by name and
-reflection padding (image-to-image networks).
+`ConditioningAugmentation` (built on the same reparameterisation), its residual Stage-II's
+`RefineImage`, normalisation by name and reflection padding (image-to-image networks).
 
 tensorflow-addons (InstanceNormalization, ReflectionPadding) is gone; instance normalisation is
 `GroupNormalization(groups=-1)` (one group per channel), checked against the formula in the tests.
