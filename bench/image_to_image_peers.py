@@ -108,7 +108,9 @@ def measure_pair(pair, size, steps, rounds, jits, data_dir=None):
 
 
 def ratios(rows):
-    """gan_tf / peer iterations/s per pair and XLA setting: the mean rate and each round's."""
+    """gan_tf / peer iterations/s per pair and XLA setting: the mean rates' ratio, each
+    round's, and their median, which a machine changing speed between rounds moves least
+    (run `--steps 1` with many rounds to pair the two step by step)."""
     found = {}
     for row in rows:
         found.setdefault((row["pair"], row["jit"]), {})[row["implementation"]] = row
@@ -119,6 +121,7 @@ def ratios(rows):
                        "ratio": ours["mean_iterations_per_second"] / peer["mean_iterations_per_second"],
                        "round_ratios": [a / b for a, b in zip(ours["iterations_per_second"],
                                                                 peer["iterations_per_second"])]})
+        result[-1]["median_round_ratio"] = statistics.median(result[-1]["round_ratios"])
     return result
 
 
@@ -163,7 +166,7 @@ def main(argv=None):
     for entry in ratios(rows):
         per_round = ", ".join(f"{r:.2f}" for r in entry["round_ratios"])
         print(f"{entry['pair']} jit {'on' if entry['jit'] else 'off'}: gan_tf / peer = "
-              f"{entry['ratio']:.2f} (rounds: {per_round})")
+              f"{entry['ratio']:.2f} (rounds: {per_round}; median {entry['median_round_ratio']:.2f})")
     if args.json:
         with open(args.json, "w") as handle:
             json.dump({"device": devices.describe_device(), "size": args.size, "rows": rows,

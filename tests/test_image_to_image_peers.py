@@ -70,6 +70,16 @@ def test_benchmark_times_gan_tf_beside_the_peer(tmp_path, capsys):
     assert "pix2pix jit off: gan_tf / peer = " in capsys.readouterr().out
 
 
+def test_median_round_ratio_ignores_rounds_where_the_machine_changed_speed():
+    rows = [{"pair": "pix2pix", "implementation": "gan_tf", "jit": False,
+             "iterations_per_second": [1.0, 1.0, 2.0], "mean_iterations_per_second": 4 / 3},
+            {"pair": "pix2pix", "implementation": "peer", "jit": False,
+             "iterations_per_second": [1.0, 2.0, 2.0], "mean_iterations_per_second": 5 / 3}]
+    (entry,) = image_to_image_peers.ratios(rows)
+    assert entry["round_ratios"] == [1.0, 0.5, 1.0] and entry["median_round_ratio"] == 1.0
+    assert entry["ratio"] == pytest.approx(0.8)
+
+
 def test_unknown_pair_is_refused_in_one_line(capsys):
     with pytest.raises(SystemExit):
         image_to_image_peers.main(["--pairs", "cyclegan,stylegan"])
