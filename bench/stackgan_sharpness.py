@@ -65,15 +65,15 @@ def main(argv=None):
         size = model.config.stage2_size
         if size not in reference:
             reference[size] = detail(real_images(args.data, size, len(embeddings)))
-            rows.append((f"real test images at {size} px", reference[size]))
+            rows.append((f"real test images at {size} px", reference[size], 1.0))
         stage1, stage2 = stage_images(model, embeddings)
-        rows.append((f"{path}: Stage-I enlarged to {size} px", detail(enlarge(stage1, size))))
-        rows.append((f"{path}: Stage-II", detail(stage2)))
-        rows[-2:] = [(name, value, value / reference[size]) for name, value in rows[-2:]]
+        for name, images in ((f"Stage-I enlarged to {size} px", enlarge(stage1, size)), ("Stage-II", stage2)):
+            value = detail(images)
+            rows.append((f"{path}: {name}", value, value / reference[size]))
     print(f"| images ({len(embeddings)} test captions) | detail (grey levels) | / real |")
     print("| --- | --- | --- |")
-    for name, value, *ratio in rows:
-        print(f"| {name} | {value:.2f} | {ratio[0] if ratio else 1.0:.2f} |")
+    for name, value, ratio in rows:
+        print(f"| {name} | {value:.2f} | {ratio:.2f} |")
     return rows
 
 
