@@ -28,7 +28,7 @@ from bench.fashion_gan_throughput import input_rate
 from bench.report import fit_timed, precision_policy
 from gan_tf import devices, jit_choice, training
 from gan_tf.config import StackGANConfig
-from gan_tf.data import load_metadata
+from gan_tf.data import load_metadata, repeated_batch
 from gan_tf.registry import FAMILIES, family
 
 HEADER = (f"{'family':<12} {'batch':>5} {'jit on':>10} {'jit off':>10} {'input':>12}  (images/s) "
@@ -87,7 +87,7 @@ def training_row(model_class, config, batch_size, steps, jit, epochs=2, mixed=Fa
         if jit == "auto":
             with tempfile.TemporaryDirectory() as cache:
                 jit, _ = jit_choice.choose(model, batch, "bench", os.path.join(cache, "jit.json"))
-        seconds, _ = fit_timed(model, tf.data.Dataset.from_tensors(batch).repeat(), steps, epochs)
+        seconds, _ = fit_timed(model, repeated_batch(batch), steps, epochs)
         # after fit: the optimizers' variables exist, so tracing the step again makes none
         flops = roofline.graph_flops(model.train_step, [batch]) / batch_size if count_flops else None
     return {"images_per_second": batch_size * steps * (epochs - 1) / seconds, "jit": jit,

@@ -6,9 +6,10 @@ TensorFlow docs' pix2pix tutorial (`bench.peers`), with FLOPs and the matmul roo
 
 For each pair, gan_tf's model (CycleGAN: ResNet-9 generators and 70x70 PatchGANs, its default;
 pix2pix: U-Net and PatchGAN) and the peer are built with XLA on and/or off, warmed up with one
-step each (tracing, compiling), then timed in alternating rounds (gan_tf, peer, gan_tf, peer,
-...) of `--steps` `fit` steps on one fixed batch of 1 image: the first horse2zebra trainA/trainB
-images or the first facades pair (label map -> photo, as the tutorial) from `--data`, random
+step each (tracing, compiling), then timed in rounds (gan_tf then peer, then peer then
+gan_tf, ...) of `--steps` `fit` steps on one fixed batch of 1 image (`gan_tf.data.repeated_batch`:
+without tf.data's autotuning, whose thread made some rounds wait idle as long again at the end
+of `fit`): the first horse2zebra trainA/trainB images or the first facades pair (label map -> photo, as the tutorial) from `--data`, random
 images in [-1, 1] without it. A round also times the float32 matmul rate, the machine's dense
 rate at that moment.
 
@@ -30,7 +31,7 @@ from bench import roofline
 from bench.peers import keras_io_cyclegan, tf_pix2pix_tutorial
 from gan_tf import devices, jitter, training
 from gan_tf.config import CycleGANConfig, Pix2PixConfig
-from gan_tf.data import TANH_RANGE, scale_images
+from gan_tf.data import TANH_RANGE, repeated_batch, scale_images
 from gan_tf.models.cyclegan import CycleGAN
 from gan_tf.models.pix2pix import Pix2Pix
 
@@ -79,7 +80,7 @@ def measure_pair(pair, size, steps, rounds, jits, data_dir=None):
     """Rows (one per implementation and XLA setting) of iterations/s per round, FLOPs per
     iteration and the matmul rates measured in the same rounds."""
     batch = fixed_batch(pair, size, data_dir)
-    dataset = tf.data.Dataset.from_tensors(batch).repeat()
+    dataset = repeated_batch(batch)
     rows = [{"pair": pair, "implementation": implementation, "jit": jit, "iterations_per_second": []}
             for jit in jits for implementation in ("gan_tf", "peer")]
     # Every model is built before any runs: building one reseeds the global RNG
@@ -89,9 +90,12 @@ def measure_pair(pair, size, steps, rounds, jits, data_dir=None):
     for model in models:
         model.fit(dataset, epochs=1, steps_per_epoch=1, verbose=0)  # trace, compile, build
     matmul = []
-    for _ in range(rounds):
+    for index in range(rounds):
         matmul.append(roofline.matmul_rate() * 1e9)
-        for row, model in zip(rows, models):
+        # every other round in reverse, so that neither implementation always runs first
+        # after the matmul timing
+        order = list(zip(rows, models))
+        for row, model in order if index % 2 == 0 else order[::-1]:
             row["iterations_per_second"].append(iteration_rate(model, dataset, steps))
     flops = {}  # after the rounds: tracing the step again slowed the next timed step
     for row, model in zip(rows, models):

@@ -25,6 +25,7 @@ from bench.quality_run import parse_run
 from bench.report import StepTimer
 from gan_tf import devices, training
 from gan_tf.config import StackGANConfig
+from gan_tf.data import repeated_batch
 from gan_tf.models.stackgan import StackGANStageI
 
 FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
@@ -64,7 +65,7 @@ def step_rate(config, stage, batch_size, steps, jit):
     batch = {"images": tf.random.uniform([batch_size, size, size, config.channels], -1.0, 1.0),
              "embeddings": embeddings, "wrong_embeddings": tf.roll(embeddings, 1, 0)}
     timer = StepTimer()
-    model.fit(tf.data.Dataset.from_tensors(batch).repeat(), epochs=2, steps_per_epoch=steps,
+    model.fit(repeated_batch(batch), epochs=2, steps_per_epoch=steps,
               callbacks=[timer], verbose=0)
     return batch_size * steps / timer.times[-1]
 

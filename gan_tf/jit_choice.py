@@ -18,6 +18,7 @@ import keras
 import tensorflow as tf
 
 from gan_tf import tempfiles
+from gan_tf.data import repeated_batch
 
 CACHE = os.path.join(os.path.expanduser("~"), ".cache", "gan_tf", "jit.json")
 
@@ -56,7 +57,7 @@ def steps_per_second(model, batch, jit, steps=5, seconds=3.0):
     model.jit_compile = jit
     model.make_train_function(force=True)
     timer = _StepTimes(seconds)
-    model.fit(tf.data.Dataset.from_tensors(batch).repeat(), epochs=1, steps_per_epoch=steps + 1,
+    model.fit(repeated_batch(batch), epochs=1, steps_per_epoch=steps + 1,
               callbacks=[timer], verbose=0)
     return len(timer.times) / sum(timer.times)
 

@@ -49,3 +49,12 @@ def test_epoch_keyed_order_lets_a_resumed_run_see_the_same_batches(small_data_di
     assert not bool(tf.reduce_all(batches[0] == batches[steps]))  # passes differ in order
     keras_seeded = iter(data.make_dataset(small_data_dir, batch_size=64, limit=256, seed=0, first_epoch=1))
     assert next(keras_seeded).shape == (64, 28, 28, 1)  # seed 0 works too
+
+
+def test_repeated_batch_repeats_the_batch_without_autotuning():
+    batch = (tf.reshape(tf.range(6.0), (2, 3)), tf.constant([1, 2]))
+    dataset = data.repeated_batch(batch)
+    assert dataset.options().autotune.enabled is False
+    for images, labels in dataset.take(3):
+        assert images.numpy().tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+        assert labels.numpy().tolist() == [1, 2]

@@ -79,6 +79,19 @@ def test_residual_stage2_starts_from_the_upsampled_stage1_image(tmp_path):
     np.testing.assert_allclose(restored([stage1, noise, embedding])[0].numpy(), images.numpy(), atol=1e-6)
 
 
+def test_stage1_anchor_penalises_the_distance_to_the_upsampled_stage1_image():
+    config = dataclasses.replace(TINY, stage=2, stage1_anchor_weight=10.0)
+    model = StackGANStageII(config)
+    stage1 = np.full((2, 16, 16, 1), 0.5, "float32")
+    stage2 = np.full((2, 32, 32, 1), 0.2, "float32")
+    assert float(model.stage_penalty([stage1, stage2])) == pytest.approx(10.0 * 0.3, rel=1e-5)
+    ramp = np.linspace(-0.9, 0.9, 16 * 16, dtype="float32").reshape(1, 16, 16, 1)
+    enlarged = keras.layers.UpSampling2D(2, interpolation="bilinear")(ramp)
+    assert float(model.stage_penalty([ramp, enlarged])) == pytest.approx(0.0, abs=1e-6)
+    assert StackGANStageII(dataclasses.replace(config, stage1_anchor_weight=0.0)).stage_penalty(
+        [stage1, stage2]) == 0.0
+
+
 def test_wrong_captions_never_pair_an_image_with_its_own(small_captioned_data):
     records, _ = read_captioned(small_captioned_data, limit=96)
     own = {int(i): e.numpy() for i, _, _, _, e in records}

@@ -5,10 +5,12 @@ augmentation from the caption's embedding; `StackGANStageII` refines a frozen St
 joined with its own c, to the higher resolution. Both train with the matching-aware
 discriminator: (real image, right text) is real, (real image, wrong text) and (fake image,
 right text) are fake; D's loss is real + (wrong + fake) / 2 (`mismatch_weight` 0.5 splits the
-second term) and G's is the non-saturating loss + lambda x KL(N(mean, var) || N(0, I)). The KL
+second term) and G's is the non-saturating loss + lambda x KL(N(mean, var) || N(0, I)) (+
+Stage-II's optional anchor to the enlarged Stage-I image, `stage1_anchor_weight`). The KL
 is averaged over the code's dimensions, as the official code does, so lambda means what it
-means there (1 for Stage-I, 2 for Stage-II by default). `fit` reports d_loss (the total), d_loss_real, d_loss_wrong, d_loss_fake, g_loss
-(adversarial + weighted KL) and kl_loss.
+means there (1 for Stage-I, 2 for Stage-II by default). `fit` reports d_loss (the total),
+d_loss_real, d_loss_wrong, d_loss_fake, g_loss (adversarial + weighted KL [+ anchor]) and
+kl_loss.
 """
 
 import dataclasses
@@ -154,11 +156,16 @@ class StackGANStageI(TwoPlayerModel):
                 d_losses = self.discriminator_update(images, right, wrong, tf.stop_gradient(stages[-1]))
             fake_logits = self.discriminator([stages[-1], right], training=True)
             kl = self.kl_divergence(mean, log_var)
-            g_loss = losses.binary_crossentropy_generator_loss(fake_logits) + self.kl_weight * kl
+            g_loss = (losses.binary_crossentropy_generator_loss(fake_logits) + self.kl_weight * kl
+                      + self.stage_penalty(stages))
         minimize(tape, g_loss, self.g_optimizer, self.generator.trainable_variables)
         d_loss, d_loss_real, d_loss_wrong, d_loss_fake = d_losses
         return self.report(d_loss=d_loss, d_loss_real=d_loss_real, d_loss_wrong=d_loss_wrong,
                            d_loss_fake=d_loss_fake, g_loss=g_loss, kl_loss=kl)
+
+    def stage_penalty(self, stages):
+        """A generator loss term on the drawn stages beyond the adversarial and KL terms."""
+        return 0.0
 
     # -- Monitoring ----------------------------------------------------------------------------
 
@@ -278,6 +285,15 @@ class StackGANStageII(StackGANStageI):
         stage1, _, _ = self.stage1_generator([latent, noises[0], embeddings], training=False)
         images, mean, log_var = self.generator([stage1, noises[1], embeddings], training=training)
         return [stage1, images], mean, log_var
+
+    def stage_penalty(self, stages):
+        """`stage1_anchor_weight` x mean |Stage-II image - up-sampled Stage-I image|."""
+        weight = self.config.stage1_anchor_weight
+        if not weight:
+            return 0.0
+        stage1, stage2 = stages
+        enlarged = ops.image.resize(stage1, ops.shape(stage2)[1:3], interpolation="bilinear")
+        return weight * losses.l1_distance(enlarged, stage2)
 
     def serving_networks(self):
         return [self.stage1_generator, *super().serving_networks()]
