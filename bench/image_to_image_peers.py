@@ -7,10 +7,11 @@ TensorFlow docs' pix2pix tutorial (`bench.peers`), with FLOPs and the matmul roo
 For each pair, gan_tf's model (CycleGAN: ResNet-9 generators and 70x70 PatchGANs, its default;
 pix2pix: U-Net and PatchGAN) and the peer are built with XLA on and/or off, warmed up with one
 step each (tracing, compiling), then timed in rounds (gan_tf then peer, then peer then
-gan_tf, ...) of `--steps` `fit` steps on one fixed batch of 1 image (`gan_tf.data.repeated_batch`:
-without tf.data's autotuning, whose thread made some rounds wait idle as long again at the end
-of `fit`): the first horse2zebra trainA/trainB images or the first facades pair (label map -> photo, as the tutorial) from `--data`, random
-images in [-1, 1] without it. A round also times the float32 matmul rate, the machine's dense
+gan_tf, ...) of `--steps` `fit` steps on one fixed batch of 1 image
+(`gan_tf.data.repeated_batch`: without tf.data's autotuning, whose thread made some rounds wait
+idle as long again at the end of `fit`): the first horse2zebra trainA/trainB images or the
+first facades pair (label map -> photo, as the tutorial) from `--data`, random images in
+[-1, 1] without it. A round also times the float32 matmul rate, the machine's dense
 rate at that moment.
 
 FLOPs per iteration are counted from the train step itself, after the timed rounds, by
@@ -90,11 +91,11 @@ def measure_pair(pair, size, steps, rounds, jits, data_dir=None):
     for model in models:
         model.fit(dataset, epochs=1, steps_per_epoch=1, verbose=0)  # trace, compile, build
     matmul = []
+    # every other round in reverse, so that neither implementation always runs first after
+    # the matmul timing
+    order = list(zip(rows, models))
     for index in range(rounds):
         matmul.append(roofline.matmul_rate() * 1e9)
-        # every other round in reverse, so that neither implementation always runs first
-        # after the matmul timing
-        order = list(zip(rows, models))
         for row, model in order if index % 2 == 0 else order[::-1]:
             row["iterations_per_second"].append(iteration_rate(model, dataset, steps))
     flops = {}  # after the rounds: tracing the step again slowed the next timed step
