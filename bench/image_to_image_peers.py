@@ -4,8 +4,9 @@ TensorFlow docs' pix2pix tutorial (`bench.peers`), with FLOPs and the matmul roo
     python -m bench.image_to_image_peers [--size 256] [--steps 2] [--rounds 2]
         [--pairs cyclegan,pix2pix] [--jit on,off] [--data /work/shared/datasets] [--json out.json]
 
-For each pair, gan_tf's model (CycleGAN: ResNet-9 generators and 70x70 PatchGANs, its default;
-pix2pix: U-Net and PatchGAN) and the peer are built with XLA on and/or off, warmed up with one
+For each pair, gan_tf's model (CycleGAN: ResNet-9 generators and 70x70 PatchGANs, its default,
+whose history pool costs a third discriminator pass; cyclegan_nopool: the same without the pool,
+the example's work; pix2pix: U-Net and PatchGAN) and the peer are built with XLA on and/or off, warmed up with one
 step each (tracing, compiling), then timed in rounds (gan_tf then peer, then peer then
 gan_tf, ...) of `--steps` `fit` steps on one fixed batch of 1 image
 (`gan_tf.data.repeated_batch`: without tf.data's autotuning, whose thread made some rounds wait
@@ -41,6 +42,10 @@ PAIRS = {
     "cyclegan": {"gan_tf": lambda size, jit: training.build_model(
                      CycleGAN, CycleGANConfig(image_size=size), jit=jit),
                  "peer": keras_io_cyclegan.build, "peer_name": "keras.io example"},
+    # the keras.io step's work: no history pool, so each discriminator runs twice, not three times
+    "cyclegan_nopool": {"gan_tf": lambda size, jit: training.build_model(
+                            CycleGAN, CycleGANConfig(image_size=size, pool_size=0), jit=jit),
+                        "peer": keras_io_cyclegan.build, "peer_name": "keras.io example"},
     "pix2pix": {"gan_tf": lambda size, jit: training.build_model(
                     Pix2Pix, Pix2PixConfig(image_size=size), jit=jit),
                 "peer": tf_pix2pix_tutorial.build, "peer_name": "TF tutorial"},
@@ -60,7 +65,7 @@ def fixed_batch(pair, size, data_dir=None):
     if data_dir is None:
         draw = lambda seed: tf.random.uniform((1, size, size, 3), -1.0, 1.0, seed=seed)
         return draw(1), draw(2)
-    if pair == "cyclegan":
+    if pair.startswith("cyclegan"):
         root = os.path.join(data_dir, "horse2zebra")
         images = [_read_image(_first_file(os.path.join(root, split))) for split in ("trainA", "trainB")]
     else:  # facades: photo on the left, label map on the right; the tutorial maps label -> photo
@@ -133,7 +138,7 @@ def ratios(rows):
 def format_row(row):
     name = "gan_tf" if row["implementation"] == "gan_tf" else PAIRS[row["pair"]]["peer_name"]
     rounds = " ".join(f"{rate:.4f}" for rate in row["iterations_per_second"])
-    return (f"{row['pair']:<9} {name:<17} {'on' if row['jit'] else 'off':<4} {rounds:>16} "
+    return (f"{row['pair']:<15} {name:<17} {'on' if row['jit'] else 'off':<4} {rounds:>16} "
             f"{row['mean_iterations_per_second']:>8.4f} {row['flops_per_iteration'] / 1e9:>9.1f} "
             f"{row['achieved_flops_per_second'] / 1e9:>8.1f} {100 * row['roofline_fraction']:>6.1f}%")
 
@@ -143,7 +148,7 @@ def main(argv=None):
     parser.add_argument("--size", type=int, default=256, help="image side in pixels")
     parser.add_argument("--steps", type=int, default=2, help="timed steps per round and setting")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds")
-    parser.add_argument("--pairs", default="cyclegan,pix2pix", help="comma-separated: cyclegan, pix2pix")
+    parser.add_argument("--pairs", default="cyclegan,pix2pix", help="comma-separated: " + ", ".join(PAIRS))
     parser.add_argument("--jit", default="on,off", help="XLA settings to time: on, off or both")
     parser.add_argument("--data", default=DEFAULT_DATA,
                         help="folder with horse2zebra/ and facades/ (images); 'none' for random batches")
@@ -158,7 +163,7 @@ def main(argv=None):
     devices.enable_memory_growth()
     print(f"device: {devices.describe_device()}; {args.size} px, batch 1, {args.steps} step(s) x "
           f"{args.rounds} round(s); load average {os.getloadavg()[0]:.1f}")
-    print(f"{'pair':<9} {'implementation':<17} {'jit':<4} {'it/s per round':>16} {'it/s':>8} "
+    print(f"{'pair':<15} {'implementation':<17} {'jit':<4} {'it/s per round':>16} {'it/s':>8} "
           f"{'GFLOP/it':>9} {'GFLOP/s':>8} {'matmul':>7}", flush=True)
     rows = []
     for pair in pairs:

@@ -303,8 +303,10 @@ class StackGANConfig(Config):
     instead of redrawing it; `stage1_anchor_weight` adds that weight x the mean absolute
     difference between Stage-II's image and the bilinearly up-sampled Stage-I image to Stage-II's
     generator loss, so Stage-II keeps Stage-I's picture (and its class) while its discriminator
-    asks for detail (0: off, as the source). `embedding_dim`, `channels`, `data_name` and
-    `text_encoder` are taken from the data's metadata. The `fast` preset (captioned
+    asks for detail (0: off, as the source); `stage1_anchor_reduced` compares instead Stage-II's
+    image averaged down to Stage-I's size with the Stage-I image, holding only the coarse
+    picture. `embedding_dim`, `channels`, `data_name` and `text_encoder` are taken from the
+    data's metadata. The `fast` preset (captioned
     Fashion-MNIST, chosen by measurement: README "Time to quality") is used for both stages;
     its Stage-II is residual with an anchor weight of 40.
     """
@@ -330,6 +332,7 @@ class StackGANConfig(Config):
     residual_blocks: int = 4
     stage2_residual: bool = False
     stage1_anchor_weight: float = 0.0
+    stage1_anchor_reduced: bool = False
     kl_weight: typing.Optional[float] = None
     mismatch_weight: float = 0.5
     learning_rate: float = 2e-4

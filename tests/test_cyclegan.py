@@ -105,6 +105,26 @@ def test_switching_identity_off_reports_zero():
     assert float(logs["identity_loss"]) == 0.0 and np.isfinite(float(logs["g_loss"]))
 
 
+def test_without_a_pool_each_discriminator_runs_twice_and_trains_as_a_filling_pool():
+    """A filling pool returns the fakes as they are, so its step must change every weight
+    exactly as the pool-less step, which reuses G's and F's fake logits for D's loss."""
+    real = (images(0, 1), images(1, 1))
+    weights, calls = {}, {}
+    for pool_size in (0, 50):
+        keras.utils.set_random_seed(0)
+        model = CycleGAN(CycleGANConfig(**{**TINY.to_dict(), "pool_size": pool_size}))
+        model.compile()
+        graph = tf.function(model.train_step).get_concrete_function(real).graph
+        forward = {op.name.split("/")[0] for op in graph.get_operations()
+                   if op.type == "Conv2D" and op.name.startswith("discriminator_a")}
+        calls[pool_size] = len(forward)
+        model.train_step(real)
+        weights[pool_size] = [w.numpy() for w in model.trainable_weights]
+    assert calls == {0: 2, 50: 3}  # real and fake; with a pool, also the pooled fakes
+    for without_pool, with_pool in zip(weights[0], weights[50]):
+        np.testing.assert_allclose(without_pool, with_pool, rtol=1e-5, atol=1e-6)
+
+
 def test_monitor_grid_shows_input_translated_reconstructed_rows(trained, small_horse2zebra_data, tmp_path):
     model = trained[0]
     model.use_data_for_monitoring(small_horse2zebra_data, 12)  # 2 test images per domain

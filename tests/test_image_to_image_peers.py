@@ -83,4 +83,4 @@ def test_median_round_ratio_ignores_rounds_where_the_machine_changed_speed():
 def test_unknown_pair_is_refused_in_one_line(capsys):
     with pytest.raises(SystemExit):
         image_to_image_peers.main(["--pairs", "cyclegan,stylegan"])
-    assert "unknown pair(s) stylegan; choose from cyclegan, pix2pix" in capsys.readouterr().err
+    assert "unknown pair(s) stylegan; choose from cyclegan, cyclegan_nopool, pix2pix" in capsys.readouterr().err

@@ -92,6 +92,22 @@ def test_stage1_anchor_penalises_the_distance_to_the_upsampled_stage1_image():
         [stage1, stage2]) == 0.0
 
 
+def test_reduced_stage1_anchor_holds_the_coarse_picture_and_frees_finer_detail():
+    config = dataclasses.replace(TINY, stage=2, stage1_anchor_weight=10.0, stage1_anchor_reduced=True)
+    model = StackGANStageII(config)
+    stage1 = np.random.default_rng(0).uniform(-0.5, 0.5, (2, 16, 16, 1)).astype("float32")
+    checker = np.tile(np.array([[0.3, -0.3], [-0.3, 0.3]], "float32"), (16, 16))[None, :, :, None]
+    detailed = np.repeat(np.repeat(stage1, 2, axis=1), 2, axis=2) + checker
+    assert float(model.stage_penalty([stage1, detailed])) == pytest.approx(0.0, abs=1e-6)
+    assert float(model.stage_penalty([stage1, detailed + 0.1])) == pytest.approx(10.0 * 0.1, rel=1e-4)
+    moved = tf.Variable(detailed + 0.1)
+    with tf.GradientTape() as tape:  # the generator trains through it
+        penalty = model.stage_penalty([stage1, moved])
+    np.testing.assert_allclose(tape.gradient(penalty, moved).numpy(), 10.0 / detailed.size, rtol=1e-4)
+    enlarged_only = dataclasses.replace(config, stage1_anchor_reduced=False)
+    assert float(StackGANStageII(enlarged_only).stage_penalty([stage1, detailed])) > 1.0
+
+
 def test_wrong_captions_never_pair_an_image_with_its_own(small_captioned_data):
     records, _ = read_captioned(small_captioned_data, limit=96)
     own = {int(i): e.numpy() for i, _, _, _, e in records}

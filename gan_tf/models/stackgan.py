@@ -6,7 +6,8 @@ joined with its own c, to the higher resolution. Both train with the matching-aw
 discriminator: (real image, right text) is real, (real image, wrong text) and (fake image,
 right text) are fake; D's loss is real + (wrong + fake) / 2 (`mismatch_weight` 0.5 splits the
 second term) and G's is the non-saturating loss + lambda x KL(N(mean, var) || N(0, I)) (+
-Stage-II's optional anchor to the enlarged Stage-I image, `stage1_anchor_weight`). The KL
+Stage-II's optional anchor to the Stage-I image, `stage1_anchor_weight`, at Stage-II's size or
+with `stage1_anchor_reduced` at Stage-I's). The KL
 is averaged over the code's dimensions, as the official code does, so lambda means what it
 means there (1 for Stage-I, 2 for Stage-II by default). `fit` reports d_loss (the total),
 d_loss_real, d_loss_wrong, d_loss_fake, g_loss (adversarial + weighted KL [+ anchor]) and
@@ -287,11 +288,17 @@ class StackGANStageII(StackGANStageI):
         return [stage1, images], mean, log_var
 
     def stage_penalty(self, stages):
-        """`stage1_anchor_weight` x mean |Stage-II image - up-sampled Stage-I image|."""
+        """`stage1_anchor_weight` x mean |Stage-II image - up-sampled Stage-I image|, or with
+        `stage1_anchor_reduced` x mean |Stage-II image averaged down to Stage-I's size - Stage-I
+        image|, which holds only the coarse picture and leaves finer detail to D."""
         weight = self.config.stage1_anchor_weight
         if not weight:
             return 0.0
         stage1, stage2 = stages
+        if self.config.stage1_anchor_reduced:
+            factor = self.config.stage2_size // self.config.stage1_size
+            reduced = ops.average_pool(stage2, factor, strides=factor)
+            return weight * losses.l1_distance(stage1, reduced)
         enlarged = ops.image.resize(stage1, ops.shape(stage2)[1:3], interpolation="bilinear")
         return weight * losses.l1_distance(enlarged, stage2)
 
