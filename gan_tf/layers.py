@@ -105,6 +105,29 @@ class InstanceNormalization(keras.layers.GroupNormalization):
         return tf.transpose(tf.reshape(outputs, [height, width, batch, channels]), [2, 0, 1, 3])
 
 
+@keras.saving.register_keras_serializable(package="gan_tf")
+class FusedBatchNormalization(keras.layers.BatchNormalization):
+    """`keras.layers.BatchNormalization` (same weights, moving statistics and results) whose
+    training pass on NHWC images runs TensorFlow's fused kernels, as `InstanceNormalization`
+    does; other cases (inference, masks, renorm, another axis) are Keras' own code."""
+
+    def call(self, inputs, training=None, mask=None):
+        fused = (training and self.trainable and mask is None and not self.renorm
+                 and len(inputs.shape) == 4 and self.axis in (-1, 3) and self.scale and self.center)
+        if not fused:
+            return super().call(inputs, training=training, mask=mask)
+        outputs, mean, variance = tf.compat.v1.nn.fused_batch_norm(
+            inputs, tf.cast(self.gamma, "float32"), tf.cast(self.beta, "float32"),
+            epsilon=self.epsilon, is_training=True)
+        # the kernel returns the unbiased variance; Keras' moving variance follows the biased one
+        count = tf.cast(tf.size(inputs) // tf.shape(inputs)[-1], "float32")
+        variance = tf.where(count > 1.0, variance * (count - 1.0) / count, tf.zeros_like(variance))
+        self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
+        self.moving_variance.assign(
+            self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
+        return tf.cast(outputs, self.compute_dtype)
+
+
 NORMS = ("instance", "batch", "none")
 
 
@@ -113,7 +136,7 @@ def normalization(kind, name=None):
     if kind == "instance":
         return InstanceNormalization(name=name)
     if kind == "batch":
-        return keras.layers.BatchNormalization(name=name)
+        return FusedBatchNormalization(name=name)
     if kind == "none":
         return keras.layers.Identity(name=name)
     raise ValueError(f"unknown normalisation {kind!r}; choose one of {', '.join(NORMS)}")

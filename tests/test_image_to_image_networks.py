@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf.layers import InstanceNormalization, ReflectionPadding2D, normalization
+from gan_tf.layers import FusedBatchNormalization, InstanceNormalization, ReflectionPadding2D, normalization
 from gan_tf.networks.image_to_image import (
     build_generator,
     patchgan_discriminator,
@@ -52,8 +52,27 @@ def test_fused_instance_norm_equals_group_normalization_with_its_gradients(tmp_p
     np.testing.assert_allclose(restored(x).numpy(), results[0][0].numpy(), atol=1e-6)
 
 
+@pytest.mark.parametrize("shape", [(3, 5, 4, 6), (1, 1, 1, 6)])  # pix2pix's 1x1 level at batch 1
+def test_fused_batch_norm_equals_keras_batch_norm_in_training_and_inference(shape):
+    x = tf.constant(np.random.RandomState(2).normal(2.0, 3.0, shape).astype("float32"))
+    weights = [np.linspace(0.5, 2.0, 6, dtype="float32"), np.linspace(-1, 1, 6, dtype="float32"),
+               np.full(6, 0.3, "float32"), np.full(6, 1.7, "float32")]
+    results = []
+    for layer in (FusedBatchNormalization(), keras.layers.BatchNormalization()):
+        layer.build(x.shape)
+        layer.set_weights(weights)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x, training=True)
+            loss = tf.reduce_sum(y * tf.sin(y))
+        gradients = tape.gradient(loss, [x, layer.gamma, layer.beta])
+        results.append([y, *gradients, layer.moving_mean, layer.moving_variance, layer(x, training=False)])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(np.asarray(ours), np.asarray(theirs), rtol=1e-4, atol=1e-4)
+
+
 def test_norm_type_is_a_parameter():
-    assert isinstance(normalization("batch"), keras.layers.BatchNormalization)
+    assert isinstance(normalization("batch"), FusedBatchNormalization)
     assert isinstance(normalization("instance"), InstanceNormalization)
     with pytest.raises(ValueError, match="unknown normalisation"):
         normalization("layer")

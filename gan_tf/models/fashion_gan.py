@@ -9,6 +9,7 @@ import keras
 from gan_tf.config import FashionGANConfig
 from gan_tf.data import TANH_RANGE, UNIT_RANGE
 from gan_tf.models.adversarial import AdversarialModel
+from gan_tf.optimizers import FusedAdam
 from gan_tf.networks import fashion_gan as networks
 from gan_tf.networks import small_dcgan
 
@@ -46,8 +47,8 @@ class FashionGAN(AdversarialModel):
     def default_optimizers(self):
         config = self.config
         return (
-            keras.optimizers.Adam(config.g_learning_rate, beta_1=config.beta_1,
-                                  beta_2=config.beta_2, name="g_adam"),
-            keras.optimizers.Adam(config.d_learning_rate, beta_1=config.beta_1,
-                                  beta_2=config.beta_2, name="d_adam"),
+            FusedAdam(config.g_learning_rate, beta_1=config.beta_1,
+                      beta_2=config.beta_2, name="g_adam"),
+            FusedAdam(config.d_learning_rate, beta_1=config.beta_1,
+                      beta_2=config.beta_2, name="d_adam"),
         )

@@ -13,6 +13,7 @@ import keras
 
 from gan_tf.distribute import global_value, loss_scaled, step_logs
 from gan_tf.models.base import GenerativeModel
+from gan_tf.optimizers import FusedAdam
 
 
 class TwoPlayerModel(GenerativeModel):
@@ -35,8 +36,8 @@ class TwoPlayerModel(GenerativeModel):
         player from the config's `learning_rate`, `beta_1` and `beta_2` (0.999 when absent)."""
         config = self.config
         return tuple(
-            keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1,
-                                  beta_2=getattr(config, "beta_2", 0.999), name=name)
+            FusedAdam(config.learning_rate, beta_1=config.beta_1,
+                      beta_2=getattr(config, "beta_2", 0.999), name=name)
             for name in ("g_adam", "d_adam")
         )
 

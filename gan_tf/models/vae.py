@@ -21,6 +21,7 @@ from gan_tf.images import make_grid, to_uint8
 from gan_tf.layers import Sampling
 from gan_tf.models.base import GenerativeModel
 from gan_tf.networks import vae as networks
+from gan_tf.optimizers import FusedAdam
 
 PICTURE_RECORDS = 5000  # test images encoded for the latent scatter plot
 GRID_SIDE = 10
@@ -72,7 +73,7 @@ class VAE(GenerativeModel):
         """
         if "loss" in kwargs or "metrics" in kwargs:
             raise ValueError("the VAE computes its own loss and metrics; pass neither")
-        optimizer = loss_scaled(optimizer or keras.optimizers.Adam(self.config.learning_rate))
+        optimizer = loss_scaled(optimizer or FusedAdam(self.config.learning_rate))
         super().compile(optimizer=optimizer, **kwargs)
         self.optimizer.build(self.trainable_variables)
 
