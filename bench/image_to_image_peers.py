@@ -2,13 +2,13 @@
 TensorFlow docs' pix2pix tutorial (`bench.peers`), with FLOPs and the matmul roofline.
 
     python -m bench.image_to_image_peers [--size 256] [--steps 2] [--rounds 2]
-        [--pairs cyclegan,pix2pix] [--jit on,off] [--data /work/shared/datasets] [--json out.json]
+        [--pairs cyclegan,cyclegan_nopool,pix2pix] [--jit on,off] [--data /work/shared/datasets] [--json out.json]
 
 For each pair, gan_tf's model (CycleGAN: ResNet-9 generators and 70x70 PatchGANs, its default,
-whose history pool costs a third discriminator pass; cyclegan_nopool: the same without the pool,
-the example's work; pix2pix: U-Net and PatchGAN) and the peer are built with XLA on and/or off, warmed up with one
-step each (tracing, compiling), then timed in rounds (gan_tf then peer, then peer then
-gan_tf, ...) of `--steps` `fit` steps on one fixed batch of 1 image
+whose history pool costs a third discriminator pass; cyclegan_nopool: the same without the
+pool, the example's work; pix2pix: U-Net and PatchGAN) and the peer are built with XLA on
+and/or off, warmed up with one step each (tracing, compiling), then timed in rounds (gan_tf
+then peer, then peer then gan_tf, ...) of `--steps` `fit` steps on one fixed batch of 1 image
 (`gan_tf.data.repeated_batch`: without tf.data's autotuning, whose thread made some rounds wait
 idle as long again at the end of `fit`): the first horse2zebra trainA/trainB images or the
 first facades pair (label map -> photo, as the tutorial) from `--data`, random images in

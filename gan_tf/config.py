@@ -306,9 +306,9 @@ class StackGANConfig(Config):
     asks for detail (0: off, as the source); `stage1_anchor_reduced` compares instead Stage-II's
     image averaged down to Stage-I's size with the Stage-I image, holding only the coarse
     picture. `embedding_dim`, `channels`, `data_name` and `text_encoder` are taken from the
-    data's metadata. The `fast` preset (captioned
-    Fashion-MNIST, chosen by measurement: README "Time to quality") is used for both stages;
-    its Stage-II is residual with an anchor weight of 40.
+    data's metadata. The `fast` preset (captioned Fashion-MNIST, chosen by measurement: README
+    "Time to quality") is used for both stages; its Stage-II is residual with an anchor weight
+    of 40.
     """
 
     DATA_FIELDS: ClassVar[tuple[str, ...]] = ("embedding_dim", "channels", "data_name", "text_encoder")

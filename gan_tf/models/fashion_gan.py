@@ -9,9 +9,9 @@ import keras
 from gan_tf.config import FashionGANConfig
 from gan_tf.data import TANH_RANGE, UNIT_RANGE
 from gan_tf.models.adversarial import AdversarialModel
-from gan_tf.optimizers import FusedAdam
 from gan_tf.networks import fashion_gan as networks
 from gan_tf.networks import small_dcgan
+from gan_tf.optimizers import FusedAdam
 
 ARCHITECTURES = ("source", "dcgan")
 

@@ -7,11 +7,10 @@ discriminator: (real image, right text) is real, (real image, wrong text) and (f
 right text) are fake; D's loss is real + (wrong + fake) / 2 (`mismatch_weight` 0.5 splits the
 second term) and G's is the non-saturating loss + lambda x KL(N(mean, var) || N(0, I)) (+
 Stage-II's optional anchor to the Stage-I image, `stage1_anchor_weight`, at Stage-II's size or
-with `stage1_anchor_reduced` at Stage-I's). The KL
-is averaged over the code's dimensions, as the official code does, so lambda means what it
-means there (1 for Stage-I, 2 for Stage-II by default). `fit` reports d_loss (the total),
-d_loss_real, d_loss_wrong, d_loss_fake, g_loss (adversarial + weighted KL [+ anchor]) and
-kl_loss.
+with `stage1_anchor_reduced` at Stage-I's). The KL is averaged over the code's dimensions, as
+the official code does, so lambda means what it means there (1 for Stage-I, 2 for Stage-II by
+default). `fit` reports d_loss (the total), d_loss_real, d_loss_wrong, d_loss_fake, g_loss
+(adversarial + weighted KL [+ anchor]) and kl_loss.
 """
 
 import dataclasses
