@@ -305,7 +305,10 @@ class StackGANConfig(Config):
     generator loss, so Stage-II keeps Stage-I's picture (and its class) while its discriminator
     asks for detail (0: off, as the source); `stage1_anchor_reduced` compares instead Stage-II's
     image averaged down to Stage-I's size with the Stage-I image, holding only the coarse
-    picture. `embedding_dim`, `channels`, `data_name` and `text_encoder` are taken from the
+    picture. `generator_ema` (0: off, as the source) is the decay of a moving average of the
+    generator's weights that draws every image outside training (monitor, scores, export;
+    `gan_tf.averaging`); `anneal` is the GANs' (the learning rates fall to zero over that
+    fraction of a `--seconds` budget). `embedding_dim`, `channels`, `data_name` and `text_encoder` are taken from the
     data's metadata. The `fast` preset (captioned Fashion-MNIST, chosen by measurement: README
     "Time to quality") is used for both stages; its Stage-II is residual with an anchor weight
     of 40.
@@ -333,6 +336,8 @@ class StackGANConfig(Config):
     stage2_residual: bool = False
     stage1_anchor_weight: float = 0.0
     stage1_anchor_reduced: bool = False
+    generator_ema: float = 0.0
+    anneal: float = 0.0
     kl_weight: typing.Optional[float] = None
     mismatch_weight: float = 0.5
     learning_rate: float = 2e-4

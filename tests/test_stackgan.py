@@ -14,6 +14,8 @@ from gan_tf.caption_data import fixed_captions, make_caption_dataset, read_capti
 from gan_tf.config import StackGANConfig
 from gan_tf.data import load_metadata
 from gan_tf.layers import ConditioningAugmentation
+from gan_tf.images import to_uint8
+from gan_tf.models.base import load_trained_model
 from gan_tf.models.stackgan import StackGANStageI, StackGANStageII
 from gan_tf.networks import stackgan as networks
 
@@ -264,3 +266,80 @@ def test_sharpness_bench_measures_neighbour_differences(trained, small_captioned
     assert [ratio for _, _, ratio in rows] == pytest.approx([value / real for value in expected])
     with pytest.raises(SystemExit, match="not a StackGAN Stage-II"):
         sharpness.main([trained[-1], "--data", small_captioned_data, "--samples", "8"])
+
+
+def test_moving_average_follows_the_formula_and_ramps_up_its_decay():
+    from gan_tf import averaging
+
+    network = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2), keras.layers.BatchNormalization()])
+    averaged = averaging.averaged_copy(network)
+    assert not averaged.trainable_weights
+    start = [w.numpy() for w in averaged.weights]
+    for w in network.weights:
+        w.assign(w.numpy() + 1.0)
+    averaging.update_average(averaged, network, 0.9)
+    for before, now, target in zip(start, averaged.weights, network.weights):
+        np.testing.assert_allclose(now.numpy(), 0.9 * before + 0.1 * target.numpy(), rtol=1e-6)
+    assert float(averaging.ramped_decay(0.999, 0)) == pytest.approx(0.1)
+    assert float(averaging.ramped_decay(0.999, 90)) == pytest.approx(91 / 100)
+    assert float(averaging.ramped_decay(0.999, 10**6)) == pytest.approx(0.999)
+
+
+def test_generator_average_draws_every_image_outside_training(small_captioned_data, tmp_path):
+    """The averaged copy follows the trained generator update by update; drawing, export, a
+    reloaded model and Stage-II's warm start all use it; training does not."""
+    config = dataclasses.replace(StackGANStageI.config_for_data(TINY, load_metadata(small_captioned_data)),
+                                 generator_ema=0.3)
+    model = StackGANStageI(config)
+    model.compile()
+    seen = [[w.numpy() for w in model.generator.weights]]
+    record = keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda *_, **__: seen.append([w.numpy() for w in model.generator.weights]))
+    model.fit(StackGANStageI.training_dataset(small_captioned_data, config, 16, limit=64), epochs=1,
+              verbose=0, callbacks=[record])
+    expected = seen[0]
+    for step, weights in enumerate(seen[1:], start=1):
+        decay = min(0.3, (1 + step) / (10 + step))
+        expected = [decay * a + (1 - decay) * w for a, w in zip(expected, weights)]
+    for want, got, trained in zip(expected, model.averaged_generator.weights, model.generator.weights):
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-4, atol=1e-6)
+    assert any(not np.allclose(got.numpy(), trained.numpy())
+               for got, trained in zip(model.averaged_generator.weights, model.generator.weights))
+
+    embeddings, seed = tf.constant(fixed_captions(small_captioned_data, 3)[1]), tf.constant(5, tf.int64)
+    latent, noises = model.seeded_inputs(3, seed)
+    drawn = model.seeded_stage_images(embeddings, seed)["stage1_images"].numpy()
+    by_average = model.averaged_generator([latent, noises[0], embeddings])[0]
+    by_trained = model.generator([latent, noises[0], embeddings])[0]
+    np.testing.assert_array_equal(drawn, to_uint8(by_average, model.value_range).numpy())
+    assert not np.array_equal(drawn, to_uint8(by_trained, model.value_range).numpy())
+
+    served = tf.saved_model.load(export.export(model, str(tmp_path / "export"), "stage1"))
+    np.testing.assert_array_equal(
+        served.signatures["serving_default"](embeddings=embeddings, seed=seed)["stage1_images"].numpy(), drawn)
+    path = str(tmp_path / "model.keras")
+    model.save(path)
+    reloaded = load_trained_model(path)
+    np.testing.assert_array_equal(reloaded.seeded_stage_images(embeddings, seed)["stage1_images"].numpy(), drawn)
+    stage2 = StackGANStageII(dataclasses.replace(config, stage=2, stage1_model=path))
+    stage2.warm_start()
+    for copied, average in zip(stage2.stage1_generator.weights, model.averaged_generator.weights):
+        np.testing.assert_array_equal(copied.numpy(), average.numpy())
+    with pytest.raises(ValueError, match="generator_ema is a decay"):
+        StackGANStageI(dataclasses.replace(config, generator_ema=1.0))
+
+
+def test_anneal_lowers_both_stages_learning_rates_at_the_end_of_a_budget():
+    from gan_tf.callbacks import TimeAnnealing, TrainingClock
+
+    assert StackGANStageI(TINY).budget_callbacks(100.0, TrainingClock()) == []
+    for config in (dataclasses.replace(TINY, anneal=0.5), dataclasses.replace(TINY, stage=2, anneal=0.5)):
+        model = StackGANStageI.model_class_for(config)(config)
+        model.compile()
+        (annealing,) = model.budget_callbacks(100.0, TrainingClock(setup_seconds=75.0))
+        assert isinstance(annealing, TimeAnnealing) and annealing.fraction == 0.5
+        annealing.set_model(model)
+        annealing.on_train_begin()
+        annealing.on_train_batch_begin(0)  # 75 s of 100: half way through the annealed half
+        assert float(model.g_optimizer.learning_rate) == pytest.approx(0.5 * config.learning_rate)
+        assert float(model.d_optimizer.learning_rate) == pytest.approx(0.5 * config.learning_rate)

@@ -20,7 +20,6 @@ import tensorflow as tf
 from keras import ops
 
 from gan_tf import losses
-from gan_tf.callbacks import TimeAnnealing
 from gan_tf.distribute import draw_per_replica, minimize
 from gan_tf.images import to_uint8
 from gan_tf.models.two_player import TwoPlayerModel
@@ -85,10 +84,6 @@ class AdversarialModel(TwoPlayerModel):
         logits = self.discriminate(ops.concatenate([ops.cast(real, fake.dtype), fake], axis=0),
                                    both_labels, training=True)
         return logits[: ops.shape(real)[0]], logits[ops.shape(real)[0]:]
-
-    def budget_callbacks(self, seconds, clock):
-        """With `anneal` > 0, the learning rates fall to zero over that fraction of the budget."""
-        return [TimeAnnealing(seconds, self.config.anneal, clock)] if self.config.anneal else []
 
     # -- Keras API -------------------------------------------------------------------------
 

@@ -9,8 +9,9 @@ second term) and G's is the non-saturating loss + lambda x KL(N(mean, var) || N(
 Stage-II's optional anchor to the Stage-I image, `stage1_anchor_weight`, at Stage-II's size or
 with `stage1_anchor_reduced` at Stage-I's). The KL is averaged over the code's dimensions, as
 the official code does, so lambda means what it means there (1 for Stage-I, 2 for Stage-II by
-default). `fit` reports d_loss (the total), d_loss_real, d_loss_wrong, d_loss_fake, g_loss
-(adversarial + weighted KL [+ anchor]) and kl_loss.
+default). With `generator_ema` a moving average of the generator's weights draws every image
+outside training (`gan_tf.averaging`). `fit` reports d_loss (the total), d_loss_real,
+d_loss_wrong, d_loss_fake, g_loss (adversarial + weighted KL [+ anchor]) and kl_loss.
 """
 
 import dataclasses
@@ -19,7 +20,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from gan_tf import losses, plots
+from gan_tf import averaging, losses, plots
 from gan_tf.caption_data import embedding_dim, fixed_captions, make_caption_dataset
 from gan_tf.config import StackGANConfig
 from gan_tf.data import TANH_RANGE
@@ -60,6 +61,10 @@ class StackGANStageI(TwoPlayerModel):
         self.kl_weight = DEFAULT_KL_WEIGHT[self.stage] if weight is None else weight
         self.monitor_captions = ()
         self.monitor_embeddings = None
+        ema = self.config.generator_ema
+        if not 0.0 <= ema < 1.0:
+            raise ValueError(f"generator_ema is a decay in [0, 1) (0: off), got {ema}")
+        self.averaged_generator = averaging.averaged_copy(self.generator) if ema else None
 
     def build_networks(self, config):
         self.generator = networks.stage1_generator(
@@ -91,6 +96,12 @@ class StackGANStageI(TwoPlayerModel):
     def generator_variables(self):
         return self.generator.trainable_variables
 
+    @property
+    def drawing_generator(self):
+        """The network that draws this stage's images outside training: the moving average of
+        the trained generator when `generator_ema` is on, else the generator itself."""
+        return self.generator if self.averaged_generator is None else self.averaged_generator
+
     def discriminator_variables(self):
         return self.discriminator.trainable_variables
 
@@ -111,7 +122,8 @@ class StackGANStageI(TwoPlayerModel):
 
     def stage_images(self, embeddings, latent, noises, training=False):
         """([images of each stage up to this one], mean, log_var of this stage's code)."""
-        images, mean, log_var = self.generator([latent, noises[0], embeddings], training=training)
+        generator = self.generator if training else self.drawing_generator
+        images, mean, log_var = generator([latent, noises[0], embeddings], training=training)
         return [images], mean, log_var
 
     def call(self, embeddings, training=False):
@@ -159,6 +171,9 @@ class StackGANStageI(TwoPlayerModel):
             g_loss = (losses.binary_crossentropy_generator_loss(fake_logits) + self.kl_weight * kl
                       + self.stage_penalty(stages))
         minimize(tape, g_loss, self.g_optimizer, self.generator.trainable_variables)
+        if self.averaged_generator is not None:
+            decay = averaging.ramped_decay(self.config.generator_ema, self.g_optimizer.iterations)
+            averaging.update_average(self.averaged_generator, self.generator, decay)
         d_loss, d_loss_real, d_loss_wrong, d_loss_fake = d_losses
         return self.report(d_loss=d_loss, d_loss_real=d_loss_real, d_loss_wrong=d_loss_wrong,
                            d_loss_fake=d_loss_fake, g_loss=g_loss, kl_loss=kl)
@@ -203,7 +218,7 @@ class StackGANStageI(TwoPlayerModel):
 
     def serving_networks(self):
         encoder = [_text_encoder(self.config.text_encoder)[0]] if self.config.text_encoder else []
-        return [self.generator, *encoder]
+        return [self.drawing_generator, *encoder]
 
     def serving_resources(self):
         return [_text_encoder(self.config.text_encoder)[1]] if self.config.text_encoder else []
@@ -268,7 +283,8 @@ class StackGANStageII(StackGANStageI):
 
     def warm_start(self):
         """Copies the trained Stage-I generator from `config.stage1_model` (a run folder or a
-        `.keras` file); Stage-II cannot learn anything from an untrained Stage-I."""
+        `.keras` file), its averaged weights when it kept them; Stage-II cannot learn anything
+        from an untrained Stage-I."""
         path = self.config.stage1_model
         if not path:
             raise ValueError("stage 2 needs --stage1-model: a trained Stage-I run folder or .keras file")
@@ -276,14 +292,15 @@ class StackGANStageII(StackGANStageI):
         if not isinstance(stage1, StackGANStageI) or stage1.stage != 1:
             raise ValueError(f"{path} is not a StackGAN Stage-I model")
         try:
-            self.stage1_generator.set_weights(stage1.generator.get_weights())
+            self.stage1_generator.set_weights(stage1.drawing_generator.get_weights())
         except ValueError as error:
             raise ValueError(f"{path}: its Stage-I does not match this config ({error}); use the "
                              "same sizes, filters and embedding as the Stage-I run") from error
 
     def stage_images(self, embeddings, latent, noises, training=False):
         stage1, _, _ = self.stage1_generator([latent, noises[0], embeddings], training=False)
-        images, mean, log_var = self.generator([stage1, noises[1], embeddings], training=training)
+        generator = self.generator if training else self.drawing_generator
+        images, mean, log_var = generator([stage1, noises[1], embeddings], training=training)
         return [stage1, images], mean, log_var
 
     def stage_penalty(self, stages):
