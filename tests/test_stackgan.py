@@ -1,5 +1,6 @@
 """StackGAN: conditioning augmentation, both stages' networks, matching-aware pairs, short real
-fits of each stage, the caption monitor, export (embeddings and raw captions) and the CLI."""
+fits of each stage, the caption monitor, export (embeddings and raw captions), the CLI, the
+averaged generator that draws outside training and the budget annealing."""
 
 import dataclasses
 import os
@@ -13,8 +14,8 @@ from gan_tf import cli, export, serving
 from gan_tf.caption_data import fixed_captions, make_caption_dataset, read_captioned
 from gan_tf.config import StackGANConfig
 from gan_tf.data import load_metadata
-from gan_tf.layers import ConditioningAugmentation
 from gan_tf.images import to_uint8
+from gan_tf.layers import ConditioningAugmentation
 from gan_tf.models.base import load_trained_model
 from gan_tf.models.stackgan import StackGANStageI, StackGANStageII
 from gan_tf.networks import stackgan as networks
