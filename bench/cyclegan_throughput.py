@@ -31,7 +31,7 @@ def main(argv=None):
                         help="also time every setting under the mixed precision policy")
     parser.add_argument("--strategy", choices=("default", "mirrored"), default="default")
     args = parser.parse_args(argv)
-    devices.enable_memory_growth()
+    devices.prepare()
     device = devices.describe_device()
     strategy = distribute.make_strategy(args.strategy)
     rows = []

@@ -147,7 +147,7 @@ def main(argv=None):
     parser.add_argument("--translation-size", type=int, default=128, help="cyclegan/pix2pix image side")
     parser.add_argument("--json", help="also write the rows here")
     args = parser.parse_args(argv)
-    devices.enable_memory_growth()
+    devices.prepare()
     print(f"device: {devices.describe_device()}")
     rows = measure(args.families.split(","), args.data, args.batch_size, args.steps, args.translation_size)
     if args.json:

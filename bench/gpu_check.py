@@ -101,7 +101,7 @@ def main(argv=None):
     budget = SCALES["quick" if args.quick else "default"]
     os.makedirs(args.out, exist_ok=True)
     start = time.perf_counter()
-    devices.enable_memory_growth()
+    devices.prepare()
     results = {"device": devices.describe_device(), "load_average": [round(x, 2) for x in os.getloadavg()],
                "budget": budget, "jit": args.jit, "matmul_gflops": roofline.matmul_rate()}
     results["train"] = train_rows(families, budget, results["matmul_gflops"],

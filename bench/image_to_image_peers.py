@@ -160,7 +160,7 @@ def main(argv=None):
         parser.error(f"unknown pair(s) {', '.join(sorted(unknown))}; choose from {', '.join(PAIRS)}")
     jits = [{"on": True, "off": False}[value] for value in args.jit.split(",")]
     data_dir = None if args.data == "none" else args.data
-    devices.enable_memory_growth()
+    devices.prepare()
     print(f"device: {devices.describe_device()}; {args.size} px, batch 1, {args.steps} step(s) x "
           f"{args.rounds} round(s); load average {os.getloadavg()[0]:.1f}")
     print(f"{'pair':<15} {'implementation':<17} {'jit':<4} {'it/s per round':>16} {'it/s':>8} "

@@ -174,7 +174,7 @@ def main(argv=None):
         parser.error(f"unknown peers {', '.join(sorted(unknown))}; choose from {', '.join(tf_dcgan_tutorial.SETTINGS)}")
     os.makedirs(args.out, exist_ok=True)
     started = time.time()
-    devices.enable_memory_growth()
+    devices.prepare()
     extractor, _ = quality.extractor_for(args.data, args.classifier)
     test_features = quality.real_test_features(extractor, args.data)
     results = {"family": family, "device": devices.describe_device(),

@@ -110,7 +110,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     from gan_tf import devices
 
-    devices.enable_memory_growth()
+    devices.prepare()
     print(f"{devices.describe_device()}: float32 {args.size}x{args.size} matmul "
           f"{matmul_rate(args.size):,.1f} GFLOP/s")
 

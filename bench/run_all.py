@@ -54,7 +54,7 @@ SCALES = {
 
 def run(sections, families, source_dir, work_dir, budget, classifier=None):
     """The results of every section asked for, as one JSON-ready dict."""
-    devices.enable_memory_growth()
+    devices.prepare()
     results = {"device": devices.describe_device(),
                "load_average": [round(x, 2) for x in os.getloadavg()], "budget": budget,
                "section_seconds": {}}

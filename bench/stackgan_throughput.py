@@ -80,7 +80,7 @@ def main(argv=None):
     parser.add_argument("--jit", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args(argv)
-    devices.enable_memory_growth()
+    devices.prepare()
     results = {"device": devices.describe_device(), "batch_size": args.batch_size, "jit": args.jit,
                "load_average": [round(x, 2) for x in os.getloadavg()], "rates": {}}
     print(f"device: {results['device']}; batch {args.batch_size}; jit {args.jit}; 384-d embeddings, 1 channel")

@@ -58,7 +58,7 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=20, help="timed steps per round")
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args(argv)
-    devices.enable_memory_growth()
+    devices.prepare()
     rates = measure(args.family, args.preset, args.batch_size, args.steps, args.rounds)
     print(f"\n{devices.describe_device()}; {args.family} {args.preset}, batch {args.batch_size}, "
           f"{args.steps} steps x {args.rounds} alternating rounds")

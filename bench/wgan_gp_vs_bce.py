@@ -63,7 +63,7 @@ def main(argv=None):
     parser.add_argument("--no-jit", dest="jit", action="store_false", help="run without XLA")
     parser.add_argument("--json", help="also write the rows here")
     args = parser.parse_args(argv)
-    devices.enable_memory_growth()
+    devices.prepare()
     device = devices.describe_device()
     rows = measure(args.data, args.classifier, args.seconds, args.batch_size, args.samples, args.jit)
     print(f"\n{device}; batch {args.batch_size}, {args.seconds:g} s of training per variant "

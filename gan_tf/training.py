@@ -93,7 +93,7 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
     `metrics_seconds` seconds. `callbacks` are added after the run's own.
     """
     entry = registry.family(family)
-    devices.enable_memory_growth()
+    devices.prepare()
     # Before any other TensorFlow work: MultiWorkerMirroredStrategy starts the collective runtime.
     strategy = distribute.make_strategy(strategy, tpu=tpu)
     workers = distribute.worker_count(strategy)
