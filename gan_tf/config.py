@@ -106,7 +106,9 @@ class AdversarialConfig(Config):
     update from one generator forward per step (the TF docs DCGAN's step) instead of the
     sources' D-then-G step with a second forward (needs critic_steps 1); `anneal`: in a run
     bounded by `--seconds`, the fraction of the budget at its end over which both learning
-    rates fall linearly to zero (0 = constant rates).
+    rates fall linearly to zero (0 = constant rates); `generator_ema`: the decay of a moving
+    average of the generator's weights that draws every image outside training (0 = off, as
+    the sources; `gan_tf.averaging`).
     """
 
     loss: str = "bce"
@@ -116,6 +118,7 @@ class AdversarialConfig(Config):
     label_noise: float = 0.0
     simultaneous_updates: bool = False
     anneal: float = 0.0
+    generator_ema: float = 0.0
 
 
 @dataclasses.dataclass(frozen=True)

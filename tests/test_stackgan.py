@@ -19,6 +19,7 @@ from gan_tf.layers import ConditioningAugmentation
 from gan_tf.models.base import load_trained_model
 from gan_tf.models.stackgan import StackGANStageI, StackGANStageII
 from gan_tf.networks import stackgan as networks
+from tests.average_checks import fit_and_check_average
 
 TINY = StackGANConfig(stage1_size=16, stage2_size=32, embedding_dim=16, channels=1, code_dim=8,
                       latent_dim=8, generator_filters=4, stage2_generator_filters=4,
@@ -293,19 +294,7 @@ def test_generator_average_draws_every_image_outside_training(small_captioned_da
                                  generator_ema=0.3)
     model = StackGANStageI(config)
     model.compile()
-    seen = [[w.numpy() for w in model.generator.weights]]
-    record = keras.callbacks.LambdaCallback(
-        on_train_batch_end=lambda *_, **__: seen.append([w.numpy() for w in model.generator.weights]))
-    model.fit(StackGANStageI.training_dataset(small_captioned_data, config, 16, limit=64), epochs=1,
-              verbose=0, callbacks=[record])
-    expected = seen[0]
-    for step, weights in enumerate(seen[1:], start=1):
-        decay = min(0.3, (1 + step) / (10 + step))
-        expected = [decay * a + (1 - decay) * w for a, w in zip(expected, weights)]
-    for want, got, trained in zip(expected, model.averaged_generator.weights, model.generator.weights):
-        np.testing.assert_allclose(got.numpy(), want, rtol=1e-4, atol=1e-6)
-    assert any(not np.allclose(got.numpy(), trained.numpy())
-               for got, trained in zip(model.averaged_generator.weights, model.generator.weights))
+    fit_and_check_average(model, StackGANStageI.training_dataset(small_captioned_data, config, 16, limit=64), 0.3)
 
     embeddings, seed = tf.constant(fixed_captions(small_captioned_data, 3)[1]), tf.constant(5, tf.int64)
     latent, noises = model.seeded_inputs(3, seed)

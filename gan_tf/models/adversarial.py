@@ -68,7 +68,7 @@ class AdversarialModel(TwoPlayerModel):
 
     def generate(self, latent, labels=None, training=False):
         """The generator's images; conditional families also feed `labels`."""
-        return self.generator(latent, training=training)
+        return self.generator_for(training)(latent, training=training)
 
     def discriminate(self, images, labels=None, training=False):
         """The discriminator's logits (critic scores); conditional families also feed `labels`."""
@@ -96,7 +96,7 @@ class AdversarialModel(TwoPlayerModel):
         self.d_loss_fn = d_loss or default_d_loss
 
     def call(self, latent, training=False):
-        return self.generator(latent, training=training)
+        return self.generate(latent, training=training)
 
     def sample_latent(self, batch_size):
         """Prior draws for a batch; under a strategy, this replica's part of the global draw."""
@@ -113,10 +113,13 @@ class AdversarialModel(TwoPlayerModel):
         real, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
         batch_size = ops.shape(real)[0]
         if self.config.simultaneous_updates:
-            return self.report(**self.simultaneous_step(real, batch_size, labels))
-        d_losses = [self.discriminator_step(real, batch_size, labels) for _ in range(self.critic_steps)]
-        g_loss = self.generator_step(batch_size, labels)
-        return self.report(d_loss=tf.add_n(d_losses) / len(d_losses), g_loss=g_loss)
+            logs = self.simultaneous_step(real, batch_size, labels)
+        else:
+            d_losses = [self.discriminator_step(real, batch_size, labels) for _ in range(self.critic_steps)]
+            logs = {"d_loss": tf.add_n(d_losses) / len(d_losses),
+                    "g_loss": self.generator_step(batch_size, labels)}
+        self.update_generator_average()
+        return self.report(**logs)
 
     def discriminator_loss(self, real, fake, labels=None):
         real_logits, fake_logits = self.discriminate_pair(real, fake, labels)
@@ -162,7 +165,7 @@ class AdversarialModel(TwoPlayerModel):
 
     def generate_images(self, latent):
         """uint8 images for a latent batch, in inference mode."""
-        return to_uint8(self.generator(latent, training=False), self.value_range)
+        return to_uint8(self.generate(latent, training=False), self.value_range)
 
     def seeded_latent(self, count, seed):
         """The same latent batch for the same (count, seed), on every machine and run."""
@@ -175,7 +178,7 @@ class AdversarialModel(TwoPlayerModel):
         return self.generate_images(self.seeded_latent(count, seed))
 
     def serving_networks(self):
-        return [self.generator]
+        return [self.drawing_generator]
 
     def serving_endpoints(self):
         """{signature name: (function, input TensorSpecs)} for `gan_tf.export`.

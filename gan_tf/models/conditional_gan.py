@@ -58,8 +58,8 @@ class ConditionalGAN(AdversarialModel):
         return dataclasses.replace(config, num_classes=int(metadata["num_classes"]))
 
     def generate(self, latent, labels=None, training=False):
-        return self.generator([tf.convert_to_tensor(latent), tf.cast(labels, tf.int32)],
-                              training=training)
+        return self.generator_for(training)([tf.convert_to_tensor(latent), tf.cast(labels, tf.int32)],
+                                            training=training)
 
     def discriminate(self, images, labels=None, training=False):
         return self.discriminator([tf.convert_to_tensor(images), tf.cast(labels, tf.int32)],

@@ -20,7 +20,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from gan_tf import averaging, losses, plots
+from gan_tf import losses, plots
 from gan_tf.caption_data import embedding_dim, fixed_captions, make_caption_dataset
 from gan_tf.config import StackGANConfig
 from gan_tf.data import TANH_RANGE
@@ -61,10 +61,6 @@ class StackGANStageI(TwoPlayerModel):
         self.kl_weight = DEFAULT_KL_WEIGHT[self.stage] if weight is None else weight
         self.monitor_captions = ()
         self.monitor_embeddings = None
-        ema = self.config.generator_ema
-        if not 0.0 <= ema < 1.0:
-            raise ValueError(f"generator_ema is a decay in [0, 1) (0: off), got {ema}")
-        self.averaged_generator = averaging.averaged_copy(self.generator) if ema else None
 
     def build_networks(self, config):
         self.generator = networks.stage1_generator(
@@ -96,12 +92,6 @@ class StackGANStageI(TwoPlayerModel):
     def generator_variables(self):
         return self.generator.trainable_variables
 
-    @property
-    def drawing_generator(self):
-        """The network that draws this stage's images outside training: the moving average of
-        the trained generator when `generator_ema` is on, else the generator itself."""
-        return self.generator if self.averaged_generator is None else self.averaged_generator
-
     def discriminator_variables(self):
         return self.discriminator.trainable_variables
 
@@ -122,7 +112,7 @@ class StackGANStageI(TwoPlayerModel):
 
     def stage_images(self, embeddings, latent, noises, training=False):
         """([images of each stage up to this one], mean, log_var of this stage's code)."""
-        generator = self.generator if training else self.drawing_generator
+        generator = self.generator_for(training)
         images, mean, log_var = generator([latent, noises[0], embeddings], training=training)
         return [images], mean, log_var
 
@@ -171,9 +161,7 @@ class StackGANStageI(TwoPlayerModel):
             g_loss = (losses.binary_crossentropy_generator_loss(fake_logits) + self.kl_weight * kl
                       + self.stage_penalty(stages))
         minimize(tape, g_loss, self.g_optimizer, self.generator.trainable_variables)
-        if self.averaged_generator is not None:
-            decay = averaging.ramped_decay(self.config.generator_ema, self.g_optimizer.iterations)
-            averaging.update_average(self.averaged_generator, self.generator, decay)
+        self.update_generator_average()
         d_loss, d_loss_real, d_loss_wrong, d_loss_fake = d_losses
         return self.report(d_loss=d_loss, d_loss_real=d_loss_real, d_loss_wrong=d_loss_wrong,
                            d_loss_fake=d_loss_fake, g_loss=g_loss, kl_loss=kl)
@@ -299,7 +287,7 @@ class StackGANStageII(StackGANStageI):
 
     def stage_images(self, embeddings, latent, noises, training=False):
         stage1, _, _ = self.stage1_generator([latent, noises[0], embeddings], training=False)
-        generator = self.generator if training else self.drawing_generator
+        generator = self.generator_for(training)
         images, mean, log_var = generator([stage1, noises[1], embeddings], training=training)
         return [stage1, images], mean, log_var
 

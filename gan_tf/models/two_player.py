@@ -3,7 +3,9 @@ pix2pix.
 
 It owns what they share: one optimizer for the generators' variables and one for the
 discriminators' (built at `compile`, so a restored checkpoint brings back their slots), their
-serialization in `.keras` files, and loss trackers named in `loss_names`. A family gives its
+serialization in `.keras` files, loss trackers named in `loss_names`, and, for a family with
+one `generator` whose config has `generator_ema` (a decay, 0: off), a moving average of that
+generator (`gan_tf.averaging`) that draws every image outside training. A family gives its
 networks (`generator_variables`, `discriminator_variables`) and a `train_step` that ends with
 `return self.report(name=loss, ...)`, which updates every named tracker with the loss's global
 value (all replicas' shares) and returns the logs `fit` shows.
@@ -11,6 +13,7 @@ value (all replicas' shares) and returns the logs `fit` shows.
 
 import keras
 
+from gan_tf import averaging
 from gan_tf.callbacks import TimeAnnealing
 from gan_tf.distribute import global_value, loss_scaled, step_logs
 from gan_tf.models.base import GenerativeModel
@@ -25,12 +28,33 @@ class TwoPlayerModel(GenerativeModel):
     def __init__(self, config=None, **kwargs):
         super().__init__(config, **kwargs)
         self.loss_trackers = [keras.metrics.Mean(name=name) for name in self.loss_names]
+        decay = getattr(self.config, "generator_ema", 0.0)
+        if not 0.0 <= decay < 1.0:
+            raise ValueError(f"generator_ema is a decay in [0, 1) (0: off), got {decay}")
+        self.averaged_generator = averaging.averaged_copy(self.generator) if decay else None
 
     def generator_variables(self):
         raise NotImplementedError
 
     def discriminator_variables(self):
         raise NotImplementedError
+
+    @property
+    def drawing_generator(self):
+        """The network that draws images outside training: the moving average of the trained
+        generator when `generator_ema` is on, else the generator itself."""
+        return self.generator if self.averaged_generator is None else self.averaged_generator
+
+    def generator_for(self, training):
+        """The trained generator in training, the drawing one otherwise."""
+        return self.generator if training else self.drawing_generator
+
+    def update_generator_average(self):
+        """After a generator update: moves the average toward the trained weights (a no-op
+        with `generator_ema` off)."""
+        if self.averaged_generator is not None:
+            decay = averaging.ramped_decay(self.config.generator_ema, self.g_optimizer.iterations)
+            averaging.update_average(self.averaged_generator, self.generator, decay)
 
     def default_optimizers(self):
         """(generator optimizer, discriminator optimizer) when compile() gets none: one Adam per

@@ -1,0 +1,62 @@
+"""`generator_ema` on the latent GANs: the averaged generator follows the trained one update by
+update (both train steps), and draws every image outside training: samples, `call`, the
+SavedModel and a reloaded `.keras` file."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from gan_tf import export
+from gan_tf.config import ConditionalGANConfig, FashionGANConfig
+from gan_tf.data import load_metadata, make_dataset
+from gan_tf.images import to_uint8
+from gan_tf.models.base import load_trained_model
+from gan_tf.models.conditional_gan import ConditionalGAN
+from gan_tf.models.fashion_gan import FashionGAN
+from tests.average_checks import fit_and_check_average
+
+
+def fashion_gan(data_dir):
+    """The source's FashionGAN step: D then G, two generator forwards."""
+    return FashionGAN(FashionGANConfig(generator_ema=0.3)), make_dataset(data_dir, batch_size=32, limit=128)
+
+
+def conditional_gan(data_dir):
+    """A tiny cGAN with one generator forward per step (`simultaneous_updates`)."""
+    config = ConditionalGAN.config_for_data(
+        ConditionalGANConfig(latent_dim=8, embedding_dim=4, generator_filters=8, discriminator_filters=8,
+                             simultaneous_updates=True, generator_ema=0.3),
+        load_metadata(data_dir))
+    return ConditionalGAN(config), ConditionalGAN.training_dataset(data_dir, config, batch_size=32, limit=128)
+
+
+@pytest.mark.parametrize("make", [fashion_gan, conditional_gan])
+def test_averaged_generator_follows_training_and_draws_outside_it(make, small_data_dir, tmp_path):
+    model, dataset = make(small_data_dir)
+    model.compile()
+    fit_and_check_average(model, dataset, 0.3)
+
+    drawn = model.draw(6, tf.constant(4, tf.int64))
+    inputs = [drawn["latent"]] + ([] if "labels" not in drawn else [drawn["labels"]])
+    by_average = model.averaged_generator(inputs if len(inputs) > 1 else inputs[0], training=False)
+    by_trained = model.generator(inputs if len(inputs) > 1 else inputs[0], training=False)
+    np.testing.assert_array_equal(drawn["images"].numpy(), to_uint8(by_average, model.value_range).numpy())
+    assert not np.array_equal(drawn["images"].numpy(), to_uint8(by_trained, model.value_range).numpy())
+    if "labels" not in drawn:
+        np.testing.assert_allclose(model(drawn["latent"]).numpy(), by_average.numpy(), rtol=1e-6)
+
+    served = tf.saved_model.load(export.export(model, str(tmp_path / "export"), "model"))
+    np.testing.assert_array_equal(
+        served.signatures["sample"](count=tf.constant(6), seed=tf.constant(4, tf.int64))["images"].numpy(),
+        drawn["images"].numpy())
+    path = str(tmp_path / "model.keras")
+    model.save(path)
+    np.testing.assert_array_equal(load_trained_model(path).draw(6, tf.constant(4, tf.int64))["images"].numpy(),
+                                  drawn["images"].numpy())
+
+
+def test_decay_outside_zero_to_one_is_refused():
+    with pytest.raises(ValueError, match="generator_ema is a decay"):
+        FashionGAN(dataclasses.replace(FashionGANConfig(), generator_ema=1.0))
