@@ -6,6 +6,9 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+PAGES = (48 << 20) // 4096  # of the block below
+
 # Allocates, touches and frees a 48 MB block ten times (above glibc's largest mmap threshold,
 # 32 MB), then prints the minor page faults that took, before and after the call.
 PROBE = """
@@ -38,18 +41,14 @@ def probe(**environment):
     return int(default), kept == "True", int(after)
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
 def test_freed_blocks_are_reused_without_page_faults():
-    pages = (48 << 20) // 4096
     default, kept, after = probe()
     assert kept
-    assert default >= 9 * pages  # every round faults the whole block in again
-    assert after <= 2 * pages  # only the first round does
+    assert default >= 9 * PAGES  # every round faults the whole block in again
+    assert after <= 2 * PAGES  # only the first round does
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
 def test_release_keeps_the_defaults():
-    pages = (48 << 20) // 4096
     default, kept, after = probe(GAN_TF_HOST_MEMORY="release")
     assert not kept
-    assert after >= 9 * pages
+    assert after >= 9 * PAGES

@@ -1,14 +1,16 @@
-"""`generator_ema` on the latent GANs: the averaged generator follows the trained one update by
-update (both train steps), and draws every image outside training: samples, `call`, the
-SavedModel and a reloaded `.keras` file."""
+"""The generator average (`gan_tf.averaging`): its update formula and ramp, and `generator_ema`
+on the latent GANs: the averaged generator follows the trained one update by update (both
+train steps) and draws every image outside training: samples, `call`, the SavedModel and a
+reloaded `.keras` file."""
 
 import dataclasses
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf import export
+from gan_tf import averaging, export
 from gan_tf.config import ConditionalGANConfig, FashionGANConfig
 from gan_tf.data import load_metadata, make_dataset
 from gan_tf.images import to_uint8
@@ -30,6 +32,21 @@ def conditional_gan(data_dir):
                              simultaneous_updates=True, generator_ema=0.3),
         load_metadata(data_dir))
     return ConditionalGAN(config), ConditionalGAN.training_dataset(data_dir, config, batch_size=32, limit=128)
+
+
+def test_moving_average_follows_the_formula_and_ramps_up_its_decay():
+    network = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2), keras.layers.BatchNormalization()])
+    averaged = averaging.averaged_copy(network)
+    assert not averaged.trainable_weights
+    start = [w.numpy() for w in averaged.weights]
+    for w in network.weights:
+        w.assign(w.numpy() + 1.0)
+    averaging.update_average(averaged, network, 0.9)
+    for before, now, target in zip(start, averaged.weights, network.weights):
+        np.testing.assert_allclose(now.numpy(), 0.9 * before + 0.1 * target.numpy(), rtol=1e-6)
+    assert float(averaging.ramped_decay(0.999, 0)) == pytest.approx(0.1)
+    assert float(averaging.ramped_decay(0.999, 90)) == pytest.approx(91 / 100)
+    assert float(averaging.ramped_decay(0.999, 10**6)) == pytest.approx(0.999)
 
 
 @pytest.mark.parametrize("make", [fashion_gan, conditional_gan])

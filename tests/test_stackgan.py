@@ -270,23 +270,6 @@ def test_sharpness_bench_measures_neighbour_differences(trained, small_captioned
         sharpness.main([trained[-1], "--data", small_captioned_data, "--samples", "8"])
 
 
-def test_moving_average_follows_the_formula_and_ramps_up_its_decay():
-    from gan_tf import averaging
-
-    network = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2), keras.layers.BatchNormalization()])
-    averaged = averaging.averaged_copy(network)
-    assert not averaged.trainable_weights
-    start = [w.numpy() for w in averaged.weights]
-    for w in network.weights:
-        w.assign(w.numpy() + 1.0)
-    averaging.update_average(averaged, network, 0.9)
-    for before, now, target in zip(start, averaged.weights, network.weights):
-        np.testing.assert_allclose(now.numpy(), 0.9 * before + 0.1 * target.numpy(), rtol=1e-6)
-    assert float(averaging.ramped_decay(0.999, 0)) == pytest.approx(0.1)
-    assert float(averaging.ramped_decay(0.999, 90)) == pytest.approx(91 / 100)
-    assert float(averaging.ramped_decay(0.999, 10**6)) == pytest.approx(0.999)
-
-
 def test_generator_average_draws_every_image_outside_training(small_captioned_data, tmp_path):
     """The averaged copy follows the trained generator update by update; drawing, export, a
     reloaded model and Stage-II's warm start all use it; training does not."""
