@@ -22,6 +22,14 @@ stage2=fast:stage=2+stage1_model=stage1`) or a run folder / `.keras` path. `--pe
 docs' DCGAN tutorial (`bench.peers.tf_dcgan_tutorial`) with its own settings and with the DCGAN
 paper's optimiser, trained the same way.
 
+Paired image-to-image families (pix2pix on paired data, or colourisation of a colour image
+folder) need no classifier: every measurement translates the inputs of `--split` (default
+test; choose settings on val) through the export's `translate` function and scores them
+against the real targets (`gan_tf.metrics.translation`: L1, PSNR, SSIM, detail and
+colourfulness as ratios to the targets'); the baseline row is the inputs returned unchanged
+(grey inputs as colour), and each run's final grid holds fixed test rows of
+input | output | target.
+
 Writes OUT/quality.json (every measurement), OUT/quality.png (FD against training seconds,
 one line per run, the floor dashed), OUT/class_agreement.png and OUT/neg_elbo.png for the
 families that report them (StackGAN's class agreement is its text-conditioning accuracy), and
@@ -35,6 +43,8 @@ import os
 import sys
 import time
 
+import numpy as np
+
 from bench import quality
 from bench.peers import tf_dcgan_tutorial
 from gan_tf import callbacks as cb
@@ -42,12 +52,15 @@ from gan_tf import cli, devices, export, registry, training
 from gan_tf.caption_data import fixed_captions
 from gan_tf.images import save_png
 from gan_tf.metrics.report import real_image_batches
+from gan_tf.metrics.translation import baseline_scores
 from gan_tf.plots import line_plot
 from gan_tf.sampling import caption_rows, load_export
 
 
 # (metric, axis label, log axis): FD spans decades; agreement and -ELBO do not.
-PLOTTED = (("fid", "FD", True), ("class_agreement", "class agreement", False), ("neg_elbo", "-ELBO (nats)", False))
+PLOTTED = (("fid", "FD", True), ("class_agreement", "class agreement", False), ("neg_elbo", "-ELBO (nats)", False),
+           ("l1", "L1 to the targets ([-1, 1] scale)", False), ("detail_ratio", "detail / the targets'", False))
+TRANSLATION_ROWS = 6  # input | output | target rows of a translation run's final grid
 
 
 def parse_run(spec, family):
@@ -96,15 +109,18 @@ def caption_grid(saved, data):
 def train_run(family, data, name, preset, overrides, args, out):
     """One budgeted run through the driver; its measurements and the final grid's path."""
     overrides = earlier_run(overrides, out)
+    translating = registry.family(family).draws_from == registry.IMAGES
     run = training.train(
         family, data, preset=preset, run_dir=os.path.join(out, name), fresh=True, epochs=10**6,
         seconds=args.minutes * 60, batch_size=args.batch_size,
         jit={"on": True, "off": False}.get(args.jit, args.jit), classifier=args.classifier,
-        metrics_every=0, metrics_seconds=args.every, metrics_samples=args.samples, verbose=0,
-        **overrides)
+        metrics_every=0, metrics_seconds=args.every, metrics_samples=args.samples,
+        score_split=args.split if translating else None, verbose=0, **overrides)
     saved = export.export(run.model, os.path.join(out, name, "saved_models"), family)
     grid = os.path.join(out, name, "final_grid.png")
-    if registry.family(family).draws_from == registry.CAPTIONS:
+    if translating:
+        save_png(np.asarray(run.model.monitor_grid(3 * TRANSLATION_ROWS, 0)), grid)
+    elif registry.family(family).draws_from == registry.CAPTIONS:
         save_png(caption_grid(saved, data), grid)
     else:
         assert cli.main(["sample", "--model", saved, "--count", "100", "--seed", "0", "--output", grid]) == 0
@@ -131,7 +147,25 @@ def train_peer(name, data, args, out):
             "measurements": metrics.records, "grid": grid}
 
 
+def translation_markdown(results):
+    names = ("l1", "psnr", "ssim", "detail_ratio", "colourfulness_ratio")
+    lines = [f"{results['device']}; {results['minutes']:g} min of training per run (compiling "
+             f"included); translations of the {results['split']} split against its targets", "",
+             "| run | batch | updates | L1 at each check (s: L1) | " + " | ".join(f"final {n}" for n in names) + " |",
+             "| --- " * (4 + len(names)) + "|"]
+    rows = [("inputs unchanged (baseline)", "-", "-", "-", results["floor"])]
+    rows += [(row["run"], row["batch_size"], row["steps"],
+              ", ".join(f"{m['seconds']:.0f}: {m['l1']:.3f}" for m in row["measurements"]), row["measurements"][-1])
+             for row in results["runs"]]
+    for run, batch, steps, points, final in rows:
+        values = " | ".join(f"{final[n]:.3f}" if n in final else "-" for n in names)
+        lines.append(f"| {run} | {batch} | {steps} | {points} | {values} |")
+    return "\n".join(lines)
+
+
 def markdown(results):
+    if "split" in results:
+        return translation_markdown(results)
     floor = results["floor"]
     lines = [f"{results['device']}; {results['minutes']:g} min of training per run (compiling "
              f"included); {results['samples']} samples vs the test split; floor FD "
@@ -153,7 +187,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("family", choices=registry.names(with_aliases=True))
     parser.add_argument("--data", required=True, help="preprocessed data folder")
-    parser.add_argument("--classifier", required=True, help="domain classifier .keras (gan-tf train-classifier)")
+    parser.add_argument("--classifier", help="domain classifier .keras (gan-tf train-classifier); "
+                        "every family but the paired image-to-image ones needs it")
+    parser.add_argument("--split", default="test", help="pix2pix/colourisation: the split scored")
     parser.add_argument("--minutes", type=float, default=10.0, help="training time per run")
     parser.add_argument("--runs", nargs="+", default=["source"], help="[NAME=]PRESET[:field=value+...] each")
     parser.add_argument("--peers", default="", help="comma-separated: tutorial, tutorial_dcgan")
@@ -165,8 +201,14 @@ def main(argv=None):
     parser.add_argument("--out", default="runs/quality", help="output folder")
     args = parser.parse_args(argv)
     family = registry.family(args.family).name
-    if registry.family(family).draws_from == registry.IMAGES:
-        parser.error(f"{family} translates images; quality runs score samples drawn from a prior or captions")
+    translating = registry.family(family).draws_from == registry.IMAGES
+    if translating and family != "pix2pix":
+        parser.error(f"{family}: quality runs score paired translations (pix2pix, colourisation) "
+                     "or samples drawn from a prior or captions")
+    if not translating and not args.classifier:
+        parser.error(f"{family} needs --classifier (its samples are scored on its features)")
+    if translating and args.peers:
+        parser.error("--peers are latent-GAN tutorials; they do not translate images")
     runs = [parse_run(spec, family) for spec in args.runs]  # a bad spec fails before any training
     peers = [name for name in args.peers.split(",") if name]
     unknown = set(peers) - set(tf_dcgan_tutorial.SETTINGS)
@@ -175,12 +217,16 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     started = time.time()
     devices.prepare()
-    extractor, _ = quality.extractor_for(args.data, args.classifier)
-    test_features = quality.real_test_features(extractor, args.data)
     results = {"family": family, "device": devices.describe_device(),
                "load_average": [round(x, 2) for x in os.getloadavg()], "minutes": args.minutes,
                "samples": args.samples, "command": "python -m bench.quality_run " + " ".join(sys.argv[1:] if argv is None else argv),
-               "floor": quality.floor(extractor, args.data, test_features, args.samples), "runs": []}
+               "runs": []}
+    if translating:
+        results.update(split=args.split, floor=baseline_scores(args.data, args.split))
+    else:
+        extractor, _ = quality.extractor_for(args.data, args.classifier)
+        test_features = quality.real_test_features(extractor, args.data)
+        results["floor"] = quality.floor(extractor, args.data, test_features, args.samples)
     def record(row):  # the JSON is rewritten after every run: a kill keeps the runs before
         results["runs"].append(row)
         print(row["run"], row["measurements"][-1], flush=True)
@@ -208,7 +254,8 @@ def write_plots(results, out):
                   for row in results["runs"] if metric in row["measurements"][-1]}
         if not series:
             continue
-        references = {"real vs real floor": max(results["floor"]["fid"], 1e-3)} if metric == "fid" else {}
+        references = ({"real vs real floor": max(results["floor"]["fid"], 1e-3)} if metric == "fid"
+                      else {"inputs unchanged": results["floor"][metric]} if metric in results["floor"] else {})
         name = "quality.png" if metric == "fid" else f"{metric}.png"
         save_png(line_plot(series, "training seconds (compiling included)", label, references=references,
                            log_y=log_y), os.path.join(out, name))

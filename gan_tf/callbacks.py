@@ -276,53 +276,33 @@ class ModelMonitor(keras.callbacks.Callback):
             self.writer.flush()
 
 
-class QualityMetrics(keras.callbacks.Callback):
-    """FID, KID, IS, precision and recall of the model's samples, every `every` epochs and/or
-    every `every_seconds` seconds of training on `clock` (a `TrainingClock`, whose time stops
-    while this measures).
+class PeriodicScores(keras.callbacks.Callback):
+    """Scores the model every `every` epochs and/or every `every_seconds` seconds of training
+    on `clock` (a `TrainingClock`, whose time stops while this measures), and at the end of a
+    time-triggered run. Subclasses give `scores()`, a {name: number} dict of the model now.
 
-    Real features are extracted once, on first use, from `real_batches` (uint8 batches, e.g.
-    `gan_tf.metrics.report.real_image_batches`). Epoch results are added to the epoch's `logs`,
-    so a TensorBoard callback listed after this one logs them with the losses; every result is
-    kept in `records` with its step and training seconds, printed in one line (progress for
-    long runs), and written as scalars under `<log_dir>/metrics` against the global step when
-    `log_dir` is given. With `held_out` batches the model's `held_out_scores` (a VAE's
-    negative ELBO) join the results. With `conditions` (the model's `scoring_inputs`:
-    StackGAN's test captions) the samples are drawn from them and `class_agreement` is the
-    text-conditioning accuracy.
+    Epoch results are added to the epoch's `logs`, so a TensorBoard callback listed after this
+    one logs them with the losses; every result is kept in `records` with its step and
+    training seconds, printed in one line (progress for long runs), and written as scalars
+    under `<log_dir>/metrics` against the global step when `log_dir` is given.
     """
 
-    def __init__(self, extractor, real_batches, every=1, num_samples=1000, seed=0, log_dir=None,
-                 kid_subsets=100, kid_subset_size=1000, clock=None, every_seconds=None, held_out=None,
-                 conditions=None):
+    def __init__(self, every=1, log_dir=None, clock=None, every_seconds=None):
         super().__init__()
-        self.extractor = extractor
-        self.real_batches = real_batches
         self.every = every
-        self.num_samples = num_samples
-        self.seed = seed
-        self.kid = {"kid_subsets": kid_subsets, "kid_subset_size": kid_subset_size}
         self.writer = tf.summary.create_file_writer(os.path.join(log_dir, "metrics")) if log_dir else None
         self.clock = clock or TrainingClock()
         self.every_seconds = every_seconds
         self.next_due = every_seconds
-        self.held_out = held_out
-        self.conditions = conditions
-        self.real = None
         self.records = []
+
+    def scores(self):
+        raise NotImplementedError
 
     def measure(self, step=None):
         """Scores the model now; returns them and keeps them in `records`."""
-        from gan_tf.metrics.features import stream_features
-        from gan_tf.metrics.report import evaluate_model
-
         with self.clock.paused():
-            if self.real is None:
-                self.real = stream_features(self.extractor, self.real_batches)
-            results = evaluate_model(self.model, self.extractor, self.real, self.num_samples,
-                                     self.seed, self.conditions, **self.kid)
-            if self.held_out is not None:
-                results.update(self.model.held_out_scores(self.held_out))
+            results = self.scores()
         step = self.clock.step if step is None else step
         self.records.append({"step": step, "seconds": round(self.clock.seconds, 2), **results})
         write_scalars(self.writer, results, step)
@@ -346,6 +326,55 @@ class QualityMetrics(keras.callbacks.Callback):
         results = self.measure(step=self.clock.step or epoch + 1)
         if logs is not None:
             logs.update(results)
+
+
+class QualityMetrics(PeriodicScores):
+    """FID, KID, IS, precision and recall of the model's samples (see `PeriodicScores` for
+    when).
+
+    Real features are extracted once, on first use, from `real_batches` (uint8 batches, e.g.
+    `gan_tf.metrics.report.real_image_batches`). With `held_out` batches the model's
+    `held_out_scores` (a VAE's negative ELBO) join the results. With `conditions` (the model's
+    `scoring_inputs`: StackGAN's test captions) the samples are drawn from them and
+    `class_agreement` is the text-conditioning accuracy.
+    """
+
+    def __init__(self, extractor, real_batches, every=1, num_samples=1000, seed=0, log_dir=None,
+                 kid_subsets=100, kid_subset_size=1000, clock=None, every_seconds=None, held_out=None,
+                 conditions=None):
+        super().__init__(every, log_dir, clock, every_seconds)
+        self.extractor = extractor
+        self.real_batches = real_batches
+        self.num_samples = num_samples
+        self.seed = seed
+        self.kid = {"kid_subsets": kid_subsets, "kid_subset_size": kid_subset_size}
+        self.held_out = held_out
+        self.conditions = conditions
+        self.real = None
+
+    def scores(self):
+        from gan_tf.metrics.features import stream_features
+        from gan_tf.metrics.report import evaluate_model
+
+        if self.real is None:
+            self.real = stream_features(self.extractor, self.real_batches)
+        results = evaluate_model(self.model, self.extractor, self.real, self.num_samples,
+                                 self.seed, self.conditions, **self.kid)
+        if self.held_out is not None:
+            results.update(self.model.held_out_scores(self.held_out))
+        return results
+
+
+class TranslationScores(PeriodicScores):
+    """An image-to-image model's `score(model)` ({name: number}, e.g.
+    `gan_tf.metrics.translation.paired_scorer`) over training (see `PeriodicScores`)."""
+
+    def __init__(self, score, every=1, log_dir=None, clock=None, every_seconds=None):
+        super().__init__(every, log_dir, clock, every_seconds)
+        self.score = score
+
+    def scores(self):
+        return self.score(self.model)
 
 
 class TrainingDiagnostics(keras.callbacks.Callback):

@@ -100,7 +100,8 @@ def run_preprocess(args, beam_args):
 # Options of `gan-tf train` that go to `gan_tf.training.train` under the same names.
 RUN_OPTIONS = ("run_dir", "epochs", "batch_size", "steps_per_epoch", "limit", "seconds", "strategy",
                "tpu", "mixed_precision", "jit", "deterministic", "monitor_images", "fresh",
-               "classifier", "metrics_every", "metrics_seconds", "metrics_samples", "log_every", "animate")
+               "classifier", "metrics_every", "metrics_seconds", "metrics_samples", "score_split", "log_every",
+               "animate")
 
 
 def add_train(commands):
@@ -163,6 +164,9 @@ def add_run_options(parser, entry):
     parser.add_argument("--metrics-seconds", type=float,
                         help="also measure the metrics every this many seconds of training")
     parser.add_argument("--metrics-samples", type=int, default=1000, help="samples per metric run")
+    parser.add_argument("--score-split", help="pix2pix and colourisation: score the translations "
+                        "of this split (test, val, ...) against its real targets (L1, PSNR, SSIM, "
+                        "detail, colourfulness) at the --metrics-every/--metrics-seconds times")
     parser.add_argument("--log-every", type=int, default=25,
                         help="steps between loss points in TensorBoard (0: per epoch only)")
     parser.add_argument("--no-animate", dest="animate", action="store_false",

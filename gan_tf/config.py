@@ -283,7 +283,8 @@ class Pix2PixConfig(ImageTranslationConfig):
     """pix2pix (Isola et al. 2017): U-Net generator, PatchGAN on (input, target), BCE + 100 L1.
 
     The channels come from the data: paired records give both; an unpaired image folder is
-    trained as colourisation (greyscale input, colour target)."""
+    trained as colourisation (greyscale input, colour target). `gan_weight` 0 trains the
+    generator on L1 alone and no discriminator: the paper's L1-only ablation."""
 
     DATA_FIELDS: ClassVar[tuple[str, ...]] = ("input_channels", "output_channels")
     input_channels: int = 3
@@ -291,6 +292,7 @@ class Pix2PixConfig(ImageTranslationConfig):
     norm: str = "batch"
     dropout: float = 0.5
     l1_weight: float = 100.0
+    gan_weight: float = 1.0
 
 
 @dataclasses.dataclass(frozen=True)

@@ -75,8 +75,8 @@ def build_model(model_class, config, strategy=None, jit=True):
 def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=None, steps_per_epoch=None,
           limit=None, seconds=None, strategy="default", tpu="", mixed_precision=False, jit="auto",
           deterministic=False, monitor_images=25, fresh=False, classifier=None, metrics_every=1,
-          metrics_seconds=None, metrics_samples=1000, log_every=50, record=True, animate=True,
-          callbacks=(), verbose="auto", **overrides):
+          metrics_seconds=None, metrics_samples=1000, score_split=None, log_every=50, record=True,
+          animate=True, callbacks=(), verbose="auto", **overrides):
     """Trains `family` on the preprocessed folder `data`; returns a `TrainingRun`.
 
     `overrides` are config fields (`generator_filters=64`, ...) over the named `preset`'s
@@ -90,7 +90,9 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
     and `model.keras` at the end, with the sample grids animated into `progress.gif` (`animate`,
     `gan_tf.animation`); `record=False` writes nothing (benchmarks). `classifier` (a
     domain classifier `.keras`) adds FID/KID/... every `metrics_every` epochs and/or every
-    `metrics_seconds` seconds. `callbacks` are added after the run's own.
+    `metrics_seconds` seconds; `score_split` does the same for a paired image-to-image family
+    (pix2pix, colourisation), scoring its translations of that split against the real targets
+    (`gan_tf.metrics.translation`). `callbacks` are added after the run's own.
     """
     entry = registry.family(family)
     devices.prepare()
@@ -150,13 +152,14 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
             cb.ModelMonitor(samples, log_dir, num_images=monitor_images, seed=config.seed),
             *model.training_callbacks(data, samples, log_dir),
             *measuring_callbacks(model, entry, data, batch_size, log_dir, clock, classifier,
-                                 metrics_every, metrics_seconds, metrics_samples, log_every),
+                                 metrics_every, metrics_seconds, metrics_samples, log_every, score_split),
             *([cb.StepLogger(log_dir, log_every, clock)] if log_every else []),
             keras.callbacks.TensorBoard(log_dir),  # after the callbacks that add to the logs
         ]
     else:
         run_callbacks += measuring_callbacks(model, entry, data, batch_size, None, clock, classifier,
-                                             metrics_every, metrics_seconds, metrics_samples)
+                                             metrics_every, metrics_seconds, metrics_samples,
+                                             score_split=score_split)
     if verbose == "auto" and (os.environ.get("CI") or not sys.stdout.isatty()):
         verbose = 2  # one line per epoch: a progress bar in a log file is one line per step
     try:
@@ -172,7 +175,7 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
         if animate and checkpoint.kept_epoch:
             for gif, epochs in animation.animate(run_dir, last_epoch=checkpoint.kept_epoch):
                 print(f"wrote {gif} ({len(epochs)} epochs)", flush=True)
-    quality = next((c.records for c in run_callbacks if isinstance(c, cb.QualityMetrics)), [])
+    quality = next((c.records for c in run_callbacks if isinstance(c, cb.PeriodicScores)), [])
     return TrainingRun(model, config, run_dir, batch_size, first_epoch, history.history, clock, quality)
 
 
@@ -219,11 +222,24 @@ def _training_data(model_class, config, data, metadata, strategy, workers, batch
     return dataset, steps_per_epoch or cardinality
 
 
+def translation_scores(model, entry, data, split, log_dir, clock, every, every_seconds):
+    """The `TranslationScores` callback of a paired image-to-image family on `split`."""
+    from gan_tf.metrics.translation import paired_scorer
+
+    if entry.name != "pix2pix":
+        raise ValueError(f"--score-split scores paired translations (pix2pix, colourisation), not {entry.name}")
+    if split not in load_metadata(data)["splits"]:
+        raise ValueError(f"{data} has no split {split!r} to score (it has {', '.join(load_metadata(data)['splits'])})")
+    return cb.TranslationScores(paired_scorer(data, split), every, log_dir, clock, every_seconds)
+
+
 def measuring_callbacks(model, entry, data, batch_size, log_dir, clock, classifier=None,
-                        metrics_every=1, metrics_seconds=None, metrics_samples=1000, log_every=None):
+                        metrics_every=1, metrics_seconds=None, metrics_samples=1000, log_every=None,
+                        score_split=None):
     """Diagnostics for GANs drawing from a latent prior (every epoch and every `log_every`
     steps); quality metrics when a classifier is given (families drawing from a latent prior,
-    and text-to-image ones from the test captions)."""
+    and text-to-image ones from the test captions); translation scores of `score_split` for
+    paired image-to-image families."""
     from gan_tf.models.adversarial import AdversarialModel
 
     run_callbacks = []
@@ -231,6 +247,9 @@ def measuring_callbacks(model, entry, data, batch_size, log_dir, clock, classifi
     if classifier and entry.draws_from == registry.IMAGES:
         raise ValueError(f"--classifier metrics sample from latents or captions; {entry.name} draws "
                          f"from {entry.draws_from}")
+    if score_split:
+        run_callbacks.append(translation_scores(model, entry, data, score_split, log_dir, clock,
+                                                metrics_every, metrics_seconds))
     if classifier:
         from gan_tf.metrics.features import classifier_features
         from gan_tf.metrics.report import real_image_batches

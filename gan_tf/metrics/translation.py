@@ -73,3 +73,42 @@ def paired_scores(outputs, targets):
     if np.shape(outputs)[-1] == 3:
         scores["colourfulness_ratio"] = colourfulness(outputs) / max(colourfulness(targets), 1e-6)
     return scores
+
+
+def paired_test_images(data_dir, split="test", batch_size=16):
+    """(inputs, targets): uint8 arrays of a split as stored, each pair as the family trains on
+    it: stored (input, target) pairs, or (grey, colour) for a colour image folder
+    (colourisation)."""
+    from gan_tf.data import load_metadata, make_dataset
+
+    paired = "target_shape" in load_metadata(data_dir)
+    dataset = make_dataset(data_dir, split, batch_size, (0.0, 255.0), shuffle=False, cache=False,
+                           drop_remainder=False, with_targets=paired)
+    if not paired:
+        dataset = dataset.map(lambda images: (tf.round(tf.image.rgb_to_grayscale(images)), images))
+    inputs, targets = zip(*((np.asarray(a, np.uint8), np.asarray(b, np.uint8)) for a, b in dataset))
+    return np.concatenate(inputs), np.concatenate(targets)
+
+
+def translate(model, images, signature="translate", batch_size=8):
+    """uint8 translations of uint8 `images` through the function the export serves as
+    `signature` (same resizing, same uint8 rounding)."""
+    function = tf.function(model.serving_endpoints()[signature][0])
+    return np.concatenate([np.asarray(function(tf.constant(images[start:start + batch_size]))["images"])
+                           for start in range(0, len(images), batch_size)])
+
+
+def paired_scorer(data_dir, split="test"):
+    """score(model) -> `paired_scores` of the model's translations of `split`'s inputs
+    against their targets (pix2pix, colourisation)."""
+    inputs, targets = paired_test_images(data_dir, split)
+    return lambda model: paired_scores(translate(model, inputs), targets)
+
+
+def baseline_scores(data_dir, split="test"):
+    """`paired_scores` of the inputs returned as they are (grey inputs as colour): what a
+    translation must beat."""
+    inputs, targets = paired_test_images(data_dir, split)
+    if inputs.shape[-1] != targets.shape[-1]:
+        inputs = np.repeat(inputs, targets.shape[-1], axis=-1)
+    return paired_scores(inputs, targets)

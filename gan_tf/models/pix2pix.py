@@ -3,7 +3,7 @@
 A U-Net generator conditioned on the input image is trained against a PatchGAN that sees
 (input, target) or (input, output) stacked on channels, with the BCE GAN loss plus
 `l1_weight` (lambda 100) times |target - output|; the discriminator's loss is halved, as in the
-paper. `fit` reports g_loss (adversarial), l1_loss and d_loss. Data: paired records (e.g. CMP
+paper (`gan_weight` scales the adversarial term; 0 is the paper's L1-only ablation). `fit` reports g_loss (adversarial), l1_loss and d_loss. Data: paired records (e.g. CMP
 facades through `gan-tf preprocess side_by_side`), or any image folder as colourisation
 (greyscale input -> colour target, made on the fly from each colour image).
 """
@@ -57,17 +57,23 @@ class Pix2Pix(ImageTranslationModel):
         return self.generator(inputs, training=training)
 
     def train_step(self, data):
+        """One update of G on gan_weight x BCE + l1_weight x L1, then of D on the same
+        outputs; with `gan_weight` 0, G on L1 alone and D not at all (its losses read 0)."""
         inputs, targets = data
+        adversarial = bool(self.config.gan_weight)
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             outputs = self.generator(inputs, training=True)
-            real_logits = self.discriminator(tf.concat([inputs, targets], -1), training=True)
-            fake_logits = self.discriminator(tf.concat([inputs, outputs], -1), training=True)
-            g_loss = losses.binary_crossentropy_generator_loss(fake_logits)
             l1_loss = losses.l1_distance(targets, outputs)
-            d_loss = 0.5 * self.d_loss_fn(real_logits, fake_logits)
-            total = g_loss + self.config.l1_weight * l1_loss
+            g_loss = d_loss = tf.zeros(())
+            if adversarial:
+                real_logits = self.discriminator(tf.concat([inputs, targets], -1), training=True)
+                fake_logits = self.discriminator(tf.concat([inputs, outputs], -1), training=True)
+                g_loss = losses.binary_crossentropy_generator_loss(fake_logits)
+                d_loss = 0.5 * self.d_loss_fn(real_logits, fake_logits)
+            total = self.config.gan_weight * g_loss + self.config.l1_weight * l1_loss
         minimize(g_tape, total, self.g_optimizer, self.generator_variables())
-        minimize(d_tape, d_loss, self.d_optimizer, self.discriminator_variables())
+        if adversarial:
+            minimize(d_tape, d_loss, self.d_optimizer, self.discriminator_variables())
         return self.report(g_loss=g_loss, l1_loss=l1_loss, d_loss=d_loss)
 
     # -- Data ------------------------------------------------------------------------------
