@@ -22,13 +22,17 @@ stage2=fast:stage=2+stage1_model=stage1`) or a run folder / `.keras` path. `--pe
 docs' DCGAN tutorial (`bench.peers.tf_dcgan_tutorial`) with its own settings and with the DCGAN
 paper's optimiser, trained the same way.
 
-Paired image-to-image families (pix2pix on paired data, or colourisation of a colour image
-folder) need no classifier: every measurement translates the inputs of `--split` (default
-test; choose settings on val) through the export's `translate` function and scores them
-against the real targets (`gan_tf.metrics.translation`: L1, PSNR, SSIM, detail and
-colourfulness as ratios to the targets'); the baseline row is the inputs returned unchanged
-(grey inputs as colour), and each run's final grid holds fixed test rows of
-input | output | target.
+Image-to-image families translate through the export's own functions at every measurement
+(`gan_tf.metrics.translation`). pix2pix (paired data, or colourisation of a colour image
+folder) needs no classifier: the inputs of `--split` (default test; choose settings on val)
+are scored against their real targets: L1, PSNR, SSIM, and detail and colourfulness as ratios
+to the targets'. CycleGAN takes a domain-A-vs-B classifier (`gan-tf train-classifier` on the
+same data) and scores both test domains' translations (`a_to_b`, `b_to_a`): the fraction read
+as the target domain, FD to the real target-domain test images on the classifier's features,
+content SSIM to the input and detail as a ratio to the targets'. The baseline rows are the
+inputs left unchanged (grey inputs as colour) and, for CycleGAN, the real target-domain images
+(the classifier's ceiling rate, the real-vs-real FD floor); each run's final grid holds fixed
+test rows of input | output | target (CycleGAN: input | translation | reconstruction).
 
 Writes OUT/quality.json (every measurement), OUT/quality.png (FD against training seconds,
 one line per run, the floor dashed), OUT/class_agreement.png and OUT/neg_elbo.png for the
@@ -51,15 +55,19 @@ from gan_tf import callbacks as cb
 from gan_tf import cli, devices, export, registry, training
 from gan_tf.caption_data import fixed_captions
 from gan_tf.images import save_png
+from gan_tf.metrics import translation
+from gan_tf.metrics.features import classifier_features
 from gan_tf.metrics.report import real_image_batches
-from gan_tf.metrics.translation import baseline_scores
 from gan_tf.plots import line_plot
 from gan_tf.sampling import caption_rows, load_export
 
 
 # (metric, axis label, log axis): FD spans decades; agreement and -ELBO do not.
 PLOTTED = (("fid", "FD", True), ("class_agreement", "class agreement", False), ("neg_elbo", "-ELBO (nats)", False),
-           ("l1", "L1 to the targets ([-1, 1] scale)", False), ("detail_ratio", "detail / the targets'", False))
+           ("l1", "L1 to the targets ([-1, 1] scale)", False), ("detail_ratio", "detail / the targets'", False),
+           ("a_to_b_target_rate", "A->B: read as B", False), ("b_to_a_target_rate", "B->A: read as A", False),
+           ("a_to_b_detail_ratio", "A->B detail / real B's", False),
+           ("b_to_a_detail_ratio", "B->A detail / real A's", False))
 TRANSLATION_ROWS = 6  # input | output | target rows of a translation run's final grid
 
 
@@ -115,7 +123,7 @@ def train_run(family, data, name, preset, overrides, args, out):
         seconds=args.minutes * 60, batch_size=args.batch_size,
         jit={"on": True, "off": False}.get(args.jit, args.jit), classifier=args.classifier,
         metrics_every=0, metrics_seconds=args.every, metrics_samples=args.samples,
-        score_split=args.split if translating else None, verbose=0, **overrides)
+        score_split=args.split if family == "pix2pix" else None, verbose=0, **overrides)
     saved = export.export(run.model, os.path.join(out, name, "saved_models"), family)
     grid = os.path.join(out, name, "final_grid.png")
     if translating:
@@ -132,8 +140,6 @@ def train_run(family, data, name, preset, overrides, args, out):
 
 def train_peer(name, data, args, out):
     """The TF docs DCGAN tutorial (`bench.peers`) for the same budget, measured the same way."""
-    from gan_tf.metrics.features import classifier_features
-
     model, dataset, batch_size = tf_dcgan_tutorial.build(name, data)
     clock = cb.TrainingClock()
     metrics = cb.QualityMetrics(classifier_features(args.classifier), real_image_batches(data), every=0,
@@ -148,15 +154,18 @@ def train_peer(name, data, args, out):
 
 
 def translation_markdown(results):
-    names = ("l1", "psnr", "ssim", "detail_ratio", "colourfulness_ratio")
+    """One row per baseline and per run: the final value of every score, and the first score's
+    curve."""
+    first = results["runs"][0]["measurements"][-1]
+    names = [name for name in first if name not in ("step", "seconds")]
     lines = [f"{results['device']}; {results['minutes']:g} min of training per run (compiling "
-             f"included); translations of the {results['split']} split against its targets", "",
-             "| run | batch | updates | L1 at each check (s: L1) | " + " | ".join(f"final {n}" for n in names) + " |",
+             f"included); translations of {results['split']}", "",
+             f"| run | batch | updates | {names[0]} at each check (s: value) | " + " | ".join(names) + " |",
              "| --- " * (4 + len(names)) + "|"]
-    rows = [("inputs unchanged (baseline)", "-", "-", "-", results["floor"])]
+    rows = [(name, "-", "-", "-", scores) for name, scores in results["baselines"].items()]
     rows += [(row["run"], row["batch_size"], row["steps"],
-              ", ".join(f"{m['seconds']:.0f}: {m['l1']:.3f}" for m in row["measurements"]), row["measurements"][-1])
-             for row in results["runs"]]
+              ", ".join(f"{m['seconds']:.0f}: {m[names[0]]:.3f}" for m in row["measurements"]),
+              row["measurements"][-1]) for row in results["runs"]]
     for run, batch, steps, points, final in rows:
         values = " | ".join(f"{final[n]:.3f}" if n in final else "-" for n in names)
         lines.append(f"| {run} | {batch} | {steps} | {points} | {values} |")
@@ -164,7 +173,7 @@ def translation_markdown(results):
 
 
 def markdown(results):
-    if "split" in results:
+    if "baselines" in results:
         return translation_markdown(results)
     floor = results["floor"]
     lines = [f"{results['device']}; {results['minutes']:g} min of training per run (compiling "
@@ -202,11 +211,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     family = registry.family(args.family).name
     translating = registry.family(family).draws_from == registry.IMAGES
-    if translating and family != "pix2pix":
-        parser.error(f"{family}: quality runs score paired translations (pix2pix, colourisation) "
-                     "or samples drawn from a prior or captions")
-    if not translating and not args.classifier:
-        parser.error(f"{family} needs --classifier (its samples are scored on its features)")
+    if (family != "pix2pix") != bool(args.classifier):
+        parser.error(f"{family} {'takes no' if family == 'pix2pix' else 'needs'} --classifier")
     if translating and args.peers:
         parser.error("--peers are latent-GAN tutorials; they do not translate images")
     runs = [parse_run(spec, family) for spec in args.runs]  # a bad spec fails before any training
@@ -221,8 +227,11 @@ def main(argv=None):
                "load_average": [round(x, 2) for x in os.getloadavg()], "minutes": args.minutes,
                "samples": args.samples, "command": "python -m bench.quality_run " + " ".join(sys.argv[1:] if argv is None else argv),
                "runs": []}
-    if translating:
-        results.update(split=args.split, floor=baseline_scores(args.data, args.split))
+    if family == "pix2pix":
+        results.update(split=f"the {args.split} split", baselines=translation.paired_baselines(args.data, args.split))
+    elif translating:
+        extractor = classifier_features(args.classifier)
+        results.update(split="testA and testB", baselines=translation.cycle_baselines(args.data, extractor))
     else:
         extractor, _ = quality.extractor_for(args.data, args.classifier)
         test_features = quality.real_test_features(extractor, args.data)
@@ -254,8 +263,8 @@ def write_plots(results, out):
                   for row in results["runs"] if metric in row["measurements"][-1]}
         if not series:
             continue
-        references = ({"real vs real floor": max(results["floor"]["fid"], 1e-3)} if metric == "fid"
-                      else {"inputs unchanged": results["floor"][metric]} if metric in results["floor"] else {})
+        references = ({"real vs real floor": max(results["floor"]["fid"], 1e-3)} if metric == "fid" else
+                      {name: scores[metric] for name, scores in results.get("baselines", {}).items() if metric in scores})
         name = "quality.png" if metric == "fid" else f"{metric}.png"
         save_png(line_plot(series, "training seconds (compiling included)", label, references=references,
                            log_y=log_y), os.path.join(out, name))

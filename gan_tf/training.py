@@ -90,8 +90,9 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
     and `model.keras` at the end, with the sample grids animated into `progress.gif` (`animate`,
     `gan_tf.animation`); `record=False` writes nothing (benchmarks). `classifier` (a
     domain classifier `.keras`) adds FID/KID/... every `metrics_every` epochs and/or every
-    `metrics_seconds` seconds; `score_split` does the same for a paired image-to-image family
-    (pix2pix, colourisation), scoring its translations of that split against the real targets
+    `metrics_seconds` seconds; for CycleGAN the classifier is a domain-A-vs-B one and both
+    test domains' translations are scored, and `score_split` does the same for pix2pix and
+    colourisation, scoring the translations of that split against their real targets
     (`gan_tf.metrics.translation`). `callbacks` are added after the run's own.
     """
     entry = registry.family(family)
@@ -222,15 +223,28 @@ def _training_data(model_class, config, data, metadata, strategy, workers, batch
     return dataset, steps_per_epoch or cardinality
 
 
-def translation_scores(model, entry, data, split, log_dir, clock, every, every_seconds):
-    """The `TranslationScores` callback of a paired image-to-image family on `split`."""
-    from gan_tf.metrics.translation import paired_scorer
+def translation_scores(model, entry, data, split, classifier, log_dir, clock, every, every_seconds):
+    """The `TranslationScores` callback of an image-to-image family: pix2pix's translations of
+    `split` against their targets, or CycleGAN's of both test domains read by the domain
+    `classifier`."""
+    from gan_tf.metrics import translation
 
-    if entry.name != "pix2pix":
-        raise ValueError(f"--score-split scores paired translations (pix2pix, colourisation), not {entry.name}")
-    if split not in load_metadata(data)["splits"]:
-        raise ValueError(f"{data} has no split {split!r} to score (it has {', '.join(load_metadata(data)['splits'])})")
-    return cb.TranslationScores(paired_scorer(data, split), every, log_dir, clock, every_seconds)
+    if entry.name == "cyclegan":
+        if not classifier:
+            raise ValueError("cyclegan scores its translations with a domain classifier (--classifier, "
+                             "from gan-tf train-classifier on the same data)")
+        from gan_tf.metrics.features import classifier_features
+
+        score = translation.cycle_scorer(data, classifier_features(classifier))
+    elif entry.name == "pix2pix" and split and not classifier:
+        splits = load_metadata(data)["splits"]
+        if split not in splits:
+            raise ValueError(f"{data} has no split {split!r} to score (it has {', '.join(splits)})")
+        score = translation.paired_scorer(data, split)
+    else:
+        raise ValueError(f"{entry.name} scores its translations of --score-split against their targets "
+                         "(no --classifier)")
+    return cb.TranslationScores(score, every, log_dir, clock, every_seconds)
 
 
 def measuring_callbacks(model, entry, data, batch_size, log_dir, clock, classifier=None,
@@ -244,12 +258,11 @@ def measuring_callbacks(model, entry, data, batch_size, log_dir, clock, classifi
 
     run_callbacks = []
     extractor = None
-    if classifier and entry.draws_from == registry.IMAGES:
-        raise ValueError(f"--classifier metrics sample from latents or captions; {entry.name} draws "
-                         f"from {entry.draws_from}")
-    if score_split:
-        run_callbacks.append(translation_scores(model, entry, data, score_split, log_dir, clock,
-                                                metrics_every, metrics_seconds))
+    if entry.draws_from == registry.IMAGES:
+        if classifier or score_split:
+            run_callbacks.append(translation_scores(model, entry, data, score_split, classifier, log_dir,
+                                                    clock, metrics_every, metrics_seconds))
+        return run_callbacks
     if classifier:
         from gan_tf.metrics.features import classifier_features
         from gan_tf.metrics.report import real_image_batches

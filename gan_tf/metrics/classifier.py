@@ -1,10 +1,13 @@
-"""Domain classifiers for MNIST-like data: the feature extractor for FID/KID on 28x28 images.
+"""Domain classifiers: the feature extractors for FID/KID on data Inception says little about.
 
-A small CNN trained on the real training split; its 128-d `features` layer plays the role of
-Inception's pool3 and its softmax the role of Inception's class probabilities.
+For MNIST-like data, a small CNN trained on the real training split; for unpaired domains
+(horse2zebra's trainA/trainB), a domain-A-vs-B classifier that reads whether a translation
+looks like its target domain. Their 128-d `features` layer plays the role of Inception's pool3
+and their softmax the role of Inception's class probabilities.
 """
 
 import keras
+import tensorflow as tf
 from keras import layers
 
 from gan_tf.data import make_dataset
@@ -40,3 +43,59 @@ def train_domain_classifier(data_dir, epochs=3, batch_size=128, limit=None, seed
     model.fit(train, epochs=epochs, verbose=verbose)
     _, accuracy = model.evaluate(test, verbose=0)
     return model, float(accuracy)
+
+
+DOMAIN_SPLITS = (("trainA", "testA"), ("trainB", "testB"))  # label 0: domain A, 1: domain B
+DOMAIN_SIZE = 64  # side the domain classifier reads (larger images are resized to it)
+
+
+def build_domains_classifier(size=DOMAIN_SIZE, channels=3, num_classes=2):
+    """uint8-valued colour images (as float) -> domain probabilities: four stride-2 convolutions
+    and global pooling, so its 128-d `features` describe textures (stripes, coats) rather than
+    where things are."""
+    images = keras.Input((size, size, channels), name="images")
+    x = layers.Rescaling(1 / 127.5, offset=-1.0)(images)
+    for filters in (32, 64, 128, 128):
+        x = layers.Conv2D(filters, 3, strides=2, padding="same")(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.ReLU()(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dense(128, activation="relu", name="features")(x)
+    x = layers.Dropout(0.3)(x)
+    probabilities = layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
+    return keras.Model(images, probabilities, name="domains_classifier")
+
+
+def domain_images(data_dir, split, size=DOMAIN_SIZE):
+    """A dataset of one split's images at `size` (float pixel values, antialiased)."""
+    dataset = make_dataset(data_dir, split, 64, (0.0, 255.0), shuffle=False, cache=False, drop_remainder=False)
+    return dataset.unbatch().map(lambda image: tf.image.resize(image, (size, size), antialias=True))
+
+
+def train_domains_classifier(data_dir, epochs=20, batch_size=32, holdout=0.1, seed=0, size=DOMAIN_SIZE,
+                             verbose="auto"):
+    """(classifier, accuracies) of a domain-A-vs-B classifier trained on all but the last
+    `holdout` of trainA and trainB (flips and shifts as augmentation); accuracies on that
+    held-out part ("val") and on testA + testB ("test")."""
+    from gan_tf.data import load_metadata
+
+    splits = load_metadata(data_dir)["splits"]
+    keras.utils.set_random_seed(seed)
+    train, val, test = [], [], []
+    for label, (train_split, test_split) in enumerate(DOMAIN_SPLITS):
+        labelled = lambda split: domain_images(data_dir, split, size).map(lambda x: (x, label))
+        kept = int(round(splits[train_split]["count"] * (1 - holdout)))
+        train.append(labelled(train_split).take(kept))
+        val.append(labelled(train_split).skip(kept))
+        test.append(labelled(test_split))
+    join = lambda parts: parts[0].concatenate(parts[1])
+    augment = keras.Sequential([layers.RandomFlip("horizontal", seed=seed),
+                                layers.RandomTranslation(0.1, 0.1, seed=seed)])
+    train = (join(train).cache().shuffle(4096, seed=seed).batch(batch_size)
+             .map(lambda x, y: (augment(x, training=True), y)).prefetch(2))
+    model = build_domains_classifier(size)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    model.fit(train, epochs=epochs, verbose=verbose)
+    accuracy = lambda parts: float(model.evaluate(join(parts).batch(128), verbose=0)[1])
+    return model, {"val": accuracy(val), "test": accuracy(test)}

@@ -105,10 +105,69 @@ def paired_scorer(data_dir, split="test"):
     return lambda model: paired_scores(translate(model, inputs), targets)
 
 
-def baseline_scores(data_dir, split="test"):
-    """`paired_scores` of the inputs returned as they are (grey inputs as colour): what a
-    translation must beat."""
+def paired_baselines(data_dir, split="test"):
+    """{"inputs unchanged": `paired_scores` of the inputs returned as they are (grey inputs
+    as colour)}: what a translation must beat."""
     inputs, targets = paired_test_images(data_dir, split)
     if inputs.shape[-1] != targets.shape[-1]:
         inputs = np.repeat(inputs, targets.shape[-1], axis=-1)
-    return paired_scores(inputs, targets)
+    return {"inputs unchanged": paired_scores(inputs, targets)}
+
+
+DIRECTIONS = (("a_to_b", "testA", "testB", 1), ("b_to_a", "testB", "testA", 0))
+
+
+def split_images(data_dir, split, batch_size=64):
+    """uint8 array of every image of a split, in file order."""
+    from gan_tf.metrics.report import real_image_batches
+
+    return np.concatenate([np.asarray(batch) for batch in real_image_batches(data_dir, split, batch_size)])
+
+
+def feature_distance(extractor, images, references):
+    """Fréchet distance between two image sets on the extractor's features."""
+    from gan_tf.metrics.scores import FeatureStatistics, frechet_distance
+
+    return frechet_distance(*(FeatureStatistics().update(extractor(x)[0]) for x in (references, images)))
+
+
+def domain_scores(extractor, translations, inputs, targets, target_label):
+    """One CycleGAN direction: the fraction of `translations` the domain classifier reads as
+    the target domain, their FD to the real `targets` on its features, the content kept
+    (`content_ssim` to the inputs) and detail as a ratio to the targets'."""
+    probabilities = extractor(translations)[1]
+    return {"target_rate": float(np.mean(np.argmax(probabilities, 1) == target_label)),
+            "fd": feature_distance(extractor, translations, targets),
+            "content_ssim": content_ssim(translations, inputs),
+            "detail_ratio": detail(translations) / max(detail(targets), 1e-6)}
+
+
+def cycle_scorer(data_dir, extractor):
+    """score(model) -> both directions' `domain_scores` (keys prefixed `a_to_b_`, `b_to_a_`),
+    the test images of each domain translated by the export's `a_to_b` / `b_to_a`."""
+    images = {split: split_images(data_dir, split) for split in ("testA", "testB")}
+
+    def score(model):
+        results = {}
+        for signature, source, target, label in DIRECTIONS:
+            translations = translate(model, images[source], signature)
+            scores = domain_scores(extractor, translations, images[source], images[target], label)
+            results.update({f"{signature}_{name}": value for name, value in scores.items()})
+        return results
+
+    return score
+
+
+def cycle_baselines(data_dir, extractor):
+    """Rows CycleGAN's scores are read against, in `cycle_scorer`'s keys: the inputs left
+    untranslated ("inputs unchanged"), and the real target-domain test images ("real"): their
+    target rate is the classifier's ceiling, their FD the real-vs-real floor (the target
+    domain's training images against its test images)."""
+    identity, real = {}, {}
+    for signature, source, target, label in DIRECTIONS:
+        inputs, targets = split_images(data_dir, source), split_images(data_dir, target)
+        scores = domain_scores(extractor, inputs, inputs, targets, label)
+        identity.update({f"{signature}_{name}": value for name, value in scores.items()})
+        real[f"{signature}_target_rate"] = domain_scores(extractor, targets, targets, targets, label)["target_rate"]
+        real[f"{signature}_fd"] = feature_distance(extractor, split_images(data_dir, "train" + target[-1]), targets)
+    return {"inputs unchanged": identity, "real": real}
