@@ -38,9 +38,12 @@ def _stderr_filtered():
 
 
 def import_tensorflow_quietly():
-    """Imports TensorFlow with its native start-up lines hidden (unless TF_CPP_MIN_LOG_LEVEL
-    is set: then the user chose what to see)."""
-    quiet = "TF_CPP_MIN_LOG_LEVEL" not in os.environ
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    with _stderr_filtered() if quiet else contextlib.nullcontext():
+    """Imports TensorFlow with its native start-up lines hidden. Only TF_CPP_MIN_LOG_LEVEL=0
+    keeps them: 1 and 2, which users set to quiet TensorFlow, would still let oneDNN notices and
+    Grappler's error-level lines about runs that work through."""
+    if os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "0":
+        import tensorflow  # noqa: F401
+        return
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    with _stderr_filtered():
         import tensorflow  # noqa: F401

@@ -165,7 +165,8 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
         verbose = 2  # one line per epoch: a progress bar in a log file is one line per step
     try:
         history = model.fit(dataset, epochs=epochs, initial_epoch=first_epoch, steps_per_epoch=steps,
-                            callbacks=[*run_callbacks, *callbacks], verbose=verbose)
+                            callbacks=[*run_callbacks, *callbacks], verbose=verbose,
+                            shuffle=False)  # the dataset shuffles; Keras warns it ignores True
     except tf.errors.DataLossError as error:  # names no shard: find the one that is cut
         raise corrupt_shard_error(data, error) from error
     if run_dir:

@@ -9,6 +9,7 @@ import signal
 import pytest
 
 from tests.conftest import record_hashes
+from tests.extras import require_dask
 
 RUN_SECONDS = 240  # one pipeline run on the cluster; a hang fails the test instead of the suite
 
@@ -30,7 +31,7 @@ def time_limit(seconds):
 @pytest.fixture(scope="module")
 def dask_cluster():
     """The scheduler's address; the workers are separate processes (`processes=True`)."""
-    distributed = pytest.importorskip("distributed", reason="pip install 'gan_tf[dask]'")
+    distributed = require_dask()
     with time_limit(120):
         cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                            host="127.0.0.1", dashboard_address=None)

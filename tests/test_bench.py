@@ -6,9 +6,11 @@ import json
 import os
 
 from bench import run_all
+from tests.extras import require_dask
 
 
 def test_quick_suite_writes_every_section(small_idx_dir, tmp_path):
+    require_dask()  # the Beam section's DaskRunner row
     path = tmp_path / "results.json"
     run_all.main(["--quick", "--families", "vanilla", "--fashion-mnist", small_idx_dir,
                   "--work-dir", str(tmp_path), "--json", str(path)])

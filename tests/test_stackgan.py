@@ -20,6 +20,7 @@ from gan_tf.models.base import load_trained_model
 from gan_tf.models.stackgan import StackGANStageI, StackGANStageII
 from gan_tf.networks import stackgan as networks
 from tests.average_checks import fit_and_check_average
+from tests.extras import require_minilm_weights
 
 TINY = StackGANConfig(stage1_size=16, stage2_size=32, embedding_dim=16, channels=1, code_dim=8,
                       latent_dim=8, generator_filters=4, stage2_generator_filters=4,
@@ -204,13 +205,9 @@ def test_export_round_trip_of_both_stages(trained, tmp_path):
 
 
 def test_export_with_the_minilm_encoder_takes_caption_strings(tmp_path):
-    pytest.importorskip("safetensors")
-    from gan_tf.text.minilm import SentenceEncoder, default_model_dir
+    from gan_tf.text.minilm import SentenceEncoder
 
-    try:
-        default_model_dir()
-    except FileNotFoundError as error:
-        pytest.skip(str(error))
+    require_minilm_weights()
     config = dataclasses.replace(TINY, embedding_dim=384, text_encoder="minilm")
     model = StackGANStageI(config)
     loaded = tf.saved_model.load(export.export(model, str(tmp_path), "stackgan_text"))

@@ -12,6 +12,7 @@ import tensorflow as tf
 from gan_tf import records
 from pipeline.embedders import HashEmbedder, MiniLMEmbedder, make_embedder
 from pipeline.sources.captions import CLASS_PHRASES, THRESHOLDS, image_attributes, make_captions
+from tests.extras import require_minilm_weights
 
 # sbert.net, "Usage" page: all-MiniLM-L6-v2 similarities of these sentences, printed to 4 places.
 REFERENCE = ["The weather is lovely today.", "It's so sunny outside!", "He drove to the stadium."]
@@ -20,13 +21,9 @@ PUBLISHED = {(0, 1): 0.6660, (0, 2): 0.1046, (1, 2): 0.1411}
 
 @pytest.fixture(scope="module")
 def sentence_encoder():
-    pytest.importorskip("safetensors")
-    from gan_tf.text.minilm import SentenceEncoder, default_model_dir
+    from gan_tf.text.minilm import SentenceEncoder
 
-    try:
-        default_model_dir()
-    except FileNotFoundError as error:
-        pytest.skip(str(error))
+    require_minilm_weights()
     return SentenceEncoder()
 
 

@@ -40,7 +40,7 @@ def train_domain_classifier(data_dir, epochs=3, batch_size=128, limit=None, seed
     train = make_dataset(data_dir, "train", batch_size, raw, with_labels=True, limit=limit, seed=seed)
     test = make_dataset(data_dir, "test", batch_size, raw, with_labels=True, shuffle=False,
                         drop_remainder=False)
-    model.fit(train, epochs=epochs, verbose=verbose)
+    model.fit(train, epochs=epochs, verbose=verbose, shuffle=False)  # the dataset shuffles
     _, accuracy = model.evaluate(test, verbose=0)
     return model, float(accuracy)
 
