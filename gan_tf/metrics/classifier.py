@@ -96,6 +96,6 @@ def train_domains_classifier(data_dir, epochs=20, batch_size=32, holdout=0.1, se
     model = build_domains_classifier(size)
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
-    model.fit(train, epochs=epochs, verbose=verbose)
+    model.fit(train, epochs=epochs, verbose=verbose, shuffle=False)  # the dataset shuffles
     accuracy = lambda parts: float(model.evaluate(join(parts).batch(128), verbose=0)[1])
     return model, {"val": accuracy(val), "test": accuracy(test)}
