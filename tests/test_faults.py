@@ -236,3 +236,44 @@ def test_data_of_another_shape_than_the_default_is_said_in_one_line(capsys):
                    "the networks are built for it"]
     training.resolve_config("fashion_gan", {"image_shape": [28, 28, 1]})
     assert capsys.readouterr().out == ""
+
+
+def hold_lock(lock_path):
+    """A live process holding `lock_path` (gan_tf.folder_lock), until it is killed."""
+    code = ("import sys, time; from gan_tf.folder_lock import held\n"
+            "with held(sys.argv[1], 'x'):\n    print('held', flush=True); time.sleep(600)")
+    process = subprocess.Popen([sys.executable, "-c", code, str(lock_path)], stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "held"
+    return process
+
+
+def test_a_busy_run_folder_is_refused_naming_its_process_and_a_dead_ones_lock_taken_over(
+        small_data_dir, tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    holder = hold_lock(run_dir / training.LOCK_FILE)
+    try:
+        args = ["train", "fashion_gan", "--data", small_data_dir, "--run-dir", str(run_dir),
+                "--epochs", "1", "--limit", "64", "--batch-size", "32", "--no-jit", *TINY_FLAGS]
+        assert cli.main(args) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(f"gan-tf train: error: run folder {run_dir} is in use by process {holder.pid}")
+        assert len(err.splitlines()) == 1 and sorted(os.listdir(run_dir)) == [training.LOCK_FILE]
+    finally:
+        holder.kill()
+        holder.wait()
+    assert tiny_train(small_data_dir, run_dir).first_epoch == 0  # the dead holder's lock is taken over
+    assert (run_dir / "model.keras").exists()
+
+
+def test_a_busy_preprocessing_output_is_refused(tmp_path):
+    from gan_tf.folder_lock import FolderBusyError
+    from pipeline import preprocess
+
+    holder = hold_lock(tmp_path / ".data.lock")
+    try:
+        with pytest.raises(FolderBusyError, match=f"in use by process {holder.pid}"):
+            preprocess.run(None, str(tmp_path / "data"))
+        assert not (tmp_path / "data").exists()
+    finally:
+        holder.kill()
+        holder.wait()
