@@ -23,7 +23,7 @@ import keras
 import tensorflow as tf
 
 from gan_tf import callbacks as cb
-from gan_tf import animation, devices, distribute, folder_lock, jit_choice, registry, run_state
+from gan_tf import animation, devices, distribute, folder_lock, jit_choice, registry, run_state, stopping
 from gan_tf.data import batches_per_epoch, corrupt_shard_error, load_metadata, make_dataset
 
 LOCK_FILE = ".lock"  # in the run folder: one training at a time (gan_tf.folder_lock)
@@ -170,6 +170,8 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
                                 callbacks=[*run_callbacks, *callbacks], verbose=verbose)
         except tf.errors.DataLossError as error:  # names no shard: find the one that is cut
             raise corrupt_shard_error(data, error) from error
+        except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM (gan_tf.stopping)
+            raise stopping.training_stopped(interrupt, checkpoint) from None
         if run_dir:
             path = os.path.join(run_dir, "model.keras")
             run_state.save_model(model, path)

@@ -277,3 +277,24 @@ def test_a_busy_preprocessing_output_is_refused(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_says_in_one_line_which_epoch_is_kept_and_how_to_resume(small_data_dir, tmp_path, signum):
+    run_dir = str(tmp_path / "run")
+    command = [*train_command(small_data_dir, run_dir), "--no-jit"]
+    command[command.index("--epochs") + 1] = "500"
+    process = subprocess.Popen(command, env={**os.environ, "CI": "1", "TF_CPP_MIN_LOG_LEVEL": "2"},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    state = os.path.join(run_dir, "backup", "current", "state.json")
+    deadline = time.time() + 120
+    while time.time() < deadline and not os.path.exists(state):
+        time.sleep(0.05)
+    process.send_signal(signum)
+    err = process.communicate(timeout=60)[1].strip().splitlines()
+    epoch = json.load(open(state))["epoch"]
+    assert process.returncode == 128 + signum
+    assert err[-1] == (f"gan-tf train: stopped by {signal.Signals(signum).name}; the checkpoint after "
+                       f"epoch {epoch} ({os.path.join(run_dir, 'backup', 'current')}) was kept: run the "
+                       "same command again to resume")
+    assert "Traceback" not in "\n".join(err)
