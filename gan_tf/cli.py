@@ -101,7 +101,7 @@ def run_preprocess(args, beam_args):
 # Options of `gan-tf train` that go to `gan_tf.training.train` under the same names.
 RUN_OPTIONS = ("run_dir", "epochs", "batch_size", "steps_per_epoch", "limit", "seconds", "strategy",
                "tpu", "mixed_precision", "jit", "deterministic", "monitor_images", "fresh",
-               "classifier", "metrics_every", "metrics_seconds", "metrics_samples", "log_every", "animate")
+               "allow_data_change", "classifier", "metrics_every", "metrics_seconds", "metrics_samples", "log_every", "animate")
 
 
 def add_train(commands):
@@ -158,6 +158,9 @@ def add_run_options(parser, entry):
     parser.add_argument("--monitor-images", type=numbers.POSITIVE, default=25, help="samples in each epoch's grid")
     parser.add_argument("--fresh", action="store_true",
                         help="discard an interrupted run's checkpoint and start over")
+    parser.add_argument("--allow-data-change", action="store_true",
+                        help="resume a run on other data than it was trained on (other records, "
+                        "counts or --limit; refused otherwise, naming the difference)")
     parser.add_argument("--classifier", help="domain classifier (.keras, from gan-tf "
                         "train-classifier): adds FID/KID/IS/precision/recall to the logs")
     parser.add_argument("--metrics-every", type=numbers.POSITIVE, default=1, help="epochs between metric runs")

@@ -23,7 +23,7 @@ import keras
 import tensorflow as tf
 
 from gan_tf import callbacks as cb
-from gan_tf import animation, devices, distribute, folder_lock, jit_choice, registry, run_state, stopping
+from gan_tf import animation, data_fingerprint, devices, distribute, folder_lock, jit_choice, registry, run_state, stopping
 from gan_tf.data import batches_per_epoch, corrupt_shard_error, load_metadata, make_dataset
 
 LOCK_FILE = ".lock"  # in the run folder: one training at a time (gan_tf.folder_lock)
@@ -79,6 +79,7 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
           limit=None, seconds=None, strategy="default", tpu="", mixed_precision=False, jit="auto",
           deterministic=False, monitor_images=25, fresh=False, classifier=None, metrics_every=1,
           metrics_seconds=None, metrics_samples=1000, log_every=50, record=True, animate=True,
+          allow_data_change=False,
           callbacks=(), verbose="auto", **overrides):
     """Trains `family` on the preprocessed folder `data`; returns a `TrainingRun`.
 
@@ -89,8 +90,9 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
     config, batch, device and precision). `seconds` stops training after that much training
     time (choosing XLA and compiling included). With `record` (the default) the run writes to `run_dir` (default
     `runs/<family>`): a checkpoint after every epoch, from which the same call resumes
-    (`fresh` discards it), sample grids, TensorBoard logs (losses every `log_every` steps),
-    and `model.keras` at the end, with the sample grids animated into `progress.gif` (`animate`,
+    (`fresh` discards it; other data than it was trained on is refused unless
+    `allow_data_change`), sample grids, TensorBoard logs (losses every `log_every` steps), and
+    `model.keras` at the end, with the sample grids animated into `progress.gif` (`animate`,
     `gan_tf.animation`); `record=False` writes nothing (benchmarks). `classifier` (a
     domain classifier `.keras`) adds FID/KID/... every `metrics_every` epochs and/or every
     `metrics_seconds` seconds. `callbacks` are added after the run's own.
@@ -139,7 +141,11 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
             with strategy.scope():
                 model.use_data_for_monitoring(data, monitor_images)
                 checkpoint = cb.EpochCheckpoint(backup_dir)
+                data_print = data_fingerprint.fingerprint(data, metadata, limit)
+                if checkpoint.saved_epoch() is not None:
+                    data_fingerprint.check(run_dir, data_print, allow_data_change)
                 first_epoch = run_state.resume(checkpoint, model, config, run_dir)
+                data_fingerprint.record(run_dir, data_print)
             if first_epoch:
                 print(f"resuming {run_dir} after epoch {first_epoch}", flush=True)
 

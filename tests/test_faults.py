@@ -5,6 +5,7 @@ under matching settings; saves are atomic and leftovers of killed runs are clean
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -298,3 +299,26 @@ def test_a_stop_signal_says_in_one_line_which_epoch_is_kept_and_how_to_resume(sm
                        f"epoch {epoch} ({os.path.join(run_dir, 'backup', 'current')}) was kept: run the "
                        "same command again to resume")
     assert "Traceback" not in "\n".join(err)
+
+
+def test_resuming_on_other_data_is_refused_naming_the_difference(small_data_dir, tmp_path, capsys):
+    from gan_tf.data_fingerprint import DataChangedError
+
+    data = tmp_path / "data"
+    shutil.copytree(small_data_dir, data)
+    run_dir = tmp_path / "run"
+    tiny_train(str(data), run_dir)
+    before = {name: (run_dir / name).read_bytes() for name in ("model.keras", "config.json", "data.json")}
+    settings = dict(run_dir=str(run_dir), epochs=2, batch_size=32, monitor_images=4, jit=False,
+                    log_every=0, verbose=0, **TINY_SETTINGS)
+    with pytest.raises(DataChangedError, match=r"trained on other data \(--limit 64 -> 96\).*--fresh.*--allow-data-change"):
+        training.train("fashion_gan", str(data), limit=96, **settings)
+    metadata = json.load(open(data / "metadata.json"))
+    (data / "metadata.json").write_text(json.dumps(metadata))  # another data set's metadata
+    with pytest.raises(DataChangedError, match="metadata.json checksum"):
+        training.train("fashion_gan", str(data), limit=64, **settings)
+    assert before == {name: (run_dir / name).read_bytes() for name in before}
+    capsys.readouterr()
+    assert training.train("fashion_gan", str(data), limit=96, allow_data_change=True, **settings).first_epoch == 1
+    assert "resuming on changed data: --limit 64 -> 96" in capsys.readouterr().out
+    assert json.load(open(run_dir / "data.json"))["limit"] == 96
