@@ -200,6 +200,41 @@ def hostile_scenario(work):
     return outcome, accounted == entries and strict.returncode == 1, None
 
 
+def concurrent_scenario(data, work):
+    """A second training on a busy run folder, then SIGTERM to the first."""
+    import time
+
+    run_dir = os.path.join(work, "concurrent")
+    args = train_args(data, run_dir)
+    args[args.index("--epochs") + 1] = "1000"
+    first = subprocess.Popen([sys.executable, "-m", "gan_tf.cli", *args], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "CI": "1", "TF_CPP_MIN_LOG_LEVEL": "2"})
+    state = os.path.join(run_dir, "backup", "current", "state.json")
+    while first.poll() is None and not os.path.exists(state):
+        time.sleep(0.1)
+    second = gan_tf(args, check=False)
+    first.send_signal(signal.SIGTERM)
+    stopped = first.communicate()[1].strip().splitlines()[-1:]
+    refused = second.returncode == 1 and f"in use by process {first.pid}" in second.stderr
+    outcome = (f"second rc {second.returncode} ({'refused, PID named' if refused else 'NOT refused'}); "
+               f"first on SIGTERM rc {first.returncode}: {stopped[0][:90] if stopped else '-'}")
+    return outcome, refused and first.returncode == 128 + signal.SIGTERM and "Traceback" not in "".join(stopped), None
+
+
+def changed_data_scenario(data, work, reference_run):
+    """The finished reference run rerun with another --limit: refused, then allowed."""
+    run_dir = os.path.join(work, "changed-data")
+    shutil.copytree(reference_run, run_dir)
+    args = train_args(data, run_dir)
+    args[args.index("--limit") + 1] = str(LIMIT // 2)
+    refused = gan_tf(args, check=False)
+    allowed = gan_tf([*args, "--allow-data-change"], check=False)
+    line = refused.stderr.strip().splitlines()[-1] if refused.stderr.strip() else "-"
+    kept = refused.returncode == 1 and "trained on other data" in line and allowed.returncode == 0
+    return f"rc {refused.returncode}: {line[:100]}; with --allow-data-change rc {allowed.returncode}", kept, None
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--work-dir", help="where the runs go (default: a temporary folder)")
@@ -219,6 +254,8 @@ def main(argv=None):
     rows.append(("kill mid-export", *export_scenario(work, reference_run)))
     rows += nan_scenarios(data, work)
     rows.append(("hostile image folder", *hostile_scenario(work)))
+    rows.append(("concurrent train + SIGTERM", *concurrent_scenario(data, work)))
+    rows.append(("resume on changed --limit", *changed_data_scenario(data, work, reference_run)))
     print("\n| scenario | outcome | nothing lost | max weight difference vs uninterrupted |\n|---|---|---|---|")
     for scenario, outcome, kept, difference in rows:
         shown = "-" if difference is None else f"{difference:.3g}"

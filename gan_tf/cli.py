@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 
+from gan_tf import numbers, stopping
 from gan_tf.config import MAX_PIXELS, MAX_SAMPLE_COUNT
 from pipeline.catalog import KINDS
 
@@ -49,7 +50,7 @@ def add_preprocess(commands):
                         "class and measured attributes; cub: images/ text/ and train/test lists "
                         "(StackGAN's CUB/Oxford-102 layout)")
     parser.add_argument("--output", required=True, help="folder for the shards and metadata.json")
-    parser.add_argument("--image-size", type=int, default=64,
+    parser.add_argument("--image-size", type=numbers.POSITIVE, default=64,
                         help="image folders: output side in pixels (train at this size or smaller)")
     parser.add_argument("--channels", type=int, choices=(1, 3), default=3, help="image folders: 1 or 3")
     parser.add_argument("--input-side", choices=("left", "right"), default="right",
@@ -61,9 +62,9 @@ def add_preprocess(commands):
     parser.add_argument("--embeddings", help="precomputed embedder: train=PATH[,test=PATH], each "
                         ".npy/.npz [images, captions, dim] or StackGAN's char-CNN-RNN pickle, in "
                         "the split's image order (pickles run code when loaded: trusted files only)")
-    parser.add_argument("--captions-per-image", type=int, default=5,
+    parser.add_argument("--captions-per-image", type=numbers.POSITIVE, default=5,
                         help="captioned_fashion_mnist/captioned_mnist: captions made per image (max 8)")
-    parser.add_argument("--train-shards", type=int, default=8, help="number of training shards")
+    parser.add_argument("--train-shards", type=numbers.POSITIVE, default=8, help="number of training shards")
     parser.add_argument("--strict", action="store_true", help="fail if any input is rejected")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace an --output folder that holds other files than a previous "
@@ -100,8 +101,8 @@ def run_preprocess(args, beam_args):
 # Options of `gan-tf train` that go to `gan_tf.training.train` under the same names.
 RUN_OPTIONS = ("run_dir", "epochs", "batch_size", "steps_per_epoch", "limit", "seconds", "strategy",
                "tpu", "mixed_precision", "jit", "deterministic", "monitor_images", "fresh",
-               "classifier", "metrics_every", "metrics_seconds", "metrics_samples", "score_split", "log_every",
-               "animate")
+               "allow_data_change", "classifier", "metrics_every", "metrics_seconds", "metrics_samples",
+               "score_split", "log_every", "animate")
 
 
 def add_train(commands):
@@ -129,12 +130,12 @@ def add_run_options(parser, entry):
     """The options every family's `train` takes (RUN_OPTIONS, plus --data)."""
     parser.add_argument("--data", required=True, help=f"preprocessed data folder ({entry.data})")
     parser.add_argument("--run-dir", help=f"output folder (default: runs/{entry.name})")
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--batch-size", type=int, help="global batch, split over the replicas of "
+    parser.add_argument("--epochs", type=numbers.POSITIVE, default=10)
+    parser.add_argument("--batch-size", type=numbers.POSITIVE, help="global batch, split over the replicas of "
                         f"--strategy (default: {entry.default_batch_size})")
-    parser.add_argument("--steps-per-epoch", type=int, help="batches per epoch (default: all)")
-    parser.add_argument("--limit", type=int, help="train on the first N records only")
-    parser.add_argument("--seconds", type=float, help="stop after this much training time "
+    parser.add_argument("--steps-per-epoch", type=numbers.POSITIVE, help="batches per epoch (default: all)")
+    parser.add_argument("--limit", type=numbers.POSITIVE, help="train on the first N records only")
+    parser.add_argument("--seconds", type=numbers.positive_float, help="stop after this much training time "
                         "(compiling included), at the end of a step; the run is saved as usual")
     parser.add_argument("--strategy", choices=STRATEGIES, default="default",
                         help="tf.distribute strategy: mirrored (all local GPUs), multiworker "
@@ -155,19 +156,22 @@ def add_run_options(parser, entry):
     parser.add_argument("--deterministic", action="store_true",
                         help="deterministic TF ops: a resumed run then matches an "
                         "uninterrupted one exactly (slower on GPU)")
-    parser.add_argument("--monitor-images", type=int, default=25, help="samples in each epoch's grid")
+    parser.add_argument("--monitor-images", type=numbers.POSITIVE, default=25, help="samples in each epoch's grid")
     parser.add_argument("--fresh", action="store_true",
                         help="discard an interrupted run's checkpoint and start over")
+    parser.add_argument("--allow-data-change", action="store_true",
+                        help="resume a run on other data than it was trained on (other records, "
+                        "counts or --limit; refused otherwise, naming the difference)")
     parser.add_argument("--classifier", help="domain classifier (.keras, from gan-tf "
                         "train-classifier): adds FID/KID/IS/precision/recall to the logs")
-    parser.add_argument("--metrics-every", type=int, default=1, help="epochs between metric runs")
-    parser.add_argument("--metrics-seconds", type=float,
+    parser.add_argument("--metrics-every", type=numbers.POSITIVE, default=1, help="epochs between metric runs")
+    parser.add_argument("--metrics-seconds", type=numbers.positive_float,
                         help="also measure the metrics every this many seconds of training")
-    parser.add_argument("--metrics-samples", type=int, default=1000, help="samples per metric run")
+    parser.add_argument("--metrics-samples", type=numbers.POSITIVE, default=1000, help="samples per metric run")
     parser.add_argument("--score-split", help="pix2pix and colourisation: score the translations "
                         "of this split (test, val, ...) against its real targets (L1, PSNR, SSIM, "
                         "detail, colourfulness) at the --metrics-every/--metrics-seconds times")
-    parser.add_argument("--log-every", type=int, default=25,
+    parser.add_argument("--log-every", type=numbers.NON_NEGATIVE, default=25,
                         help="steps between loss points in TensorBoard (0: per epoch only)")
     parser.add_argument("--no-animate", dest="animate", action="store_false",
                         help="do not write RUN_DIR/progress.gif (the epochs' sample grids as an "
@@ -195,7 +199,7 @@ def add_train_classifier(commands):
     )
     parser.add_argument("--data", required=True, help="preprocessed data folder (with labels, or domains A/B)")
     parser.add_argument("--output", required=True, help="where to save the classifier (.keras)")
-    parser.add_argument("--epochs", type=int, help="default: 3 (labelled data), 20 (domains A/B)")
+    parser.add_argument("--epochs", type=numbers.POSITIVE, help="default: 3 (labelled data), 20 (domains A/B)")
     parser.set_defaults(run=run_train_classifier)
 
 
@@ -242,20 +246,20 @@ def add_export(commands):
     parser.add_argument("run_dir", help="a training run folder (holding model.keras) or a .keras file")
     parser.add_argument("--output", default="saved_models", help="base folder (default: saved_models)")
     parser.add_argument("--name", help="model name (default: the family's name)")
-    parser.add_argument("--version", type=int, help="version number (default: next free)")
-    parser.add_argument("--keep", type=int, help="afterwards keep only the newest N versions")
-    parser.add_argument("--max-count", type=int, default=MAX_SAMPLE_COUNT,
+    parser.add_argument("--version", type=numbers.POSITIVE, help="version number (default: next free)")
+    parser.add_argument("--keep", type=numbers.POSITIVE, help="afterwards keep only the newest N versions")
+    parser.add_argument("--max-count", type=numbers.POSITIVE, default=MAX_SAMPLE_COUNT,
                         help="most images one request may ask for: a larger `count` or batch is refused "
                         f"before anything is computed (default: {MAX_SAMPLE_COUNT})")
-    parser.add_argument("--max-pixels", type=int, default=MAX_PIXELS,
+    parser.add_argument("--max-pixels", type=numbers.POSITIVE, default=MAX_PIXELS,
                         help="image-to-image: most pixels (images x height x width) one request "
                         f"may send, refused before anything is allocated (default: {MAX_PIXELS})")
     parser.add_argument("--tiled", action="store_true",
                         help="cyclegan/pix2pix: add <signature>_tiled signatures translating any "
                         "size in overlapping trained-size tiles (gan-tf translate's blending)")
-    parser.add_argument("--tile-overlap", type=int,
+    parser.add_argument("--tile-overlap", type=numbers.NON_NEGATIVE,
                         help="--tiled: overlap of the tiles in pixels (default: 1/8 of the trained size)")
-    parser.add_argument("--tile-batch", type=int, default=8, help="--tiled: tiles per generator call")
+    parser.add_argument("--tile-batch", type=numbers.POSITIVE, default=8, help="--tiled: tiles per generator call")
     parser.add_argument("--xla", action="store_true",
                         help="compile the signatures without a count input with XLA (jit_compile); "
                         "slower on a CPU (README: Serving); TF Serving then needs "
@@ -308,9 +312,9 @@ def add_sample(commands):
     parser = commands.add_parser("sample", help="write a PNG grid of samples from an exported model")
     parser.add_argument("--model", required=True,
                         help="saved_models/<name> (latest version) or a version folder")
-    parser.add_argument("--count", type=int, default=25)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--classes", type=int, default=10,
+    parser.add_argument("--count", type=numbers.POSITIVE, default=25)
+    parser.add_argument("--seed", type=numbers.SEED, default=0)
+    parser.add_argument("--classes", type=numbers.POSITIVE, default=10,
                         help="conditional models: labels cycle through 0..CLASSES-1")
     parser.add_argument("--captions", nargs="+", metavar="CAPTION",
                         help="stackgan exports with a captions signature: draw one image per caption")
@@ -343,11 +347,11 @@ def add_translate(commands):
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files")
     parser.add_argument("--model", required=True, help="saved_models/<name> (latest version) or a version folder")
     parser.add_argument("--signature", help="cyclegan: a_to_b (default) or b_to_a; pix2pix: translate")
-    parser.add_argument("--tile", type=int, default=256, help="tile side in pixels: the size the "
+    parser.add_argument("--tile", type=numbers.POSITIVE, default=256, help="tile side in pixels: the size the "
                         "model was trained at (default: 256)")
-    parser.add_argument("--overlap", type=int, default=32, help="pixels shared by neighbouring "
+    parser.add_argument("--overlap", type=numbers.NON_NEGATIVE, default=32, help="pixels shared by neighbouring "
                         "tiles, at most half a tile (default: 32)")
-    parser.add_argument("--batch-size", type=int, default=8, help="tiles per generator call (default: 8)")
+    parser.add_argument("--batch-size", type=numbers.POSITIVE, default=8, help="tiles per generator call (default: 8)")
     parser.add_argument("--no-match-tone", dest="match_tone", action="store_false",
                         help="leave each tile's tone as its own instance normalisation made it")
     parser.add_argument("--output", required=True, help="folder for the translated PNGs")
@@ -374,7 +378,7 @@ def add_animate(commands):
     )
     parser.add_argument("run_dir", help="a training run folder")
     parser.add_argument("--output", help="GIF path (default: RUN_DIR/progress.gif)")
-    parser.add_argument("--fps", type=float, default=2, help="frames per second (default: 2)")
+    parser.add_argument("--fps", type=numbers.positive_float, default=2, help="frames per second (default: 2)")
     parser.set_defaults(run=run_animate)
 
 
@@ -420,8 +424,14 @@ def main(argv=None):
         from gan_tf.native_logs import import_tensorflow_quietly
 
         import_tensorflow_quietly()
+    stopping.install()
     try:
         args.run(args, extra)
+    except KeyboardInterrupt as interrupt:  # Ctrl-C or SIGTERM: what was kept, in one line
+        if args.debug:
+            raise
+        print(f"gan-tf {args.command}: {str(interrupt) or 'stopped by SIGINT'}", file=sys.stderr)
+        return 128 + stopping.signal_of(interrupt)
     except (OSError, ValueError, RuntimeError) as error:  # incl. NonFiniteLossError, DataError
         if args.debug:
             raise

@@ -5,6 +5,7 @@ with labels 0, 1, 2, ... in turn), text-to-image exports through `captions`.
 """
 
 import os
+import re
 
 import tensorflow as tf
 
@@ -30,8 +31,19 @@ def sample_grid(model_path, count=25, seed=0, classes=10, captions=None):
     signature = loaded.signatures.get("sample") or loaded.signatures["serving_default"]
     if "labels" in signature.structured_input_signature[1]:
         inputs["labels"] = tf.range(count) % classes
-    images = signature(**inputs)["images"].numpy()
+    try:
+        images = signature(**inputs)["images"].numpy()
+    except tf.errors.InvalidArgumentError as error:  # the export's own checks, e.g. its max count
+        raise ValueError(f"{path} refused the request: {refusal(error.message)}") from None
     return make_grid(images), f"{count} samples from {path}, seed {seed}"
+
+
+def refusal(message):
+    """An export's own check in words, from the InvalidArgumentError its assertion raised:
+    `assertion failed: [input count must be between 1 and 8; got] [9]` -> `... got 9`."""
+    line = next((l for l in message.splitlines() if l.startswith("assertion failed:")),
+                message.splitlines()[0])
+    return re.sub(r"^assertion failed: \[(.*)\] \[(.*)\]$", r"\1 \2", line)
 
 
 def caption_rows(loaded, path, captions, seed, embeddings=None):

@@ -12,6 +12,7 @@ Each step happens once, in this order: read the metadata, resolve the config (de
 resume from the run's checkpoint, make the dataset, assemble the callbacks, fit, save.
 """
 
+import contextlib
 import dataclasses
 import os
 import shutil
@@ -22,8 +23,10 @@ import keras
 import tensorflow as tf
 
 from gan_tf import callbacks as cb
-from gan_tf import animation, devices, distribute, jit_choice, registry, run_state
+from gan_tf import animation, data_fingerprint, devices, distribute, folder_lock, jit_choice, registry, run_state, stopping
 from gan_tf.data import batches_per_epoch, corrupt_shard_error, load_metadata, make_dataset
+
+LOCK_FILE = ".lock"  # in the run folder: one training at a time (gan_tf.folder_lock)
 
 
 @dataclasses.dataclass
@@ -76,7 +79,7 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
           limit=None, seconds=None, strategy="default", tpu="", mixed_precision=False, jit="auto",
           deterministic=False, monitor_images=25, fresh=False, classifier=None, metrics_every=1,
           metrics_seconds=None, metrics_samples=1000, score_split=None, log_every=50, record=True,
-          animate=True, callbacks=(), verbose="auto", **overrides):
+          animate=True, allow_data_change=False, callbacks=(), verbose="auto", **overrides):
     """Trains `family` on the preprocessed folder `data`; returns a `TrainingRun`.
 
     `overrides` are config fields (`generator_filters=64`, ...) over the named `preset`'s
@@ -86,8 +89,9 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
     config, batch, device and precision). `seconds` stops training after that much training
     time (choosing XLA and compiling included). With `record` (the default) the run writes to `run_dir` (default
     `runs/<family>`): a checkpoint after every epoch, from which the same call resumes
-    (`fresh` discards it), sample grids, TensorBoard logs (losses every `log_every` steps),
-    and `model.keras` at the end, with the sample grids animated into `progress.gif` (`animate`,
+    (`fresh` discards it; other data than it was trained on is refused unless
+    `allow_data_change`), sample grids, TensorBoard logs (losses every `log_every` steps), and
+    `model.keras` at the end, with the sample grids animated into `progress.gif` (`animate`,
     `gan_tf.animation`); `record=False` writes nothing (benchmarks). `classifier` (a
     domain classifier `.keras`) adds FID/KID/... every `metrics_every` epochs and/or every
     `metrics_seconds` seconds; for CycleGAN the classifier is a domain-A-vs-B one and both
@@ -120,65 +124,74 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
             run_dir = os.path.join(run_dir, f"worker-{strategy.cluster_resolver.task_id}")
     else:
         run_dir = None
-    model = build_model(model_class, config, strategy, bool(jit))
-    setup_started = time.perf_counter()
-    jit, jit_note = _choose_xla(model, jit, entry, config, data, batch_size, precision, strategy)
-    print(f"{entry.name}: {devices.describe_device()}, {precision}, XLA {'on' if jit else 'off'}"
-          f"{jit_note}, global batch {batch_size}"
-          + (f", {strategy.num_replicas_in_sync} replicas on {workers} worker(s)"
-             if strategy.num_replicas_in_sync > 1 else ""), flush=True)
-    first_epoch = 0
-    checkpoint = None
-    if run_dir:
-        backup_dir = os.path.join(run_dir, "backup")
-        if fresh and os.path.isdir(backup_dir):
-            shutil.rmtree(backup_dir)
-        with strategy.scope():
-            model.use_data_for_monitoring(data, monitor_images)
-            checkpoint = cb.EpochCheckpoint(backup_dir)
-            first_epoch = run_state.resume(checkpoint, model, config, run_dir)
-        if first_epoch:
-            print(f"resuming {run_dir} after epoch {first_epoch}", flush=True)
+    lock = (folder_lock.held(os.path.join(run_dir, LOCK_FILE), f"run folder {run_dir}")
+            if run_dir else contextlib.nullcontext())
+    with lock:  # before anything is read from or written to the run folder
+        model = build_model(model_class, config, strategy, bool(jit))
+        setup_started = time.perf_counter()
+        jit, jit_note = _choose_xla(model, jit, entry, config, data, batch_size, precision, strategy)
+        print(f"{entry.name}: {devices.describe_device()}, {precision}, XLA {'on' if jit else 'off'}"
+              f"{jit_note}, global batch {batch_size}"
+              + (f", {strategy.num_replicas_in_sync} replicas on {workers} worker(s)"
+                 if strategy.num_replicas_in_sync > 1 else ""), flush=True)
+        first_epoch = 0
+        checkpoint = None
+        if run_dir:
+            backup_dir = os.path.join(run_dir, "backup")
+            if fresh and os.path.isdir(backup_dir):
+                shutil.rmtree(backup_dir)
+            with strategy.scope():
+                model.use_data_for_monitoring(data, monitor_images)
+                checkpoint = cb.EpochCheckpoint(backup_dir)
+                data_print = data_fingerprint.fingerprint(data, metadata, limit)
+                if checkpoint.saved_epoch() is not None:
+                    data_fingerprint.check(run_dir, data_print, allow_data_change)
+                first_epoch = run_state.resume(checkpoint, model, config, run_dir)
+                data_fingerprint.record(run_dir, data_print)
+            if first_epoch:
+                print(f"resuming {run_dir} after epoch {first_epoch}", flush=True)
 
-    dataset, steps = _training_data(model_class, config, data, metadata, strategy, workers,
-                                    batch_size, limit, steps_per_epoch, first_epoch)
-    clock = cb.TrainingClock(initial_step=first_epoch * steps, setup_seconds=time.perf_counter() - setup_started)
-    run_callbacks = [clock, cb.StopOnNonFiniteLoss(checkpoint)]  # stops fit before a bad state is saved
-    if seconds:
-        run_callbacks += [cb.TimeLimit(seconds, clock), *model.budget_callbacks(seconds, clock)]
-    if run_dir:
-        samples, log_dir = os.path.join(run_dir, "samples"), os.path.join(run_dir, "logs")
-        run_callbacks += [
-            checkpoint,
-            cb.ModelMonitor(samples, log_dir, num_images=monitor_images, seed=config.seed),
-            *model.training_callbacks(data, samples, log_dir),
-            *measuring_callbacks(model, entry, data, batch_size, log_dir, clock, classifier,
-                                 metrics_every, metrics_seconds, metrics_samples, log_every, score_split),
-            *([cb.StepLogger(log_dir, log_every, clock)] if log_every else []),
-            keras.callbacks.TensorBoard(log_dir),  # after the callbacks that add to the logs
-        ]
-    else:
-        run_callbacks += measuring_callbacks(model, entry, data, batch_size, None, clock, classifier,
-                                             metrics_every, metrics_seconds, metrics_samples,
-                                             score_split=score_split)
-    if verbose == "auto" and (os.environ.get("CI") or not sys.stdout.isatty()):
-        verbose = 2  # one line per epoch: a progress bar in a log file is one line per step
-    try:
-        history = model.fit(dataset, epochs=epochs, initial_epoch=first_epoch, steps_per_epoch=steps,
-                            callbacks=[*run_callbacks, *callbacks], verbose=verbose,
-                            shuffle=False)  # the dataset shuffles; Keras warns it ignores True
-    except tf.errors.DataLossError as error:  # names no shard: find the one that is cut
-        raise corrupt_shard_error(data, error) from error
-    if run_dir:
-        path = os.path.join(run_dir, "model.keras")
-        run_state.save_model(model, path)
-        print(f"saved {path}; samples in {os.path.join(run_dir, 'samples')}; "
-              f"tensorboard --logdir {os.path.join(run_dir, 'logs')}", flush=True)
-        if animate and checkpoint.kept_epoch:
-            for gif, epochs in animation.animate(run_dir, last_epoch=checkpoint.kept_epoch):
-                print(f"wrote {gif} ({len(epochs)} epochs)", flush=True)
-    quality = next((c.records for c in run_callbacks if isinstance(c, cb.PeriodicScores)), [])
-    return TrainingRun(model, config, run_dir, batch_size, first_epoch, history.history, clock, quality)
+        dataset, steps = _training_data(model_class, config, data, metadata, strategy, workers,
+                                        batch_size, limit, steps_per_epoch, first_epoch)
+        clock = cb.TrainingClock(initial_step=first_epoch * steps, setup_seconds=time.perf_counter() - setup_started)
+        run_callbacks = [clock, cb.StopOnNonFiniteLoss(checkpoint)]  # stops fit before a bad state is saved
+        if seconds:
+            run_callbacks += [cb.TimeLimit(seconds, clock), *model.budget_callbacks(seconds, clock)]
+        if run_dir:
+            samples, log_dir = os.path.join(run_dir, "samples"), os.path.join(run_dir, "logs")
+            run_callbacks += [
+                checkpoint,
+                cb.ModelMonitor(samples, log_dir, num_images=monitor_images, seed=config.seed),
+                *model.training_callbacks(data, samples, log_dir),
+                *measuring_callbacks(model, entry, data, batch_size, log_dir, clock, classifier,
+                                     metrics_every, metrics_seconds, metrics_samples, log_every, score_split),
+                *([cb.StepLogger(log_dir, log_every, clock)] if log_every else []),
+                keras.callbacks.TensorBoard(log_dir),  # after the callbacks that add to the logs
+            ]
+        else:
+            run_callbacks += measuring_callbacks(model, entry, data, batch_size, None, clock, classifier,
+                                                 metrics_every, metrics_seconds, metrics_samples,
+                                                 score_split=score_split)
+        if verbose == "auto" and (os.environ.get("CI") or not sys.stdout.isatty()):
+            verbose = 2  # one line per epoch: a progress bar in a log file is one line per step
+        try:
+            history = model.fit(dataset, epochs=epochs, initial_epoch=first_epoch, steps_per_epoch=steps,
+                                callbacks=[*run_callbacks, *callbacks], verbose=verbose,
+                                shuffle=False)  # the dataset shuffles; Keras warns it ignores True
+        except tf.errors.DataLossError as error:  # names no shard: find the one that is cut
+            raise corrupt_shard_error(data, error) from error
+        except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM (gan_tf.stopping)
+            raise stopping.training_stopped(interrupt, checkpoint) from None
+        if run_dir:
+            path = os.path.join(run_dir, "model.keras")
+            run_state.save_model(model, path)
+            print(f"saved {path}; samples in {os.path.join(run_dir, 'samples')}; "
+                  f"tensorboard --logdir {os.path.join(run_dir, 'logs')}", flush=True)
+            if animate and checkpoint.kept_epoch:
+                for gif, epochs in animation.animate(run_dir, last_epoch=checkpoint.kept_epoch):
+                    print(f"wrote {gif} ({len(epochs)} epochs)", flush=True)
+        quality = next((c.records for c in run_callbacks if isinstance(c, cb.PeriodicScores)), [])
+        return TrainingRun(model, config, run_dir, batch_size, first_epoch, history.history, clock, quality)
 
 
 def _choose_xla(model, jit, entry, config, data, batch_size, precision, strategy):

@@ -36,7 +36,7 @@ import numpy as np
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
-from gan_tf import __version__, records
+from gan_tf import __version__, folder_lock, records
 from gan_tf.tempfiles import clean_stale, temp_name
 from pipeline.grouping import group_into
 
@@ -298,8 +298,17 @@ def run(source, output_dir, beam_args=(), shards=None, strict=False, overwrite=F
     """Runs the pipeline (DirectRunner unless `beam_args` names another, e.g. `--runner
     DaskRunner --dask_client_address tcp://HOST:8786`) and returns metadata.
 
-    A local `output_dir` is replaced whole at the end (see the module's docstring); a remote
-    one is written in place, its old metadata.json removed first."""
+    A local `output_dir` is replaced whole at the end (see the module's docstring), one run
+    at a time (a lock beside it, `.<name>.lock`); a remote one is written in place, its old
+    metadata.json removed first."""
+    if "://" in output_dir:
+        return _run(source, output_dir, beam_args, shards, strict, overwrite)
+    parent, name = os.path.split(os.path.abspath(output_dir))
+    with folder_lock.held(os.path.join(parent, f".{name}.lock"), f"preprocessing output {output_dir}"):
+        return _run(source, output_dir, beam_args, shards, strict, overwrite)
+
+
+def _run(source, output_dir, beam_args, shards, strict, overwrite):
     local = "://" not in output_dir
     if local:
         check_replaceable(output_dir, overwrite)

@@ -177,3 +177,35 @@ def test_a_tiny_train_prints_nothing_on_stderr_with_log_level_2(small_data_dir, 
                       "--limit", "128", "--epochs", "1", "--fresh"], "2")
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["sample", "--model", "m", "--count", "4294967300"], "--count: 4294967300 is out of range: from 1 to 2147483647"),
+    (["sample", "--model", "m", "--count", "0"], "--count: 0 is out of range: from 1 to 2147483647"),
+    (["sample", "--model", "m", "--count", "1e9"], "--count: '1e9' is not a whole number"),
+    (["sample", "--model", "m", "--seed", str(2**63)], "--seed: 9223372036854775808 is out of range"),
+    (["translate", "x.png", "--model", "m", "--output", "o", "--tile", "-1"], "--tile: -1 is out of range"),
+    (["train", "fashion_gan", "--data", "d", "--seconds", "nan"], "--seconds: nan is out of range"),
+    (["train", "fashion_gan", "--data", "d", "--batch-size", "3000000000"], "--batch-size: 3000000000 is out"),
+])
+def test_numbers_are_range_checked_where_they_are_parsed(argv, message, capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli.main(argv)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert message in err[-1] and err[-1].startswith(f"gan-tf {argv[0]}") and "Traceback" not in "".join(err)
+
+
+def test_a_count_over_the_exports_own_limit_is_one_line(tmp_path, capsys):
+    from gan_tf.config import FashionGANConfig
+    from gan_tf.export import export
+    from gan_tf.models.fashion_gan import FashionGAN
+
+    model = FashionGAN(FashionGANConfig(generator_filters=8, discriminator_filters=(8, 8, 8, 8), latent_dim=16))
+    model.compile()
+    export(model, str(tmp_path), "tiny", max_count=8)
+    output = tmp_path / "grid.png"
+    assert cli.main(["sample", "--model", str(tmp_path / "tiny"), "--count", "9", "--output", str(output)]) == 1
+    line = error_line(capsys, "sample")
+    assert line.endswith("refused the request: input count must be between 1 and 8; got 9 (--debug shows the traceback)")
+    assert not output.exists()

@@ -5,6 +5,7 @@ under matching settings; saves are atomic and leftovers of killed runs are clean
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -236,3 +237,88 @@ def test_data_of_another_shape_than_the_default_is_said_in_one_line(capsys):
                    "the networks are built for it"]
     training.resolve_config("fashion_gan", {"image_shape": [28, 28, 1]})
     assert capsys.readouterr().out == ""
+
+
+def hold_lock(lock_path):
+    """A live process holding `lock_path` (gan_tf.folder_lock), until it is killed."""
+    code = ("import sys, time; from gan_tf.folder_lock import held\n"
+            "with held(sys.argv[1], 'x'):\n    print('held', flush=True); time.sleep(600)")
+    process = subprocess.Popen([sys.executable, "-c", code, str(lock_path)], stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "held"
+    return process
+
+
+def test_a_busy_run_folder_is_refused_naming_its_process_and_a_dead_ones_lock_taken_over(
+        small_data_dir, tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    holder = hold_lock(run_dir / training.LOCK_FILE)
+    try:
+        args = ["train", "fashion_gan", "--data", small_data_dir, "--run-dir", str(run_dir),
+                "--epochs", "1", "--limit", "64", "--batch-size", "32", "--no-jit", *TINY_FLAGS]
+        assert cli.main(args) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(f"gan-tf train: error: run folder {run_dir} is in use by process {holder.pid}")
+        assert len(err.splitlines()) == 1 and sorted(os.listdir(run_dir)) == [training.LOCK_FILE]
+    finally:
+        holder.kill()
+        holder.wait()
+    assert tiny_train(small_data_dir, run_dir).first_epoch == 0  # the dead holder's lock is taken over
+    assert (run_dir / "model.keras").exists()
+
+
+def test_a_busy_preprocessing_output_is_refused(tmp_path):
+    from gan_tf.folder_lock import FolderBusyError
+    from pipeline import preprocess
+
+    holder = hold_lock(tmp_path / ".data.lock")
+    try:
+        with pytest.raises(FolderBusyError, match=f"in use by process {holder.pid}"):
+            preprocess.run(None, str(tmp_path / "data"))
+        assert not (tmp_path / "data").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_says_in_one_line_which_epoch_is_kept_and_how_to_resume(small_data_dir, tmp_path, signum):
+    run_dir = str(tmp_path / "run")
+    command = [*train_command(small_data_dir, run_dir), "--no-jit"]
+    command[command.index("--epochs") + 1] = "500"
+    process = subprocess.Popen(command, env={**os.environ, "CI": "1", "TF_CPP_MIN_LOG_LEVEL": "2"},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    state = os.path.join(run_dir, "backup", "current", "state.json")
+    deadline = time.time() + 120
+    while time.time() < deadline and not os.path.exists(state):
+        time.sleep(0.05)
+    process.send_signal(signum)
+    err = process.communicate(timeout=60)[1].strip().splitlines()
+    epoch = json.load(open(state))["epoch"]
+    assert process.returncode == 128 + signum
+    assert err[-1] == (f"gan-tf train: stopped by {signal.Signals(signum).name}; the checkpoint after "
+                       f"epoch {epoch} ({os.path.join(run_dir, 'backup', 'current')}) was kept: run the "
+                       "same command again to resume")
+    assert "Traceback" not in "\n".join(err)
+
+
+def test_resuming_on_other_data_is_refused_naming_the_difference(small_data_dir, tmp_path, capsys):
+    from gan_tf.data_fingerprint import DataChangedError
+
+    data = tmp_path / "data"
+    shutil.copytree(small_data_dir, data)
+    run_dir = tmp_path / "run"
+    tiny_train(str(data), run_dir)
+    before = {name: (run_dir / name).read_bytes() for name in ("model.keras", "config.json", "data.json")}
+    settings = dict(run_dir=str(run_dir), epochs=2, batch_size=32, monitor_images=4, jit=False,
+                    log_every=0, verbose=0, **TINY_SETTINGS)
+    with pytest.raises(DataChangedError, match=r"trained on other data \(--limit 64 -> 96\).*--fresh.*--allow-data-change"):
+        training.train("fashion_gan", str(data), limit=96, **settings)
+    metadata = json.load(open(data / "metadata.json"))
+    (data / "metadata.json").write_text(json.dumps(metadata))  # another data set's metadata
+    with pytest.raises(DataChangedError, match="metadata.json checksum"):
+        training.train("fashion_gan", str(data), limit=64, **settings)
+    assert before == {name: (run_dir / name).read_bytes() for name in before}
+    capsys.readouterr()
+    assert training.train("fashion_gan", str(data), limit=96, allow_data_change=True, **settings).first_epoch == 1
+    assert "resuming on changed data: --limit 64 -> 96" in capsys.readouterr().out
+    assert json.load(open(run_dir / "data.json"))["limit"] == 96
