@@ -237,7 +237,7 @@ def _training_data(model_class, config, data, metadata, strategy, workers, batch
     return dataset, steps_per_epoch or cardinality
 
 
-def translation_scores(model, entry, data, split, classifier, log_dir, clock, every, every_seconds):
+def translation_scores(entry, data, split, classifier, log_dir, clock, every, every_seconds):
     """The `TranslationScores` callback of an image-to-image family: pix2pix's translations of
     `split` against their targets, or CycleGAN's of both test domains read by the domain
     `classifier`."""
@@ -274,7 +274,7 @@ def measuring_callbacks(model, entry, data, batch_size, log_dir, clock, classifi
     extractor = None
     if entry.draws_from == registry.IMAGES:
         if classifier or score_split:
-            run_callbacks.append(translation_scores(model, entry, data, score_split, classifier, log_dir,
+            run_callbacks.append(translation_scores(entry, data, score_split, classifier, log_dir,
                                                     clock, metrics_every, metrics_seconds))
         return run_callbacks
     if classifier:

@@ -199,7 +199,7 @@ def test_a_killed_preprocess_leaves_nothing_the_next_run_keeps(messy_image_folde
     live = tmp_path / f"out.tmp-{os.getpid()}-def"  # a run still writing: never touched
     live.mkdir()
     preprocess.run(ImageFolderSource(str(messy_image_folder), image_size=8), str(tmp_path / "out"))
-    assert sorted(os.listdir(tmp_path)) == ["images", "out", live.name]
+    assert sorted(os.listdir(tmp_path)) == [".out.lock", "images", "out", live.name]  # the lock file stays (gan_tf.folder_lock)
     assert not [n for n in os.listdir(tmp_path / "out") if n.startswith("beam-temp")]
 
 
