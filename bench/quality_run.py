@@ -54,7 +54,7 @@ from bench.peers import tf_dcgan_tutorial
 from gan_tf import callbacks as cb
 from gan_tf import cli, devices, export, registry, training
 from gan_tf.caption_data import fixed_captions
-from gan_tf.images import save_png
+from gan_tf.images import make_grid, save_png
 from gan_tf.metrics import translation
 from gan_tf.metrics.features import classifier_features
 from gan_tf.metrics.report import real_image_batches
@@ -127,7 +127,7 @@ def train_run(family, data, name, preset, overrides, args, out):
     saved = export.export(run.model, os.path.join(out, name, "saved_models"), family)
     grid = os.path.join(out, name, "final_grid.png")
     if translating:
-        save_png(np.asarray(run.model.monitor_grid(3 * TRANSLATION_ROWS, 0)), grid)
+        save_png(translation_grid(run.model, data, args.split), grid)
     elif registry.family(family).draws_from == registry.CAPTIONS:
         save_png(caption_grid(saved, data), grid)
     else:
@@ -136,6 +136,16 @@ def train_run(family, data, name, preset, overrides, args, out):
             "batch_size": run.batch_size, "steps": run.clock.step,
             "images_per_second": run.batch_size * (run.clock.steps_per_second or 0.0),
             "measurements": run.quality, "grid": grid}
+
+
+def translation_grid(model, data, split):
+    """Fixed test rows at the images' stored size, translated as the export translates them:
+    input | output | target (pix2pix) or input | translation | reconstruction (CycleGAN)."""
+    if registry.family_of(model).name == "pix2pix":
+        rows = translation.paired_rows(model, data, split, TRANSLATION_ROWS)
+    else:
+        rows = translation.cycle_rows(model, data, TRANSLATION_ROWS)
+    return make_grid(rows, 3)
 
 
 def train_peer(name, data, args, out):

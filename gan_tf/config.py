@@ -185,16 +185,28 @@ class DCGANConfig(AdversarialConfig):
 @dataclasses.dataclass(frozen=True)
 class ImageTranslationConfig(Config):
     """Fields CycleGAN and pix2pix share; defaults are the papers" (256 px, Adam 2e-4/0.5,
-    constant rate for `constant_epochs` then linear decay to zero over `decay_epochs`)."""
+    constant rate for `constant_epochs` then linear decay to zero over `decay_epochs`).
+
+    `upsample` "resize" replaces the generators' transposed convolutions (see
+    `gan_tf.networks.image_to_image`); `anneal` > 0 takes both learning rates linearly to zero
+    over that fraction of a `--seconds` budget, as the latent GANs' fast presets do.
+    `load_size` 0 trains on whole images resized to `image_size` (jittered to 286/256 of it)
+    and serves by resizing to it. A `load_size` above `image_size` is patch training: images
+    are resized to `load_size` and the networks see random `image_size` crops of them, so they
+    learn at that scale for a fraction of the compute; the export then resizes images to
+    `load_size` and translates them whole in overlapping `image_size` tiles."""
 
     image_size: int = 256
+    load_size: int = 0
     generator_filters: int = 64
+    upsample: str = "transpose"
     discriminator_filters: int = 64
     discriminator_layers: int = 3  # 3 stride-2 blocks: 70x70 patches
     learning_rate: float = 2e-4
     beta_1: float = 0.5
     constant_epochs: int = 100
     decay_epochs: int = 100
+    anneal: float = 0.0
     jitter: bool = True
 
 

@@ -90,7 +90,7 @@ def test_quality_run_scores_pix2pix_without_a_classifier(small_facades_data, tmp
     assert saved["baselines"]["inputs unchanged"] == pytest.approx(expected)
     for row in results["runs"]:
         assert len(row["measurements"]) >= 2 and "psnr" in row["measurements"][-1]
-        grid = keras.utils.load_img(row["grid"])
-        assert grid.size[0] > grid.size[1]  # rows of input | output | target
+        grid = keras.utils.load_img(row["grid"])  # 2 val rows of input | output | target, stored size
+        assert grid.size == (3 * 66 + 2, 2 * 66 + 2)
     assert os.path.isfile(os.path.join(out, "l1.png")) and os.path.isfile(os.path.join(out, "detail_ratio.png"))
     assert "| inputs unchanged |" in quality_run.markdown(results)

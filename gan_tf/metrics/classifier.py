@@ -47,15 +47,16 @@ def train_domain_classifier(data_dir, epochs=3, batch_size=128, limit=None, seed
 
 DOMAIN_SPLITS = (("trainA", "testA"), ("trainB", "testB"))  # label 0: domain A, 1: domain B
 DOMAIN_SIZE = 64  # side the domain classifier reads (larger images are resized to it)
+DOMAIN_FILTERS = (32, 64, 128, 128)
 
 
-def build_domains_classifier(size=DOMAIN_SIZE, channels=3, num_classes=2):
-    """uint8-valued colour images (as float) -> domain probabilities: four stride-2 convolutions
-    and global pooling, so its 128-d `features` describe textures (stripes, coats) rather than
-    where things are."""
+def build_domains_classifier(size=DOMAIN_SIZE, channels=3, num_classes=2, filters=DOMAIN_FILTERS):
+    """uint8-valued colour images (as float) -> domain probabilities: stride-2 convolutions
+    (one per entry of `filters`) and global pooling, so its 128-d `features` describe textures
+    (stripes, coats) rather than where things are."""
     images = keras.Input((size, size, channels), name="images")
     x = layers.Rescaling(1 / 127.5, offset=-1.0)(images)
-    for filters in (32, 64, 128, 128):
+    for filters in filters:
         x = layers.Conv2D(filters, 3, strides=2, padding="same")(x)
         x = layers.BatchNormalization()(x)
         x = layers.ReLU()(x)
@@ -73,7 +74,7 @@ def domain_images(data_dir, split, size=DOMAIN_SIZE):
 
 
 def train_domains_classifier(data_dir, epochs=20, batch_size=32, holdout=0.1, seed=0, size=DOMAIN_SIZE,
-                             verbose="auto"):
+                             filters=DOMAIN_FILTERS, zoom=0.0, verbose="auto"):
     """(classifier, accuracies) of a domain-A-vs-B classifier trained on all but the last
     `holdout` of trainA and trainB (flips and shifts as augmentation); accuracies on that
     held-out part ("val") and on testA + testB ("test")."""
@@ -81,20 +82,23 @@ def train_domains_classifier(data_dir, epochs=20, batch_size=32, holdout=0.1, se
 
     splits = load_metadata(data_dir)["splits"]
     keras.utils.set_random_seed(seed)
-    train, val, test = [], [], []
+    train, val, test, total = [], [], [], 0
     for label, (train_split, test_split) in enumerate(DOMAIN_SPLITS):
         labelled = lambda split: domain_images(data_dir, split, size).map(lambda x: (x, label))
         kept = int(round(splits[train_split]["count"] * (1 - holdout)))
+        total += kept
         train.append(labelled(train_split).take(kept))
         val.append(labelled(train_split).skip(kept))
         test.append(labelled(test_split))
     join = lambda parts: parts[0].concatenate(parts[1])
     augment = keras.Sequential([layers.RandomFlip("horizontal", seed=seed),
-                                layers.RandomTranslation(0.1, 0.1, seed=seed)])
+                                layers.RandomTranslation(0.1, 0.1, seed=seed)]
+                               + ([layers.RandomZoom(zoom, seed=seed)] if zoom else []))
     train = (join(train).cache().shuffle(4096, seed=seed).batch(batch_size)
              .map(lambda x, y: (augment(x, training=True), y)).prefetch(2))
-    model = build_domains_classifier(size)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
+    model = build_domains_classifier(size, filters=filters)
+    rate = keras.optimizers.schedules.CosineDecay(1e-3, epochs * -(-total // batch_size))
+    model.compile(optimizer=keras.optimizers.Adam(rate), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     model.fit(train, epochs=epochs, verbose=verbose, shuffle=False)  # the dataset shuffles
     accuracy = lambda parts: float(model.evaluate(join(parts).batch(128), verbose=0)[1])

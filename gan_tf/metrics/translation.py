@@ -171,3 +171,30 @@ def cycle_baselines(data_dir, extractor):
         real[f"{signature}_target_rate"] = domain_scores(extractor, targets, targets, targets, label)["target_rate"]
         real[f"{signature}_fd"] = feature_distance(extractor, split_images(data_dir, "train" + target[-1]), targets)
     return {"inputs unchanged": identity, "real": real}
+
+
+def as_colour(images, channels):
+    """uint8 images with `channels` channels (grey repeated), for a grid beside colour ones."""
+    return np.repeat(images, channels, axis=-1) if images.shape[-1] != channels else images
+
+
+def paired_rows(model, data_dir, split="test", rows=6):
+    """uint8 [rows * 3, H, W, C]: input | output | target of the first `rows` pairs of
+    `split` at their stored size, the output translated as the export translates it."""
+    inputs, targets = (images[:rows] for images in paired_test_images(data_dir, split))
+    outputs = translate(model, inputs)
+    return np.stack([as_colour(inputs, targets.shape[-1]), outputs, targets], 1).reshape((-1,) + targets.shape[1:])
+
+
+def cycle_rows(model, data_dir, rows=6):
+    """uint8 [rows * 3, H, W, C]: input | translation | reconstruction of the first test
+    images of A (a_to_b then b_to_a), then of B, at their stored size, through the export's
+    functions."""
+    stacked = []
+    for forward, source, _, _ in DIRECTIONS:
+        backward = "b_to_a" if forward == "a_to_b" else "a_to_b"
+        inputs = split_images(data_dir, source)[:max(1, rows // 2)]
+        translated = translate(model, inputs, forward)
+        stacked.append(np.stack([inputs, translated, translate(model, translated, backward)], 1))
+    images = np.concatenate(stacked)
+    return images.reshape((-1,) + images.shape[2:])

@@ -31,10 +31,11 @@ class CycleGAN(ImageTranslationModel):
     loss_names = ("g_loss", "f_loss", "cycle_loss", "identity_loss", "d_a_loss", "d_b_loss")
 
     def build_networks(self, config):
+        super().build_networks(config)
         size, channels = config.image_size, config.channels
         generator = lambda name: build_generator(
             config.generator, size, channels, channels, config.generator_filters, config.norm,
-            residual_blocks=config.residual_blocks, name=name)
+            residual_blocks=config.residual_blocks, upsample=config.upsample, name=name)
         discriminator = lambda name: patchgan_discriminator(
             size, channels, config.discriminator_filters, config.norm,
             config.discriminator_layers, name=name)

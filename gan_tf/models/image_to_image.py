@@ -8,7 +8,9 @@ and supplies `train_step`, `read_pairs` and `monitor_images`.
 
 Serving size policy: an endpoint takes uint8 images of any size, resizes them (bilinear) to the
 trained `image_size`, translates, and resizes the result back to the input's size, so callers
-get an image of the size they sent; the network itself only ever sees its trained size.
+get an image of the size they sent; the network itself only ever sees its trained size. A
+patch-trained model (`load_size` above `image_size`) is served at the scale it learnt: images
+are resized to `load_size` and translated in overlapping `image_size` tiles, tones matched.
 Tiled endpoints (`gan-tf export --tiled`, `tiled_endpoints`) instead translate the image at its
 own resolution in overlapping trained-size tiles (`gan_tf.tiling`).
 """
@@ -18,7 +20,7 @@ import tensorflow as tf
 
 from gan_tf import jitter, tiling
 from gan_tf.callbacks import LinearDecay
-from gan_tf.data import TANH_RANGE, load_metadata, make_dataset, scale_images
+from gan_tf.data import TANH_RANGE, load_metadata, make_dataset
 from gan_tf.images import to_uint8
 from gan_tf.models.two_player import TwoPlayerModel
 
@@ -31,6 +33,11 @@ class ImageTranslationModel(TwoPlayerModel):
     def __init__(self, config=None, **kwargs):
         super().__init__(config, **kwargs)
         self.monitor_inputs = None
+
+    def build_networks(self, config):
+        if config.load_size and config.load_size < config.image_size:
+            raise ValueError(f"load_size ({config.load_size}) must be 0 (whole images) or at least "
+                             f"image_size ({config.image_size}), the crop the networks see")
 
     @property
     def generators(self):
@@ -55,10 +62,21 @@ class ImageTranslationModel(TwoPlayerModel):
 
     # -- Data ------------------------------------------------------------------------------
 
+    @staticmethod
+    def patch_trained(config):
+        return config.load_size > config.image_size
+
     @classmethod
     def example_transform(cls, config, training):
-        """Per-example images -> training size: random jitter when training, else a resize."""
-        size = config.image_size
+        """Per-example images -> training size: random jitter when training (random crops at
+        `load_size` when patch training, flipped unless `jitter` is off), else a resize (a
+        patch-trained model's central crop at `load_size`, the scale it works at)."""
+        size, load = config.image_size, config.load_size
+        if cls.patch_trained(config):
+            if training:
+                return lambda images: jitter.random_jitter(images, size, config.seed, load, config.jitter)
+            return lambda images: tuple(tf.image.resize_with_crop_or_pad(image, size, size)
+                                        for image in jitter.resize(images, load))
         if training and config.jitter:
             return lambda images: jitter.random_jitter(images, size, seed=config.seed)
         return lambda images: jitter.resize(images, size)
@@ -93,14 +111,21 @@ class ImageTranslationModel(TwoPlayerModel):
 
     def translation_endpoint(self, network):
         """(function, specs) of an endpoint: uint8 `images` of any size -> uint8 `images` of
-        the same size, through `network` at the trained size (see the module's size policy)."""
-        size = self.config.image_size
+        the same size, through `network` at the trained size, or in tiles at `load_size` for
+        a patch-trained model (see the module's size policy)."""
+        config = self.config
+        pixels = tiling.pixel_translator(network)[0]
+        if self.patch_trained(config):
+            scale = config.load_size
+            whole = lambda images: tiling.tiled(images, pixels, config.image_size, config.image_size // 8,
+                                                match_tone=True)
+        else:
+            scale, whole = config.image_size, pixels
 
         def translate(images):
             input_size = tf.shape(images)[1:3]
-            inputs = tf.image.resize(scale_images(images, self.value_range), [size, size])
-            outputs = network(inputs, training=False)
-            return {"images": self.to_uint8(tf.image.resize(outputs, input_size))}
+            outputs = whole(tf.image.resize(tf.cast(images, tf.float32), [scale, scale]))
+            return {"images": to_uint8(tf.image.resize(outputs, input_size), (0.0, 255.0))}
 
         channels = network.input_shape[-1]
         return translate, [tf.TensorSpec([None, None, None, channels], tf.uint8, name="images")]

@@ -36,9 +36,11 @@ class Pix2Pix(ImageTranslationModel):
     loss_names = ("g_loss", "l1_loss", "d_loss")
 
     def build_networks(self, config):
+        super().build_networks(config)
         self.generator = unet_generator(
             config.image_size, config.input_channels, config.output_channels,
-            config.generator_filters, config.norm, config.dropout, name="generator")
+            config.generator_filters, config.norm, config.dropout, upsample=config.upsample,
+            name="generator")
         self.discriminator = patchgan_discriminator(
             config.image_size, config.input_channels + config.output_channels,
             config.discriminator_filters, config.norm, config.discriminator_layers,

@@ -11,6 +11,10 @@
   one per overlapping 70x70 patch; raw outputs (logits for BCE, scores for least squares).
 
 Weights start from N(0, 0.02), the papers' initialisation. `norm` is "instance", "batch" or "none".
+`upsample` "transpose" is the papers' transposed convolutions; "resize" doubles the size by
+nearest neighbours and then convolves (3x3), which cannot draw the checkerboard that strided
+transposed kernels leave until they are well trained (Odena et al. 2016, "Deconvolution and
+Checkerboard Artifacts").
 """
 
 import math
@@ -20,10 +24,24 @@ import keras
 from gan_tf.layers import ReflectionPadding2D, normalization
 
 GENERATORS = ("resnet", "unet")
+UPSAMPLINGS = ("transpose", "resize")
 
 
 def _init():
     return keras.initializers.RandomNormal(0.0, 0.02)
+
+
+def _upsampling(filters, kernel, upsample, use_bias=True, **kwargs):
+    """A layer that doubles height and width: a stride-2 transposed convolution of `kernel`
+    ("transpose") or nearest-neighbour resize + 3x3 convolution ("resize")."""
+    if upsample == "transpose":
+        return keras.layers.Conv2DTranspose(filters, kernel, strides=2, padding="same", use_bias=use_bias,
+                                            kernel_initializer=_init(), **kwargs)
+    if upsample != "resize":
+        raise ValueError(f"unknown upsample {upsample!r}; choose one of {', '.join(UPSAMPLINGS)}")
+    convolution = keras.layers.Conv2D(filters, 3, padding="same", use_bias=use_bias, kernel_initializer=_init(),
+                                      **kwargs)
+    return lambda x: convolution(keras.layers.UpSampling2D(2)(x))
 
 
 def _check_size(image_size, multiple, what):
@@ -32,7 +50,7 @@ def _check_size(image_size, multiple, what):
 
 
 def unet_generator(image_size, input_channels, output_channels, filters=64, norm="instance",
-                   dropout=0.5, dropout_blocks=3, name="unet_generator"):
+                   dropout=0.5, dropout_blocks=3, upsample="transpose", name="unet_generator"):
     depth = int(round(math.log2(image_size)))
     if 2**depth != image_size or depth < 3:
         raise ValueError(f"the U-Net needs a power-of-two image size >= 8, got {image_size}")
@@ -47,23 +65,23 @@ def unet_generator(image_size, input_channels, output_channels, filters=64, norm
         x = keras.layers.LeakyReLU(0.2)(x)
         skips.append(x)
     for index, skip in enumerate(reversed(skips[:-1])):
-        x = keras.layers.Conv2DTranspose(skip.shape[-1], 4, strides=2, padding="same",
-                                         use_bias=norm == "none", kernel_initializer=_init())(x)
+        x = _upsampling(skip.shape[-1], 4, upsample, use_bias=norm == "none")(x)
         x = normalization(norm)(x)
         if index < dropout_blocks and dropout:
             x = keras.layers.Dropout(dropout)(x)
         x = keras.layers.ReLU()(x)
         x = keras.layers.Concatenate()([x, skip])
-    outputs = keras.layers.Conv2DTranspose(output_channels, 4, strides=2, padding="same",
-                                           activation="tanh", kernel_initializer=_init(),
-                                           dtype="float32")(x)
+    outputs = _upsampling(output_channels, 4, upsample, activation="tanh", dtype="float32")(x)
     return keras.Model(inputs, outputs, name=name)
 
 
-def _conv_norm_relu(x, filters, kernel, norm, strides=1, padding="same", transpose=False):
-    layer = keras.layers.Conv2DTranspose if transpose else keras.layers.Conv2D
-    x = layer(filters, kernel, strides=strides, padding=padding, use_bias=norm == "none",
-              kernel_initializer=_init())(x)
+def _conv_norm_relu(x, filters, kernel, norm, strides=1, padding="same", upsample=None):
+    """Convolution (an upsampling by 2 when `upsample` names how), norm, ReLU."""
+    if upsample:
+        x = _upsampling(filters, kernel, upsample, use_bias=norm == "none")(x)
+    else:
+        x = keras.layers.Conv2D(filters, kernel, strides=strides, padding=padding, use_bias=norm == "none",
+                                kernel_initializer=_init())(x)
     return keras.layers.ReLU()(normalization(norm)(x))
 
 
@@ -76,7 +94,7 @@ def _residual_block(x, norm):
 
 
 def resnet_generator(image_size, input_channels, output_channels, filters=64, norm="instance",
-                     blocks=9, name="resnet_generator"):
+                     blocks=9, upsample="transpose", name="resnet_generator"):
     _check_size(image_size, 4, "the ResNet generator")
     inputs = keras.Input((image_size, image_size, input_channels), name="images")
     x = _conv_norm_relu(ReflectionPadding2D(3)(inputs), filters, 7, norm, padding="valid")
@@ -85,7 +103,7 @@ def resnet_generator(image_size, input_channels, output_channels, filters=64, no
     for _ in range(blocks):
         x = _residual_block(x, norm)
     for multiple in (2, 1):
-        x = _conv_norm_relu(x, filters * multiple, 3, norm, strides=2, transpose=True)
+        x = _conv_norm_relu(x, filters * multiple, 3, norm, upsample=upsample)
     x = keras.layers.Conv2D(output_channels, 7, padding="valid", kernel_initializer=_init())(
         ReflectionPadding2D(3)(x)
     )
@@ -94,14 +112,14 @@ def resnet_generator(image_size, input_channels, output_channels, filters=64, no
 
 
 def build_generator(kind, image_size, input_channels, output_channels, filters, norm,
-                    residual_blocks=9, dropout=0.5, name=None):
+                    residual_blocks=9, dropout=0.5, upsample="transpose", name=None):
     """The generator `kind` ("resnet" or "unet") names."""
     if kind == "resnet":
         return resnet_generator(image_size, input_channels, output_channels, filters, norm,
-                                residual_blocks, name=name or "resnet_generator")
+                                residual_blocks, upsample, name=name or "resnet_generator")
     if kind == "unet":
         return unet_generator(image_size, input_channels, output_channels, filters, norm,
-                              dropout, name=name or "unet_generator")
+                              dropout, upsample=upsample, name=name or "unet_generator")
     raise ValueError(f"unknown generator {kind!r}; choose one of {', '.join(GENERATORS)}")
 
 
