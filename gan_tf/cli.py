@@ -361,9 +361,17 @@ def add_translate(commands):
 def run_translate(args, _beam_args):
     from gan_tf.translation import translate_files
 
-    for line in translate_files(args.model, args.inputs, args.output, args.tile, args.overlap,
-                                args.batch_size, args.match_tone, args.signature):
-        print(line, flush=True)
+    rejected = []
+    for outcome in translate_files(args.model, args.inputs, args.output, args.tile, args.overlap,
+                                   args.batch_size, args.match_tone, args.signature):
+        print(outcome.line, file=sys.stderr if outcome.rejected else sys.stdout, flush=True)
+        rejected += [outcome.source] if outcome.rejected else []
+    if rejected:
+        print(f"gan-tf translate: {len(rejected)} of {len(args.inputs)} inputs rejected "
+              f"({', '.join(rejected[:3])}{', ...' if len(rejected) > 3 else ''}); the other "
+              f"{len(args.inputs) - len(rejected)} written to {args.output}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def add_animate(commands):
@@ -426,7 +434,7 @@ def main(argv=None):
         import_tensorflow_quietly()
     stopping.install()
     try:
-        args.run(args, extra)
+        status = args.run(args, extra)
     except KeyboardInterrupt as interrupt:  # Ctrl-C or SIGTERM: what was kept, in one line
         if args.debug:
             raise
@@ -437,18 +445,20 @@ def main(argv=None):
             raise
         print(f"gan-tf {args.command}: error: {one_line(error)}", file=sys.stderr)
         return 1
-    return 0
+    return status or 0
 
 
 def one_line(error):
     """What a person can act on: the error's first line (Beam appends the worker's stack), with
     the file named and a hint for the errors of the file system; --debug shows the rest."""
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    if isinstance(error, OSError) and error.filename and not isinstance(error, FileNotFoundError):
-        text = (f"{error.filename}: {error.strerror or text}; check that its folder exists, is a "
-                "folder and that you may write there")
-    return text + " (--debug shows the traceback)"
+    from gan_tf.writes import WriteError
 
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if isinstance(error, WriteError):
+        text = str(error)
+    elif isinstance(error, OSError) and error.filename and not isinstance(error, FileNotFoundError):
+        text = str(WriteError(error, error.filename))
+    return text + " (--debug shows the traceback)"
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,7 +1,11 @@
 """Image helpers shared by callbacks, export and the CLI: value ranges, grids, PNG files."""
 
+import os
+
 import numpy as np
 import tensorflow as tf
+
+from gan_tf import writes
 
 
 def to_uint8(images, value_range):
@@ -31,9 +35,19 @@ def make_grid(images, columns=None, padding=2, pad_value=255):
     return grid
 
 
-def save_png(image, path):
-    """Writes a uint8 [H, W, C] array as PNG; any path `tf.io.gfile` knows (local, gs://)."""
+def save_png(image, path, kept=""):
+    """Writes a uint8 [H, W, C] array as PNG; any path `tf.io.gfile` knows (local, gs://). A
+    local file is written under a temporary name and renamed, so a full disk leaves no partial
+    PNG: the error (`writes.WriteError`) names the path and `kept`."""
+    data = tf.io.encode_png(np.asarray(image, np.uint8))
     parent = path.rsplit("/", 1)[0] if "/" in path else ""
-    if parent:
+    if "://" in path:
         tf.io.gfile.makedirs(parent)
-    tf.io.write_file(path, tf.io.encode_png(np.asarray(image, np.uint8)))
+        tf.io.write_file(path, data)
+        return
+    if parent:
+        try:
+            os.makedirs(parent, exist_ok=True)
+        except OSError as error:
+            raise writes.WriteError(error, parent, kept or "nothing written") from None
+    writes.write_bytes(path, data.numpy(), kept)

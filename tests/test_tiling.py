@@ -1,7 +1,9 @@
 """Translating images of any size in blended tiles: exactness, seams, odd and tiny sizes, the
 tiled export signature with its size limit, and `gan-tf translate`."""
 
+import errno
 import os
+import struct
 import time
 
 import keras
@@ -14,6 +16,7 @@ from gan_tf import cli, export, tiling
 from gan_tf.config import CycleGANConfig
 from gan_tf.models.cyclegan import CycleGAN
 from gan_tf.layers import normalization
+from tests.write_faults import CODES, fail_writes_under, files_under
 
 SIZES = [(257, 1000), (10, 7), (1, 1), (64, 64), (65, 129)]  # odd, smaller than a tile, exact
 TINY = CycleGANConfig(image_size=32, generator_filters=4, discriminator_filters=4, residual_blocks=1)
@@ -170,3 +173,100 @@ def test_translate_command_refuses_bad_input_in_one_line(tiled_export, tmp_path,
     assert cli.main(args + ["--signature", "nope", str(tmp_path / "a" / "x.png")]) == 1
     assert "no image signature 'nope'" in capsys.readouterr().err
     assert not os.path.exists(tmp_path / "out")
+
+
+def bomb_png(path, side=30000):
+    """A few bytes of PNG whose header claims side x side pixels."""
+    from gan_tf.records import PNG_SIGNATURE, _png_chunk
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    path.write_bytes(PNG_SIGNATURE + _png_chunk(b"IHDR", header) + _png_chunk(b"IEND", b""))
+
+
+def bad_batch(folder):
+    """Six good files with an empty, a cut and a decompression-bomb file among them."""
+    good = []
+    for index in range(6):
+        good.append(folder / f"good{index}.png")
+        Image.fromarray(random_image(12, 9, seed=index)).save(good[-1])
+    (folder / "empty.png").write_bytes(b"")
+    (folder / "cut.png").write_bytes(good[0].read_bytes()[:40])
+    bomb_png(folder / "bomb.png")
+    bad = [folder / "empty.png", folder / "cut.png", folder / "bomb.png"]
+    return good, [good[0], bad[0], *good[1:3], bad[1], *good[3:], bad[2]]
+
+
+def test_translate_lists_bad_inputs_and_still_writes_the_rest(tiled_export, tmp_path, capsys):
+    """A bad file in a batch costs only itself: the others are written, rc 1, one summary."""
+    _, _, model_dir = tiled_export
+    good, inputs = bad_batch(tmp_path)
+    out = tmp_path / "out"
+    started = time.perf_counter()
+    assert cli.main(["translate", "--model", model_dir, "--tile", "32", "--overlap", "4",
+                     *map(str, inputs), "--output", str(out)]) == 1
+    assert time.perf_counter() - started < 30  # the bomb was never decoded
+    err = capsys.readouterr().err
+    assert sorted(os.listdir(out)) == sorted(p.name for p in good)
+    assert f"rejected {tmp_path / 'empty.png'}: empty file (0 bytes)" in err
+    assert f"rejected {tmp_path / 'cut.png'}: " in err
+    assert (f"rejected {tmp_path / 'bomb.png'}: image of 900,000,000 pixels refused: over the limit"
+            in err)
+    assert "gan-tf translate: 3 of 9 inputs rejected" in err.splitlines()[-1]
+    assert "Traceback" not in err and len(err.splitlines()) == 4
+
+
+def test_translate_scales_16_bit_images_like_preprocessing(tmp_path):
+    """A 16-bit grey PNG keeps its top 8 bits (image_folder's scaling), it is not clipped."""
+    from gan_tf.translation import read_image
+    from gan_tf.image_files import to_8bit
+
+    deep = np.arange(0, 65536, 64, dtype=np.uint16).reshape(32, 32)
+    Image.fromarray(deep).save(tmp_path / "deep.png")
+    image = read_image(str(tmp_path / "deep.png"))
+    expected = (deep >> 8).astype(np.uint8)
+    np.testing.assert_array_equal(image[..., 0], expected)
+    np.testing.assert_array_equal(np.asarray(to_8bit(Image.open(tmp_path / "deep.png"))), expected)
+    assert np.mean(image == 255) < 0.01
+
+
+def forbid_translating(monkeypatch):
+    def translate_tiled(*args, **kwargs):
+        raise AssertionError("translated before the output folder was checked")
+    monkeypatch.setattr(tiling, "translate_tiled", translate_tiled)
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_translate_refuses_an_unwritable_output_before_translating(tiled_export, tmp_path, capsys,
+                                                                   monkeypatch, code):
+    _, _, model_dir = tiled_export
+    Image.fromarray(random_image(8, 8)).save(tmp_path / "x.png")
+    out = tmp_path / "out"
+    out.mkdir()
+    forbid_translating(monkeypatch)
+    fail_writes_under(monkeypatch, out, code)
+    args = ["translate", "--model", model_dir, "--tile", "32", "--overlap", "4", str(tmp_path / "x.png")]
+    assert cli.main([*args, "--output", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"gan-tf translate: error: {out}: {os.strerror(code)}; nothing written")
+    assert len(err.splitlines()) == 1 and files_under(out) == []
+    (tmp_path / "file").write_bytes(b"")
+    assert cli.main([*args, "--output", str(tmp_path / "file")]) == 1
+    assert "the output folder is a file, not a folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EDQUOT])
+def test_translate_on_a_disk_filling_up_stops_in_one_line_leaving_no_partial_png(tiled_export, tmp_path,
+                                                                              capsys, monkeypatch, code):
+    _, _, model_dir = tiled_export
+    for seed, name in enumerate(("x.png", "y.png", "z.png")):
+        Image.fromarray(random_image(8, 8, seed=seed)).save(tmp_path / name)
+    out = tmp_path / "out"
+    fail_writes_under(monkeypatch, out, code, spare=2)  # the folder check and x.png
+    assert cli.main(["translate", "--model", model_dir, "--tile", "32", "--overlap", "4",
+                     *(str(tmp_path / n) for n in ("x.png", "y.png", "z.png")), "--output", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.startswith(f"wrote {out / 'x.png'}")
+    assert captured.err == (f"gan-tf translate: error: {out / 'y.png'}: {os.strerror(code)}; kept 1 "
+                            f"file written before it (last: {out / 'x.png'}); free some space"
+                            f"{' (quota)' if code == errno.EDQUOT else ''} (--debug shows the traceback)\n")
+    assert files_under(out) == [str(out / "x.png")]

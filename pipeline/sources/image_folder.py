@@ -14,13 +14,13 @@ empty class folder stays a class (labels keep their numbers) and is listed in `e
 
 import io
 import os
-import warnings
 
 import apache_beam as beam
 import numpy as np
 from apache_beam.io.filesystems import FileSystems
 from PIL import Image
 
+from gan_tf import image_files
 from gan_tf.records import NO_LABEL
 from pipeline.sources import ACCEPTED, Source, rejection, split_outcomes
 
@@ -30,10 +30,7 @@ SPLIT_DIRS = ("train", "test", "val")
 
 def to_mode(image, channels):
     """`image` as 8-bit 'L' or 'RGB', whatever its stored mode."""
-    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
-        image = Image.fromarray((np.asarray(image, np.uint32) >> 8).astype(np.uint8))
-    elif image.mode == "F":
-        image = Image.fromarray(np.clip(np.asarray(image), 0, 255).astype(np.uint8))
+    image = image_files.to_8bit(image)
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         image = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
@@ -55,11 +52,7 @@ def open_image(data, channels):
     """A decoded PIL image in 'L' or 'RGB' from encoded bytes; raises on unreadable data."""
     if not data:
         raise ValueError("empty file")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        image = Image.open(io.BytesIO(data))
-        image.load()
-    return to_mode(image, channels)
+    return to_mode(image_files.open_image(io.BytesIO(data)), channels)
 
 
 def decode_image(data, channels, size):
