@@ -216,3 +216,57 @@ def test_idx_file_longer_than_its_header_or_of_the_wrong_kind_fails_naming_it(sm
     with pytest.raises(CorruptSourceError, match="train-labels-idx1-ubyte.gz: is an idx1 label file, "
                        "expected an idx3 image file"):
         IdxSource("fashion_mnist", list("0123456789"), {"train": (labels, labels)})
+
+
+@pytest.fixture
+def looping_image_folder(tmp_path):
+    """cats/ and dogs/ with every way a link can lead a walk in circles or to an image twice:
+    `ln -s . cats/loop`, `ln -s .. dogs/up`, a link to the folder holding the source, a link
+    back to cats/, a file linked twice, and two links to one folder outside the source."""
+    root = tmp_path / "looping"
+    rng = np.random.default_rng(2)
+    for path in ("cats/a.png", "cats/b.png", "cats/c.png", "dogs/a.png", "dogs/b.png", "outside/x.png"):
+        save(Image.fromarray(rng.integers(0, 255, (12, 12, 3), np.uint8)), tmp_path / ("looping/" + path
+                                                                                   if "outside" not in path else path))
+    links = {"cats/loop": ".", "dogs/up": "..", "dogs/holder": "../..", "dogs/cats": "../cats",
+             "dogs/same.png": "../cats/a.png", "extra": "../outside", "extra2": str(tmp_path / "outside")}
+    for link, target in links.items():
+        os.symlink(target, root / link)
+    return root
+
+
+def walk_within(seconds, function, *args):
+    """`function(*args)`, failed if it has not returned after `seconds` (a walk in circles)."""
+    import threading
+
+    result = []
+    thread = threading.Thread(target=lambda: result.append(function(*args)), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert result, f"{function.__name__} still running after {seconds} s"
+    return result[0]
+
+
+def test_symlink_loops_and_links_back_inside_are_ignored_and_no_image_is_read_twice(looping_image_folder):
+    source = walk_within(10, ImageFolderSource, str(looping_image_folder), 8, 3)
+    inputs = sorted(os.path.relpath(path, looping_image_folder) for path, _ in source.items["train"])
+    assert inputs == ["cats/a.png", "cats/b.png", "cats/c.png", "dogs/a.png", "dogs/b.png", "extra/x.png"]
+    assert source.class_names == ["cats", "dogs", "extra"]
+    ignored = {entry["path"]: entry["reason"] for entry in source.ignored}
+    assert sorted(ignored) == ["cats/loop/", "dogs/cats/", "dogs/holder/", "dogs/same.png", "dogs/up/", "extra2/"]
+    assert ignored["cats/loop/"].startswith("symlink loop") and ignored["dogs/holder/"].startswith("symlink loop")
+    assert ignored["dogs/cats/"] == "symlink back inside the source, to cats/ (read there, not twice)"
+    assert ignored["dogs/same.png"] == "same file as cats/a.png (not read twice)"
+    assert ignored["extra2/"] == "symlink to a folder already read as extra/ (not read twice)"
+
+
+def test_two_parent_links_end_the_walk_in_an_image_folder(tmp_path):
+    """Two `ln -s ..` loops made the old walk branch forever."""
+    root = tmp_path / "two_loops"
+    save(Image.fromarray(np.zeros((8, 8), np.uint8)), root / "cats" / "one.png")
+    save(Image.fromarray(np.zeros((8, 8), np.uint8)), root / "dogs" / "two.png")
+    os.symlink("..", root / "cats" / "up")
+    os.symlink("..", root / "dogs" / "up")
+    source = walk_within(10, ImageFolderSource, str(root), 8, 1)
+    assert len(source.items["train"]) == 2 and source.class_names == ["cats", "dogs"]
+    assert sorted(entry["path"] for entry in source.ignored) == ["cats/up/", "dogs/up/"]

@@ -89,16 +89,79 @@ class DecodeImageFile(beam.DoFn):
 
 
 def _walk(root):
-    """(files, folders) under `root`, sorted; hidden folders are listed but not entered."""
+    """(files, folders, skipped) under `root`, sorted; hidden folders are listed but not
+    entered. Local folders are walked by real path: each real folder and file is read once,
+    and a link back inside the source or to a folder holding it (a loop) is skipped, listed
+    as {path, reason}, so the walk always ends."""
     if "://" in root:  # object stores: no folders, no links
         pattern = FileSystems.join(root, "**")
-        return sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list), []
-    files, folders = [], []
-    for folder, subfolders, names in os.walk(root, followlinks=True):
-        folders += [os.path.join(folder, name) for name in subfolders]
-        subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
-        files += [os.path.join(folder, name) for name in names]
-    return sorted(files), sorted(folders)
+        return sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list), [], []
+    walk = _RealWalk(root)
+    walk.enter(root, os.path.realpath(root))
+    return walk.unique_files(), sorted(walk.folders), sorted(walk.skipped, key=lambda s: s["path"])
+
+
+class _RealWalk:
+    """One walk of a local folder by real path (see `_walk`)."""
+
+    def __init__(self, root):
+        self.root, self.real_root = root, os.path.realpath(root)
+        self.seen = {}  # real folder -> the path it was first read under
+        self.files, self.folders, self.skipped = [], [], []
+
+    def enter(self, folder, real):
+        self.seen[real] = folder
+        try:
+            with os.scandir(folder) as scanned:
+                entries = sorted(scanned, key=lambda e: e.name)
+        except OSError as error:
+            self.skip(folder, f"folder cannot be read ({error.strerror})", "/")
+            return
+        for entry in entries:
+            if entry.is_dir():  # follows links
+                self.folder(entry)
+            else:
+                self.files.append(entry.path)
+
+    def skip(self, path, reason, end=""):
+        self.skipped.append({"path": _shown(path, self.root) + end, "reason": reason})
+
+    def folder(self, entry):
+        """A hidden folder is listed, not entered; a link that loops or leads back inside the
+        source is skipped; any other folder is entered."""
+        real = os.path.realpath(entry.path)
+        hidden = entry.name.startswith(".")
+        reason = self.loop_reason(entry.path, real) if entry.is_symlink() and not hidden else None
+        if reason:
+            self.skip(entry.path, reason, "/")
+            return
+        self.folders.append(entry.path)
+        if not hidden:
+            self.enter(entry.path, real)
+
+    def loop_reason(self, link, real):
+        """Why `link`, to the real folder `real`, is not followed (None: follow it)."""
+        holder = os.path.realpath(os.path.dirname(link))
+        if real == holder or holder.startswith(real + os.sep):
+            return "symlink loop: links to a folder holding the link (not followed)"
+        if real.startswith(self.real_root + os.sep):
+            return (f"symlink back inside the source, to {_shown(real, self.real_root)}/ "
+                    "(read there, not twice)")
+        if real in self.seen:
+            return (f"symlink to a folder already read as {_shown(self.seen[real], self.root)}/ "
+                    "(not read twice)")
+        return None
+
+    def unique_files(self):
+        """The files, each real file once: a plain entry wins over a link to it, then the
+        first path in sorted order; the others are listed in `skipped`."""
+        by_real = {}
+        for path in sorted(self.files, key=lambda p: (os.path.islink(p), p)):
+            real = os.path.realpath(path) if os.path.exists(path) else path  # dangling: rejected later
+            first = by_real.setdefault(real, path)
+            if first != path:
+                self.skip(path, f"same file as {_shown(first, self.root)} (not read twice)")
+        return sorted(by_real.values())
 
 
 def _relative_parts(path, root):
@@ -131,10 +194,10 @@ def _utf8(path):
 def scan(root):
     """(inputs, ignored, folders): the image files under `root`, {path, reason} of every
     other entry (relative paths), and every folder that is not hidden."""
-    files, folders = _walk(root)
+    files, folders, skipped = _walk(root)
     hidden = [f for f in folders if os.path.basename(f).startswith(".")]
-    inputs, ignored = [], [{"path": _shown(f, root) + "/", "reason": "hidden folder (not read)"}
-                           for f in hidden]
+    inputs, ignored = [], skipped + [{"path": _shown(f, root) + "/", "reason": "hidden folder (not read)"}
+                                     for f in hidden]
     for path in files:
         reason = _ignore_reason(os.path.basename(path))
         if reason:
