@@ -1,6 +1,7 @@
 """The one reader models get data through: TFRecord shards -> batched `tf.data.Dataset`.
 
-Shards are listed from `metadata.json` (a folder without it was never completely written),
+Shards are listed from `metadata.json` (a folder without it was never completely written) and
+checked against it when opened (`gan_tf.shard_checks`: counts, shards, one decoded record each),
 read as a file dataset so `tf.distribute` can auto-shard by file, decoded once, cached, then
 shuffled, batched, scaled to the model's value range and prefetched.
 
@@ -11,21 +12,18 @@ scope, the reader drops its record-count check (a worker sees only its part) and
 counts epochs in steps.
 """
 
-import json
+import contextlib
 import os
 
 import tensorflow as tf
 
 from gan_tf import records
 from gan_tf.distribute import worker_count
+from gan_tf.shard_checks import DataError, check_split, locate_bad_record, parse_metadata
 
 UNIT_RANGE = (0.0, 1.0)
 TANH_RANGE = (-1.0, 1.0)
 DEFAULT_SHUFFLE_BUFFER = 60_000
-
-
-class DataError(RuntimeError):
-    """A preprocessed data folder is missing, incomplete or of the wrong kind."""
 
 
 def load_metadata(data_dir):
@@ -36,21 +34,38 @@ def load_metadata(data_dir):
             f"run `gan-tf preprocess ... --output {data_dir}` first"
         )
     with tf.io.gfile.GFile(path) as handle:
-        return json.load(handle)
+        return parse_metadata(path, handle.read(), data_dir)
+
+
+def is_record_error(error):
+    """Whether a `tf.errors.OpError` met mid-epoch comes from a record: a failed CRC or a cut
+    file (DataLossError), or an image that does not decode (InvalidArgumentError)."""
+    return isinstance(error, tf.errors.DataLossError) or (
+        isinstance(error, tf.errors.InvalidArgumentError) and "PNG" in error.message)
+
+
+@contextlib.contextmanager
+def record_errors(data_dir):
+    """Turns an error met while reading records of `data_dir`, which names neither shard nor
+    record, into a DataError naming both."""
+    try:
+        yield
+    except tf.errors.OpError as error:
+        if not is_record_error(error):
+            raise
+        raise corrupt_shard_error(data_dir, error) from error
 
 
 def corrupt_shard_error(data_dir, error):
-    """A `DataError` naming the first shard of `data_dir` that cannot be read to its end (a
-    truncated copy, a disk error), for a `tf.errors.DataLossError` that names none."""
+    """A `DataError` naming the shard and index of the first record of `data_dir` that cannot
+    be read or decoded (a truncated copy, a disk error), for an error that names neither."""
     metadata = load_metadata(data_dir)
+    target_channels = metadata.get("target_shape", [None])[-1]
     for split in metadata["splits"]:
-        for path in shard_paths(data_dir, split, metadata):
-            try:
-                for _ in tf.data.TFRecordDataset(path):
-                    pass
-            except tf.errors.OpError as problem:
-                return DataError(f"{path} is truncated or corrupt ({problem.message.splitlines()[0]}); "
-                                 f"preprocess the data again into {data_dir}")
+        found = locate_bad_record(data_dir, shard_paths(data_dir, split, metadata),
+                                  metadata["image_shape"][-1], target_channels)
+        if found:
+            return found
     return DataError(f"{data_dir}: a shard could not be read ({error.message.splitlines()[0]}); "
                      "preprocess the data again")
 
@@ -118,6 +133,7 @@ def make_dataset(
     """
     metadata = load_metadata(data_dir)
     files = shard_paths(data_dir, split, metadata)
+    check_split(data_dir, split, metadata)
     workers = worker_count(tf.distribute.get_strategy())
     if workers > 1 and len(files) < workers:
         raise DataError(f"{data_dir}: {len(files)} {split} shards cannot be shared by {workers} "

@@ -24,7 +24,7 @@ import tensorflow as tf
 
 from gan_tf import callbacks as cb
 from gan_tf import animation, data_fingerprint, devices, distribute, folder_lock, jit_choice, registry, run_state, stopping
-from gan_tf.data import batches_per_epoch, corrupt_shard_error, load_metadata, make_dataset
+from gan_tf.data import batches_per_epoch, load_metadata, make_dataset, record_errors
 
 LOCK_FILE = ".lock"  # in the run folder: one training at a time (gan_tf.folder_lock)
 
@@ -126,7 +126,9 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
         run_dir = None
     lock = (folder_lock.held(os.path.join(run_dir, LOCK_FILE), f"run folder {run_dir}")
             if run_dir else contextlib.nullcontext())
-    with lock:  # before anything is read from or written to the run folder
+    # The lock before anything is read from or written to the run folder; an error met in a
+    # record (a failed CRC, a bad PNG) is named with its shard and index.
+    with lock, record_errors(data):
         model = build_model(model_class, config, strategy, bool(jit))
         setup_started = time.perf_counter()
         jit, jit_note = _choose_xla(model, jit, entry, config, data, batch_size, precision, strategy)
@@ -178,8 +180,6 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
             history = model.fit(dataset, epochs=epochs, initial_epoch=first_epoch, steps_per_epoch=steps,
                                 callbacks=[*run_callbacks, *callbacks], verbose=verbose,
                                 shuffle=False)  # the dataset shuffles; Keras warns it ignores True
-        except tf.errors.DataLossError as error:  # names no shard: find the one that is cut
-            raise corrupt_shard_error(data, error) from error
         except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM (gan_tf.stopping)
             raise stopping.training_stopped(interrupt, checkpoint) from None
         if run_dir:

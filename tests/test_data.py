@@ -1,9 +1,14 @@
-"""The tf.data reader: shapes, value ranges, labels and clear errors."""
+"""The tf.data reader: shapes, value ranges, labels, and one clear line for every way a data
+folder can be damaged (metadata, shards, records)."""
+
+import json
+import os
+import shutil
 
 import pytest
 import tensorflow as tf
 
-from gan_tf import data
+from gan_tf import data, example_proto, records
 
 
 def test_batches_are_scaled_to_the_requested_range(small_data_dir):
@@ -58,3 +63,92 @@ def test_repeated_batch_repeats_the_batch_without_autotuning():
     for images, labels in dataset.take(3):
         assert images.numpy().tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
         assert labels.numpy().tolist() == [1, 2]
+
+
+@pytest.fixture
+def data_copy(small_data_dir, tmp_path):
+    """A copy of the small data set, to be damaged."""
+    copy = str(tmp_path / "data")
+    shutil.copytree(small_data_dir, copy)
+    return copy
+
+
+def edit_metadata(data_dir, change):
+    path = os.path.join(data_dir, "metadata.json")
+    with open(path) as handle:
+        metadata = json.load(handle)
+    change(metadata)
+    with open(path, "w") as handle:
+        json.dump(metadata, handle)
+
+
+def first_shard(data_dir):
+    return os.path.join(data_dir, "train-00000-of-00004.tfrecord")
+
+
+def rewrite_record(shard, index, serialized):
+    """`shard` with its record `index` replaced by `serialized`, framed with valid CRCs."""
+    kept = [r.numpy() for r in tf.data.TFRecordDataset(shard)]
+    kept[index] = serialized
+    with open(shard, "wb") as handle:
+        handle.write(b"".join(records.tfrecord_frame(r) for r in kept))
+
+
+NOT_A_PNG = example_proto.example({records.IMAGE_KEY: example_proto.bytes_feature([b"\x89PNG\r\n\x1a\nnonsense"]),
+                                   records.LABEL_KEY: example_proto.int64_feature([0])})
+
+
+def test_a_cut_metadata_file_is_named(data_copy):
+    path = os.path.join(data_copy, "metadata.json")
+    with open(path, "r+") as handle:
+        handle.truncate(300)
+    with pytest.raises(data.DataError, match=rf"^{path} is not valid JSON \(.* at line \d+ column \d+\): cut short"):
+        data.make_dataset(data_copy)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda m: m.pop("splits"), r"metadata.json has no 'splits': not a gan_tf data set"),
+    (lambda m: m["splits"]["train"].pop("count"), r"split 'train' lacks a whole-number 'count'"),
+    (lambda m: m["splits"]["train"].update(count=70000), r"counts 70000 train records, its 4 shards hold 512;"),
+    (lambda m: m.update(image_shape=[28, 28, 3]),
+     r"train-00000-of-00004.tfrecord: record 0's image is 28x28x1 .*metadata.json says 28x28x3;"),
+    (lambda m: m.update(image_shape=[32, 32, 1]), r"record 0's image is 28x28x1 .* says 32x32x1;"),
+])
+def test_metadata_is_checked_against_the_records_at_open(data_copy, change, message):
+    edit_metadata(data_copy, change)
+    with pytest.raises(data.DataError, match=message):
+        data.make_dataset(data_copy)
+
+
+def test_a_missing_shard_is_named(data_copy):
+    os.remove(os.path.join(data_copy, "train-00002-of-00004.tfrecord"))
+    with pytest.raises(data.DataError, match=r"train-00002-of-00004.tfrecord: shard listed in metadata.json is "
+                       "missing; preprocess the data again"):
+        data.make_dataset(data_copy)
+
+
+def test_a_flipped_or_undecodable_first_record_names_its_shard_and_index(data_copy):
+    shard = first_shard(data_copy)
+    whole = open(shard, "rb").read()
+    flipped = bytearray(whole)
+    flipped[40] ^= 0xFF  # inside the first record's data
+    open(shard, "wb").write(bytes(flipped))
+    with pytest.raises(data.DataError, match=rf"^{shard}: record 0 is corrupt \(its data fails its checksum\)"):
+        data.make_dataset(data_copy)
+    open(shard, "wb").write(whole)
+    rewrite_record(shard, 0, NOT_A_PNG)  # valid CRCs, bad PNG
+    with pytest.raises(data.DataError, match=rf"^{shard}: record 0 is not a valid image record"):
+        data.make_dataset(data_copy)
+
+
+def test_a_bad_png_mid_shard_is_named_with_its_index_in_one_line(data_copy, tmp_path, capsys):
+    """Met mid-epoch, a record with a valid CRC but a bad PNG is found and named."""
+    from gan_tf import cli
+
+    rewrite_record(first_shard(data_copy), 5, NOT_A_PNG)
+    assert cli.main(["train", "fashion_gan", "--data", data_copy, "--run-dir", str(tmp_path / "run"),
+                     "--epochs", "1", "--batch-size", "32", "--no-jit", "--monitor-images", "4",
+                     "--generator-filters", "8", "--discriminator-filters", "8,8,8,8", "--latent-dim", "16"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"gan-tf train: error: {first_shard(data_copy)}: record 5 cannot be read")
+    assert len(err.splitlines()) == 1
