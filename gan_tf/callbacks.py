@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gan_tf import tempfiles
+from gan_tf import tempfiles, writes
 from gan_tf.images import save_png
 
 
@@ -172,7 +172,30 @@ class EpochCheckpoint(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         os.makedirs(self.directory, exist_ok=True)
+        not_saved = f"epoch {epoch + 1} not saved; {self.kept()}"
+        writes.check_space(self.directory, self._needed_bytes(), not_saved)
         staging = os.path.join(self.directory, tempfiles.temp_name())
+        try:
+            self._stage(staging, epoch)
+            self._publish(staging)
+        except OSError as error:  # a full disk, a quota, a read-only mount: the kept state stays
+            shutil.rmtree(staging, ignore_errors=True)
+            failure = writes.as_write_error(error, self.directory, not_saved)
+            if failure is None:
+                raise
+            raise failure from None
+        self.kept_epoch = epoch + 1
+
+    def _needed_bytes(self):
+        """Room for one more state: the newest state's size, or before the first one three
+        copies of the weights (weights, two optimizer slots each), plus a megabyte."""
+        current = os.path.join(self._candidates()[0], self.WEIGHTS)
+        if os.path.exists(current):
+            return os.path.getsize(current) + 2**20
+        return 3 * sum(int(np.prod(w.shape)) * 4 for w in self.model.weights) + 2**20
+
+    def _stage(self, staging, epoch):
+        """The state after `epoch` written into the folder `staging`; refuses a non-finite one."""
         os.makedirs(staging)
         weights = os.path.join(staging, self.WEIGHTS)
         self.model.save_weights(weights)
@@ -186,8 +209,6 @@ class EpochCheckpoint(keras.callbacks.Callback):
         config = getattr(self.model, "config", None)
         with open(os.path.join(staging, self.STATE), "w") as handle:
             json.dump({"epoch": epoch + 1, **({"config": config.to_dict()} if config else {})}, handle)
-        self._publish(staging)
-        self.kept_epoch = epoch + 1
 
     def _publish(self, staging):
         current, previous = self._candidates()

@@ -323,9 +323,11 @@ def add_sample(commands):
 
 
 def run_sample(args, _beam_args):
+    from gan_tf import writes
     from gan_tf.images import save_png
     from gan_tf.sampling import sample_grid
 
+    writes.check_writable(os.path.dirname(os.path.abspath(args.output)), "folder of --output")
     grid, what = sample_grid(args.model, args.count, args.seed, args.classes, args.captions)
     save_png(grid, args.output)
     print(f"wrote {args.output} ({what})")

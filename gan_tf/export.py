@@ -16,6 +16,7 @@ import shutil
 import tensorflow as tf
 from keras.export import ExportArchive
 
+from gan_tf import writes
 from gan_tf.config import MAX_PIXELS, MAX_SAMPLE_COUNT
 from gan_tf.serving import versions, write_warmup_requests
 from gan_tf.tempfiles import clean_stale, temp_name
@@ -165,17 +166,24 @@ def export(model, base_dir, name, version=None, keep=None, max_count=MAX_SAMPLE_
         raise ValueError(f"max_count must be at least 1, got {max_count}")
     if max_pixels < 1:
         raise ValueError(f"max_pixels must be at least 1, got {max_pixels}")
-    served = endpoints(model, tiling)
     model_dir = os.path.join(base_dir, name)
     if version is not None and tf.io.gfile.exists(os.path.join(model_dir, str(version))):
         raise FileExistsError(_taken(model_dir, version))
+    writes.check_writable(model_dir, "export folder")  # before any tracing
     tf.io.gfile.makedirs(model_dir)
+    served = endpoints(model, tiling)
     clean_stale(model_dir)
     staging = os.path.join(model_dir, temp_name())
     try:
         build_archive(model, served, max_count, max_pixels, xla).write_out(staging, verbose=False)
         write_warmup_requests(staging, name, served)
         final = _publish(staging, model_dir, version)
+    except (OSError, tf.errors.OpError) as error:  # a full disk: one line, the old versions stay
+        failure = writes.as_write_error(error, model_dir, "nothing exported (its temporary folder was "
+                                        f"removed); the versions already there are kept: {versions(model_dir) or 'none'}")
+        if failure is None:
+            raise
+        raise failure from None
     finally:
         if tf.io.gfile.exists(staging):
             shutil.rmtree(staging, ignore_errors=True)

@@ -14,7 +14,7 @@ import os
 
 import keras
 
-from gan_tf import tempfiles
+from gan_tf import tempfiles, writes
 
 CONFIG_FILE = "config.json"
 
@@ -85,13 +85,19 @@ def record_config(run_dir, config, epoch, changes):
     tempfiles.write_json(path, {"config": _plain(config), "changes": history})
 
 
-def save_model(model, path):
-    """Saves `model` to `path` (.keras) atomically: a temporary file renamed into place."""
+def save_model(model, path, kept=""):
+    """Saves `model` to `path` (.keras) atomically: a temporary file renamed into place. A full
+    or read-only disk ends in a `writes.WriteError` naming `path` and `kept`."""
     folder = os.path.dirname(os.path.abspath(path))
     staging = os.path.join(folder, tempfiles.temp_name(suffix=".keras"))
     try:
         model.save(staging)
         os.replace(staging, path)
+    except OSError as error:
+        failure = writes.as_write_error(error, path, kept or "no model file written")
+        if failure is None:
+            raise
+        raise failure from None
     finally:
         if os.path.exists(staging):
             os.remove(staging)

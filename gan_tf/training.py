@@ -23,7 +23,7 @@ import keras
 import tensorflow as tf
 
 from gan_tf import callbacks as cb
-from gan_tf import animation, data_fingerprint, devices, distribute, folder_lock, jit_choice, registry, run_state, stopping
+from gan_tf import animation, data_fingerprint, devices, distribute, folder_lock, jit_choice, registry, run_state, stopping, writes
 from gan_tf.data import batches_per_epoch, load_metadata, make_dataset, record_errors
 
 LOCK_FILE = ".lock"  # in the run folder: one training at a time (gan_tf.folder_lock)
@@ -129,6 +129,8 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
     # The lock before anything is read from or written to the run folder; an error met in a
     # record (a failed CRC, a bad PNG) is named with its shard and index.
     with lock, record_errors(data):
+        if run_dir:
+            writes.check_writable(run_dir, "run folder")  # checkpoints, samples, logs, model.keras
         model = build_model(model_class, config, strategy, bool(jit))
         setup_started = time.perf_counter()
         jit, jit_note = _choose_xla(model, jit, entry, config, data, batch_size, precision, strategy)
@@ -184,7 +186,8 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
             raise stopping.training_stopped(interrupt, checkpoint) from None
         if run_dir:
             path = os.path.join(run_dir, "model.keras")
-            run_state.save_model(model, path)
+            run_state.save_model(model, path, f"{checkpoint.kept()}; run the same command again to "
+                                 "write model.keras from it once there is room")
             print(f"saved {path}; samples in {os.path.join(run_dir, 'samples')}; "
                   f"tensorboard --logdir {os.path.join(run_dir, 'logs')}", flush=True)
             if animate and checkpoint.kept_epoch:

@@ -80,3 +80,38 @@ def write_bytes(path, data, kept=""):
     except OSError as error:
         remove_quietly(staging)
         raise WriteError(error, path, kept or "no file written there") from None
+
+
+WRITE_ONLY = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)  # never the fault of a read
+
+
+def disk_error(error, path):
+    """The errno of a full, read-only or forbidden disk behind `error` met writing `path`, or
+    None: an OSError's own errno (a forbidden file only when it is `path` or inside it), or
+    for errors that wrap one in text (TensorFlow's, Beam's) the words of a write-only cause."""
+    if isinstance(error, OSError) and error.errno in HINTS:
+        named = os.fsdecode(error.filename) if error.filename else None
+        if error.errno in WRITE_ONLY or named is None or named.startswith(os.fsdecode(path)):
+            return error.errno
+        return None
+    text = str(error)
+    return next((code for code in WRITE_ONLY if os.strerror(code) in text), None)
+
+
+def as_write_error(error, path, kept):
+    """`error` as a WriteError naming `path` and `kept` when a disk caused it; else None."""
+    code = disk_error(error, path)
+    return WriteError(OSError(code, os.strerror(code)), path, kept) if code else None
+
+
+def check_space(folder, needed, kept):
+    """Refuses, before writing, `needed` bytes into local `folder` when the disk has less free
+    (some writers, h5py among them, crash rather than fail on a full disk)."""
+    import shutil
+
+    if "://" in folder:
+        return
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        raise WriteError(OSError(errno.ENOSPC, f"{os.strerror(errno.ENOSPC)} ({free:,} bytes free, "
+                                 f"{needed:,} needed)"), folder, kept)

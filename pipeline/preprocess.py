@@ -36,7 +36,7 @@ import numpy as np
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
-from gan_tf import __version__, folder_lock, records
+from gan_tf import __version__, folder_lock, records, writes
 from gan_tf.tempfiles import clean_stale, temp_name
 from pipeline.grouping import group_into
 
@@ -313,7 +313,7 @@ def _run(source, output_dir, beam_args, shards, strict, overwrite):
     if local:
         check_replaceable(output_dir, overwrite)
         parent, name = os.path.split(os.path.abspath(output_dir))
-        os.makedirs(parent, exist_ok=True)
+        writes.check_writable(parent, "folder of --output")
         clean_stale(parent, f"{name}.tmp-")
         target = os.path.join(parent, temp_name(f"{name}.tmp-"))
     else:
@@ -326,10 +326,14 @@ def _run(source, output_dir, beam_args, shards, strict, overwrite):
     try:
         with pipeline:
             build(pipeline, source, target, shards=shards, strict=strict)
-    except BaseException:
+    except BaseException as error:
         if local:
             shutil.rmtree(target, ignore_errors=True)  # beam-temp-* files with it
-        raise
+        failure = writes.as_write_error(error, output_dir, "nothing kept of this run (its temporary "
+                                        "folder was removed); the folder is as it was") if isinstance(error, Exception) else None
+        if failure is None:
+            raise
+        raise failure from None
     finally:
         close_dask_client(getattr(pipeline, "result", None))
     if local:

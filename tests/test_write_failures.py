@@ -1,0 +1,197 @@
+"""Every write fails cleanly on a full disk (ENOSPC), a quota (EDQUOT), a read-only mount
+(EROFS) or a forbidden folder (EACCES): one line naming the path and what was kept, no
+traceback, no partial file at a final name, and output folders checked before work starts.
+
+The failures are injected (`tests.write_faults`, or a writer made to raise the OSError a full
+disk gives), since a test cannot count on mounting a small or read-only file system."""
+
+import errno
+import json
+import os
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from gan_tf import callbacks, cli, export, writes
+from gan_tf.config import FashionGANConfig
+from gan_tf.images import save_png
+from gan_tf.models.fashion_gan import FashionGAN
+from tests.write_faults import CODES, fail_writes_under, files_under
+
+TINY_FLAGS = ["--generator-filters", "8", "--discriminator-filters", "8,8,8,8", "--latent-dim", "16"]
+FULL = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def train_args(data, run_dir, epochs=2):
+    return ["train", "fashion_gan", "--data", data, "--run-dir", str(run_dir), "--epochs", str(epochs),
+            "--batch-size", "32", "--limit", "64", "--no-jit", "--monitor-images", "4", "--log-every", "0",
+            "--no-animate", *TINY_FLAGS]
+
+
+def one_error_line(capsys, command):
+    """The single line a failed command printed on stderr, without its prefix and suffix."""
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and "Traceback" not in lines[0], lines
+    prefix, suffix = f"gan-tf {command}: error: ", " (--debug shows the traceback)"
+    assert lines[0].startswith(prefix) and lines[0].endswith(suffix), lines[0]
+    return lines[0][len(prefix):-len(suffix)]
+
+
+def temporary_files(folder):
+    return [path for path in files_under(folder) if ".tmp-" in path]
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_check_writable_refuses_in_one_line_naming_the_folder(tmp_path, monkeypatch, code):
+    fail_writes_under(monkeypatch, tmp_path / "out", code)
+    with pytest.raises(writes.WriteError) as raised:
+        writes.check_writable(str(tmp_path / "out"))
+    assert str(raised.value).startswith(f"{tmp_path / 'out'}: {os.strerror(code)}; nothing written")
+    assert files_under(tmp_path / "out") == []
+
+
+def test_a_png_on_a_full_disk_leaves_no_partial_file(tmp_path, monkeypatch):
+    save_png(np.zeros((4, 4, 3), np.uint8), str(tmp_path / "kept.png"))
+    fail_writes_under(monkeypatch, tmp_path, errno.ENOSPC)
+    with pytest.raises(writes.WriteError, match=rf"^{tmp_path / 'new.png'}: No space left on device; "
+                       "no file written there; free some space$"):
+        save_png(np.zeros((4, 4, 3), np.uint8), str(tmp_path / "new.png"))
+    assert files_under(tmp_path) == [str(tmp_path / "kept.png")]
+
+
+def test_an_unwritable_run_folder_is_refused_before_training(small_data_dir, tmp_path, monkeypatch, capsys):
+    run_dir = tmp_path / "run"
+    fail_writes_under(monkeypatch, run_dir, errno.EROFS)
+    monkeypatch.setattr(keras.Model, "fit", lambda *a, **k: pytest.fail("trained on an unwritable folder"))
+    assert cli.main(train_args(small_data_dir, run_dir)) == 1
+    line = one_error_line(capsys, "train")
+    assert line.startswith(f"{run_dir}: Read-only file system; nothing written: the run folder is not writable")
+
+
+def test_a_checkpoint_on_a_full_disk_keeps_the_last_one_in_one_line(small_data_dir, tmp_path, monkeypatch, capsys):
+    """The second epoch's state fails half-written: the first stays current, nothing partial."""
+    run_dir = tmp_path / "run"
+    original = callbacks.EpochCheckpoint._stage
+
+    def stage(self, staging, epoch):
+        original(self, staging, epoch)
+        if epoch == 1:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), os.path.join(staging, self.WEIGHTS))
+    monkeypatch.setattr(callbacks.EpochCheckpoint, "_stage", stage)
+    assert cli.main(train_args(small_data_dir, run_dir)) == 1
+    backup = run_dir / "backup"
+    assert one_error_line(capsys, "train") == (
+        f"{backup}: No space left on device; epoch 2 not saved; the checkpoint after epoch 1 "
+        f"({backup / 'current'}) was kept; free some space")
+    assert json.load(open(backup / "current" / "state.json"))["epoch"] == 1
+    assert not temporary_files(run_dir) and not (run_dir / "model.keras").exists()
+
+
+def test_a_checkpoint_is_refused_before_writing_when_the_disk_has_no_room(small_data_dir, tmp_path, monkeypatch,
+                                                                         capsys):
+    """h5py crashed (rc 139) on a full disk: the room is checked before it writes."""
+    import shutil
+
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 10**9, 1000))
+    monkeypatch.setattr(keras.Model, "save_weights", lambda *a, **k: pytest.fail("h5py called on a full disk"))
+    run_dir = tmp_path / "run"
+    assert cli.main(train_args(small_data_dir, run_dir, epochs=1)) == 1
+    line = one_error_line(capsys, "train")
+    assert line.startswith(f"{run_dir / 'backup'}: No space left on device (1,000 bytes free, ")
+    assert line.endswith("needed); epoch 1 not saved; no checkpoint was kept (the next run starts over); "
+                         "free some space")
+    assert not temporary_files(run_dir)
+
+
+def test_the_final_save_on_a_full_disk_names_the_kept_checkpoint(small_data_dir, tmp_path, monkeypatch, capsys):
+    run_dir = tmp_path / "run"
+
+    def save(model, path, *args, **kwargs):
+        with open(path, "wb") as handle:
+            handle.write(b"PK half a zip")
+        raise OSError(errno.EDQUOT, os.strerror(errno.EDQUOT), path)
+    monkeypatch.setattr(keras.Model, "save", save)
+    assert cli.main(train_args(small_data_dir, run_dir, epochs=1)) == 1
+    assert one_error_line(capsys, "train") == (
+        f"{run_dir / 'model.keras'}: Disk quota exceeded; the checkpoint after epoch 1 "
+        f"({run_dir / 'backup' / 'current'}) was kept; run the same command again to write model.keras "
+        "from it once there is room; free some space (quota)")
+    assert not (run_dir / "model.keras").exists() and not temporary_files(run_dir)
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    keras.utils.set_random_seed(0)
+    return FashionGAN(FashionGANConfig(generator_filters=8, discriminator_filters=(8, 8, 8, 8), latent_dim=16))
+
+
+def test_an_unwritable_export_folder_is_refused_before_tracing(tiny_model, tmp_path, monkeypatch):
+    fail_writes_under(monkeypatch, tmp_path, errno.EACCES)
+    monkeypatch.setattr(export, "endpoints", lambda *a: pytest.fail("traced before the folder was checked"))
+    with pytest.raises(writes.WriteError, match=rf"^{tmp_path / 'fashion_gan'}: Permission denied; nothing written"):
+        export.export(tiny_model, str(tmp_path), "fashion_gan")
+
+
+def test_an_export_on_a_full_disk_keeps_the_old_versions_and_no_temporary_folder(tiny_model, tmp_path, monkeypatch):
+    def write_warmup_requests(*args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "assets.extra/tf_serving_warmup_requests")
+    monkeypatch.setattr(export, "write_warmup_requests", write_warmup_requests)
+    model_dir = tmp_path / "fashion_gan"
+    model_dir.mkdir()
+    (model_dir / "3").mkdir()
+    with pytest.raises(writes.WriteError) as raised:
+        export.export(tiny_model, str(tmp_path), "fashion_gan")
+    assert str(raised.value) == (f"{model_dir}: No space left on device; nothing exported (its temporary folder "
+                                 "was removed); the versions already there are kept: [3]; free some space")
+    assert sorted(os.listdir(model_dir)) == ["3"]
+
+
+def test_sample_checks_its_output_folder_before_drawing(tmp_path, monkeypatch, capsys):
+    fail_writes_under(monkeypatch, tmp_path / "grids", errno.EROFS)
+    output = tmp_path / "grids" / "samples.png"
+    assert cli.main(["sample", "--model", str(tmp_path / "no-export"), "--output", str(output)]) == 1
+    assert one_error_line(capsys, "sample").startswith(f"{tmp_path / 'grids'}: Read-only file system; nothing "
+                                                       "written: the folder of --output is not writable")
+
+
+def small_image_folder(root):
+    for index, name in enumerate(("cats/a.png", "dogs/b.png")):
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(np.full((8, 8, 3), index * 100, np.uint8)).save(path)
+    return str(root)
+
+
+def preprocess_args(source, output):
+    return ["preprocess", "image_folder", "--source", source, "--output", str(output), "--image-size", "8",
+            "--train-shards", "1"]
+
+
+def test_preprocess_on_an_unwritable_folder_is_refused_before_beam_runs(tmp_path, monkeypatch, capsys):
+    source = small_image_folder(tmp_path / "images")
+    fail_writes_under(monkeypatch, tmp_path / "out", errno.EROFS)
+    assert cli.main(preprocess_args(source, tmp_path / "out" / "data")) == 1
+    assert one_error_line(capsys, "preprocess").startswith(
+        f"{tmp_path / 'out'}: Read-only file system; nothing written: the folder of --output is not writable")
+
+
+def test_preprocess_on_a_full_disk_names_the_output_and_keeps_the_old_data_set(tmp_path, monkeypatch, capsys):
+    from apache_beam.io.localfilesystem import LocalFileSystem
+
+    source, output = small_image_folder(tmp_path / "images"), tmp_path / "data"
+    assert cli.main(preprocess_args(source, output)) == 0
+    before = (output / "metadata.json").read_bytes()
+    capsys.readouterr()
+
+    def create(self, path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    monkeypatch.setattr(LocalFileSystem, "create", create)
+    assert cli.main(preprocess_args(source, output)) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[-1] == (f"gan-tf preprocess: error: {output}: No space left on device; nothing kept of this run "
+                         "(its temporary folder was removed); the folder is as it was; free some space "
+                         "(--debug shows the traceback)")
+    assert (output / "metadata.json").read_bytes() == before
+    assert [name for name in os.listdir(tmp_path) if ".tmp-" in name] == []
