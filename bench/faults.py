@@ -8,11 +8,16 @@ after an export's files are written but before the rename), then runs the same c
 and compares the result with an uninterrupted run (max absolute weight difference; an export
 is compared by the images its `sample` signature draws). The NaN scenarios train with huge
 learning rates, check the kept checkpoint is finite and resume it with sane rates. The hostile
-folder has every kind of awkward entry; every one must end up written, rejected or ignored.
+folder has every kind of awkward entry; every one must end up written, rejected or ignored;
+the looping folder (`ln -s . cats/loop`, two `ln -s ..`) must be read once, in seconds. The
+disk-full scenarios make each write site (checkpoint, final save, export, sample, preprocess)
+meet ENOSPC: one line, nothing partial, the kept state still resumes. The bad translate batch
+mixes an empty, a cut and a decompression-bomb file among six good ones.
 Tiny FashionGAN settings on the first 256 real Fashion-MNIST images: a few minutes on 2 cores.
 """
 
 import argparse
+import errno
 import json
 import os
 import shutil
@@ -79,6 +84,42 @@ def inject(moment):
             original_warmup(*args, **kwargs)
             die()
         export.write_warmup_requests = write_warmup_requests
+    elif moment in DISK_FULL:
+        inject_disk_full(moment)
+
+
+DISK_FULL = ("disk-full-checkpoint", "disk-full-final-save", "disk-full-export", "disk-full-sample",
+             "disk-full-preprocess")
+
+
+def no_space(*args, **kwargs):
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def inject_disk_full(moment):
+    """Patches this (child) process so the write site of `moment` meets a full disk."""
+    import keras
+
+    from gan_tf import callbacks, export
+
+    if moment == "disk-full-checkpoint":  # epoch 2's state half-staged
+        original_stage = callbacks.EpochCheckpoint._stage
+
+        def stage(self, staging, epoch):
+            original_stage(self, staging, epoch)
+            if epoch == 1:
+                no_space()
+        callbacks.EpochCheckpoint._stage = stage
+    elif moment == "disk-full-final-save":
+        keras.Model.save = no_space
+    elif moment == "disk-full-export":
+        export.write_warmup_requests = no_space
+    elif moment == "disk-full-sample":  # the output folder's probe already meets it
+        os.write = no_space
+    elif moment == "disk-full-preprocess":
+        from apache_beam.io.localfilesystem import LocalFileSystem
+
+        LocalFileSystem.create = no_space
 
 
 def gan_tf(args, moment=None, check=True):
@@ -235,6 +276,126 @@ def changed_data_scenario(data, work, reference_run):
     return f"rc {refused.returncode}: {line[:100]}; with --allow-data-change rc {allowed.returncode}", kept, None
 
 
+def one_clean_line(result):
+    """Whether a failed command said why in one line, without a traceback."""
+    lines = result.stderr.strip().splitlines()
+    return result.returncode == 1 and len(lines) == 1 and "Traceback" not in result.stderr
+
+
+def disk_full_scenarios(data, work, reference_run, reference):
+    """Each write site meets ENOSPC; the same command then runs on a disk with room."""
+    image_folder = os.path.join(work, "hostile")
+    folders = {moment: os.path.join(work, moment) for moment in DISK_FULL}
+    sites = {  # moment: (command, the final name that must not appear half-written)
+        "disk-full-checkpoint": (train_args(data, folders["disk-full-checkpoint"]), "model.keras"),
+        "disk-full-final-save": (train_args(data, folders["disk-full-final-save"]), "model.keras"),
+        "disk-full-export": (["export", reference_run, "--output", folders["disk-full-export"]], "fashion_gan/1"),
+        "disk-full-sample": (["sample", "--model", os.path.join(work, "export-clean", "fashion_gan"),
+                              "--output", os.path.join(folders["disk-full-sample"], "grid.png")], "grid.png"),
+        "disk-full-preprocess": (["preprocess", "image_folder", "--source", image_folder, "--output",
+                                  os.path.join(folders["disk-full-preprocess"], "data"), "--image-size", "16"],
+                                 "data/metadata.json"),
+    }
+    rows = []
+    for moment, (args, final) in sites.items():
+        output = folders[moment]
+        full = gan_tf(args, moment, check=False)
+        line = full.stderr.strip().splitlines()[-1] if full.stderr.strip() else "-"
+        partial = os.path.exists(os.path.join(output, final)) or leftovers(output)
+        again = gan_tf(args, check=False)
+        kept = one_clean_line(full) and "No space left on device" in line and not partial and again.returncode == 0
+        difference = None
+        if moment in ("disk-full-checkpoint", "disk-full-final-save"):
+            difference = max_difference(weights(output), reference)
+            kept = kept and difference < 1e-5
+        rows.append((moment.replace("-", " "), f"rc {full.returncode}: {line[:110]}; rerun rc {again.returncode}",
+                     kept, difference))
+    return rows
+
+
+def bomb_png(path, side=30000):
+    """A few bytes of PNG whose header claims side x side pixels."""
+    import struct
+
+    from gan_tf.records import PNG_SIGNATURE, _png_chunk
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    with open(path, "wb") as handle:
+        handle.write(PNG_SIGNATURE + _png_chunk(b"IHDR", header) + _png_chunk(b"IEND", b""))
+
+
+def bad_translate_batch(folder):
+    """(good files, inputs): six good images with an empty, a cut and a decompression-bomb file
+    among them (the empty one second)."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    good = [os.path.join(folder, f"good{index}.png") for index in range(6)]
+    for path in good:
+        Image.fromarray(rng.integers(0, 256, (12, 9, 3), np.uint8)).save(path)
+    empty, cut, bomb = (os.path.join(folder, name) for name in ("empty.png", "cut.png", "bomb.png"))
+    open(empty, "wb").close()
+    with open(cut, "wb") as handle:
+        handle.write(open(good[0], "rb").read()[:40])
+    bomb_png(bomb)
+    return good, [good[0], empty, *good[1:3], cut, *good[3:], bomb]
+
+
+def translate_batch_scenario(work):
+    """A tiny CycleGAN export translating a batch holding three bad files."""
+    import keras
+
+    from gan_tf import export
+    from gan_tf.config import CycleGANConfig
+    from gan_tf.models.cyclegan import CycleGAN
+
+    keras.utils.set_random_seed(0)
+    model = CycleGAN(CycleGANConfig(image_size=32, generator_filters=4, discriminator_filters=4, residual_blocks=1))
+    base, inputs_dir, out = (os.path.join(work, name) for name in ("translate-export", "translate-in", "translate-out"))
+    export.export(model, base, "cyclegan_tiny")
+    os.makedirs(inputs_dir, exist_ok=True)
+    good, inputs = bad_translate_batch(inputs_dir)
+    result = gan_tf(["translate", "--model", os.path.join(base, "cyclegan_tiny"), "--tile", "32", "--overlap", "4",
+                     *inputs, "--output", out], check=False)
+    written = sorted(os.listdir(out)) if os.path.isdir(out) else []
+    summary = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else "-"
+    kept = (result.returncode == 1 and written == sorted(os.path.basename(p) for p in good)
+            and "Traceback" not in result.stderr and "3 of 9 inputs rejected" in summary)
+    return f"rc {result.returncode}, {len(written)} of {len(good)} good files written; {summary[:100]}", kept, None
+
+
+def looping_folder(root):
+    """Two classes of real files with `ln -s . cats/loop` and two `ln -s ..` loops."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for path in ("cats/001.png", "cats/002.png", "dogs/001.png"):
+        os.makedirs(os.path.dirname(os.path.join(root, path)), exist_ok=True)
+        Image.fromarray(rng.integers(0, 255, (24, 24, 3), np.uint8)).save(os.path.join(root, path))
+    for link, target in (("cats/loop", "."), ("cats/up", ".."), ("dogs/up", "..")):
+        os.symlink(target, os.path.join(root, link))
+    return 3
+
+
+def symlink_loop_scenario(work, seconds=120):
+    root, output = os.path.join(work, "looping"), os.path.join(work, "looping-data")
+    images = looping_folder(root)
+    try:
+        result = subprocess.run([sys.executable, "-m", "gan_tf.cli", "preprocess", "image_folder", "--source", root,
+                                 "--output", output, "--image-size", "16", "--train-shards", "1"],
+                                capture_output=True, text=True, timeout=seconds,
+                                env={**os.environ, "CI": "1", "TF_CPP_MIN_LOG_LEVEL": "2"})
+    except subprocess.TimeoutExpired:
+        return f"still walking after {seconds} s", False, None
+    if result.returncode:
+        return f"rc {result.returncode}: {result.stderr.strip().splitlines()[-1:]}", False, None
+    metadata = json.load(open(os.path.join(output, "metadata.json")))
+    loops = sorted(entry["path"] for entry in metadata["ignored"] if "symlink" in entry["reason"])
+    count = metadata["splits"]["train"]["count"]
+    kept = count == images and metadata["class_names"] == ["cats", "dogs"] and len(loops) == 3
+    return f"{count} records from {images} images, classes {metadata['class_names']}, ignored {loops}", kept, None
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--work-dir", help="where the runs go (default: a temporary folder)")
@@ -256,6 +417,9 @@ def main(argv=None):
     rows.append(("hostile image folder", *hostile_scenario(work)))
     rows.append(("concurrent train + SIGTERM", *concurrent_scenario(data, work)))
     rows.append(("resume on changed --limit", *changed_data_scenario(data, work, reference_run)))
+    rows += disk_full_scenarios(data, work, reference_run, reference)
+    rows.append(("bad translate batch", *translate_batch_scenario(work)))
+    rows.append(("symlink loops in an image folder", *symlink_loop_scenario(work)))
     print("\n| scenario | outcome | nothing lost | max weight difference vs uninterrupted |\n|---|---|---|---|")
     for scenario, outcome, kept, difference in rows:
         shown = "-" if difference is None else f"{difference:.3g}"

@@ -3,7 +3,6 @@ tiled export signature with its size limit, and `gan-tf translate`."""
 
 import errno
 import os
-import struct
 import time
 
 import keras
@@ -12,6 +11,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
+from bench.faults import bad_translate_batch
 from gan_tf import cli, export, tiling
 from gan_tf.config import CycleGANConfig
 from gan_tf.models.cyclegan import CycleGAN
@@ -175,38 +175,17 @@ def test_translate_command_refuses_bad_input_in_one_line(tiled_export, tmp_path,
     assert not os.path.exists(tmp_path / "out")
 
 
-def bomb_png(path, side=30000):
-    """A few bytes of PNG whose header claims side x side pixels."""
-    from gan_tf.records import PNG_SIGNATURE, _png_chunk
-
-    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
-    path.write_bytes(PNG_SIGNATURE + _png_chunk(b"IHDR", header) + _png_chunk(b"IEND", b""))
-
-
-def bad_batch(folder):
-    """Six good files with an empty, a cut and a decompression-bomb file among them."""
-    good = []
-    for index in range(6):
-        good.append(folder / f"good{index}.png")
-        Image.fromarray(random_image(12, 9, seed=index)).save(good[-1])
-    (folder / "empty.png").write_bytes(b"")
-    (folder / "cut.png").write_bytes(good[0].read_bytes()[:40])
-    bomb_png(folder / "bomb.png")
-    bad = [folder / "empty.png", folder / "cut.png", folder / "bomb.png"]
-    return good, [good[0], bad[0], *good[1:3], bad[1], *good[3:], bad[2]]
-
-
 def test_translate_lists_bad_inputs_and_still_writes_the_rest(tiled_export, tmp_path, capsys):
     """A bad file in a batch costs only itself: the others are written, rc 1, one summary."""
     _, _, model_dir = tiled_export
-    good, inputs = bad_batch(tmp_path)
+    good, inputs = bad_translate_batch(str(tmp_path))
     out = tmp_path / "out"
     started = time.perf_counter()
     assert cli.main(["translate", "--model", model_dir, "--tile", "32", "--overlap", "4",
-                     *map(str, inputs), "--output", str(out)]) == 1
+                     *inputs, "--output", str(out)]) == 1
     assert time.perf_counter() - started < 30  # the bomb was never decoded
     err = capsys.readouterr().err
-    assert sorted(os.listdir(out)) == sorted(p.name for p in good)
+    assert sorted(os.listdir(out)) == sorted(os.path.basename(p) for p in good)
     assert f"rejected {tmp_path / 'empty.png'}: empty file (0 bytes)" in err
     assert f"rejected {tmp_path / 'cut.png'}: " in err
     assert (f"rejected {tmp_path / 'bomb.png'}: image of 900,000,000 pixels refused: over the limit"
