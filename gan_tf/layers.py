@@ -164,6 +164,14 @@ class ReflectionPadding2D(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="gan_tf")
+class MirrorLeftRight(keras.layers.Layer):
+    """Images [N, H, W, C] mirrored left to right (a classifier's second view of each image)."""
+
+    def call(self, inputs):
+        return ops.flip(inputs, axis=2)
+
+
+@keras.saving.register_keras_serializable(package="gan_tf")
 class RefineImage(keras.layers.Layer):
     """tanh(atanh(coarse) + delta): a correction to a coarse image in [-1, 1], added in the
     pre-tanh space so the result stays in range and a zero `delta` returns `coarse` exactly.

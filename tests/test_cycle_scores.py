@@ -33,6 +33,21 @@ def test_domains_classifier_reads_two_domains_from_texture_features(domains_clas
     np.testing.assert_allclose(probabilities.sum(1), 1.0, rtol=1e-5)
 
 
+def test_the_saved_classifier_averages_an_image_and_its_mirror(domains_classifier):
+    """Its features and probabilities are the mean of the single-view network's on both views,
+    so an image and its mirror image read the same."""
+    model = keras.models.load_model(domains_classifier[0], safe_mode=True)
+    images = np.random.default_rng(0).integers(0, 256, (4, 32, 32, 3)).astype(np.float32)
+    single = model.get_layer("single_view")
+    views = [np.asarray(output) for output in single(images)], [np.asarray(output) for output in single(images[:, :, ::-1])]
+    features, probabilities = classifier_features(model)(images)
+    np.testing.assert_allclose(features, (views[0][0] + views[1][0]) / 2, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(probabilities, (views[0][1] + views[1][1]) / 2, rtol=1e-5, atol=1e-6)
+    mirrored = classifier_features(model)(images[:, :, ::-1])
+    np.testing.assert_allclose(mirrored[0], features, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(views[0][1], views[1][1])  # the single view does tell them apart
+
+
 class RednessExtractor:
     """Reads an image as domain 1 when its red channel outweighs its green one; features are
     the mean colour (a stand-in whose answers the test knows)."""

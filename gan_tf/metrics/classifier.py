@@ -7,10 +7,12 @@ and their softmax the role of Inception's class probabilities.
 """
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import layers
 
 from gan_tf.data import make_dataset
+from gan_tf.layers import MirrorLeftRight
 
 
 def build_domain_classifier(image_shape, num_classes):
@@ -46,8 +48,8 @@ def train_domain_classifier(data_dir, epochs=3, batch_size=128, limit=None, seed
 
 
 DOMAIN_SPLITS = (("trainA", "testA"), ("trainB", "testB"))  # label 0: domain A, 1: domain B
-DOMAIN_SIZE = 64  # side the domain classifier reads (larger images are resized to it)
-DOMAIN_FILTERS = (32, 64, 128, 128)
+DOMAIN_SIZE = 128  # side the domain classifier reads (larger images are resized to it)
+DOMAIN_FILTERS = (32, 64, 128, 256, 256)
 
 
 def build_domains_classifier(size=DOMAIN_SIZE, channels=3, num_classes=2, filters=DOMAIN_FILTERS):
@@ -67,6 +69,19 @@ def build_domains_classifier(size=DOMAIN_SIZE, channels=3, num_classes=2, filter
     return keras.Model(images, probabilities, name="domains_classifier")
 
 
+def flip_averaged(model):
+    """`model` reading each image and its mirror image, its `features` and probabilities
+    averaged over the two views: a classifier that cannot tell a picture from its mirror, and
+    errs less (horse2zebra test accuracy 0.935 -> 0.954, docs/cyclegan.md)."""
+    single = keras.Model(model.inputs, [model.get_layer("features").output, model.outputs[0]],
+                         name="single_view")
+    images = keras.Input(model.input_shape[1:], name="images")
+    views = [single(images), single(MirrorLeftRight()(images))]
+    features = layers.Average(name="features")([view[0] for view in views])
+    probabilities = layers.Average(name="probabilities")([view[1] for view in views])
+    return keras.Model(images, [probabilities, features], name=model.name)  # features kept in the graph
+
+
 def domain_images(data_dir, split, size=DOMAIN_SIZE):
     """A dataset of one split's images at `size` (float pixel values, antialiased)."""
     dataset = make_dataset(data_dir, split, 64, (0.0, 255.0), shuffle=False, cache=False, drop_remainder=False)
@@ -76,8 +91,9 @@ def domain_images(data_dir, split, size=DOMAIN_SIZE):
 def train_domains_classifier(data_dir, epochs=20, batch_size=32, holdout=0.1, seed=0, size=DOMAIN_SIZE,
                              filters=DOMAIN_FILTERS, zoom=0.0, verbose="auto"):
     """(classifier, accuracies) of a domain-A-vs-B classifier trained on all but the last
-    `holdout` of trainA and trainB (flips and shifts as augmentation); accuracies on that
-    held-out part ("val") and on testA + testB ("test")."""
+    `holdout` of trainA and trainB (flips and shifts as augmentation, a cosine-decayed rate)
+    and then `flip_averaged`; accuracies on that held-out part ("val") and on testA + testB
+    ("test")."""
     from gan_tf.data import load_metadata
 
     splits = load_metadata(data_dir)["splits"]
@@ -101,5 +117,10 @@ def train_domains_classifier(data_dir, epochs=20, batch_size=32, holdout=0.1, se
     model.compile(optimizer=keras.optimizers.Adam(rate), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     model.fit(train, epochs=epochs, verbose=verbose, shuffle=False)  # the dataset shuffles
-    accuracy = lambda parts: float(model.evaluate(join(parts).batch(128), verbose=0)[1])
+    model = flip_averaged(model)
+
+    def accuracy(parts):
+        right = [np.argmax(model(x, training=False)[0], 1) == y for x, y in join(parts).batch(128)]
+        return float(np.mean(np.concatenate(right)))
+
     return model, {"val": accuracy(val), "test": accuracy(test)}
