@@ -33,6 +33,9 @@ content SSIM to the input and detail as a ratio to the targets'. The baseline ro
 inputs left unchanged (grey inputs as colour) and, for CycleGAN, the real target-domain images
 (the classifier's ceiling rate, the real-vs-real FD floor); each run's final grid holds fixed
 test rows of input | output | target (CycleGAN: input | translation | reconstruction).
+`--report DIR[:SPLIT]` scores each run's final model once more on held-out data (default split
+test), with its own baselines, and draws the final grid from it: settings are chosen on the
+curves of `--data`/`--split` (a validation split) and reported on test without a second run.
 
 Writes OUT/quality.json (every measurement), OUT/quality.png (FD against training seconds,
 one line per run, the floor dashed), OUT/class_agreement.png and OUT/neg_elbo.png for the
@@ -114,8 +117,9 @@ def caption_grid(saved, data):
     return caption_rows(loaded, path, captions, 0, None if "captions" in loaded.signatures else embeddings)[0]
 
 
-def train_run(family, data, name, preset, overrides, args, out):
-    """One budgeted run through the driver; its measurements and the final grid's path."""
+def train_run(family, data, name, preset, overrides, args, out, report=None):
+    """One budgeted run through the driver; its measurements and the final grid's path, and
+    with a `report` (data, split, score) the final model's scores on that held-out data."""
     overrides = earlier_run(overrides, out)
     translating = registry.family(family).draws_from == registry.IMAGES
     run = training.train(
@@ -127,15 +131,19 @@ def train_run(family, data, name, preset, overrides, args, out):
     saved = export.export(run.model, os.path.join(out, name, "saved_models"), family)
     grid = os.path.join(out, name, "final_grid.png")
     if translating:
-        save_png(translation_grid(run.model, data, args.split), grid)
+        grid_data, grid_split = (report[0], report[1]) if report else (data, args.split)
+        save_png(translation_grid(run.model, grid_data, grid_split), grid)
     elif registry.family(family).draws_from == registry.CAPTIONS:
         save_png(caption_grid(saved, data), grid)
     else:
         assert cli.main(["sample", "--model", saved, "--count", "100", "--seed", "0", "--output", grid]) == 0
-    return {"run": name, "family": family, "preset": preset, "overrides": overrides,
-            "batch_size": run.batch_size, "steps": run.clock.step,
-            "images_per_second": run.batch_size * (run.clock.steps_per_second or 0.0),
-            "measurements": run.quality, "grid": grid}
+    row = {"run": name, "family": family, "preset": preset, "overrides": overrides,
+           "batch_size": run.batch_size, "steps": run.clock.step,
+           "images_per_second": run.batch_size * (run.clock.steps_per_second or 0.0),
+           "measurements": run.quality, "grid": grid}
+    if report:
+        row["report"] = report[2](run.model)
+    return row
 
 
 def translation_grid(model, data, split):
@@ -165,21 +173,30 @@ def train_peer(name, data, args, out):
 
 def translation_markdown(results):
     """One row per baseline and per run: the final value of every score, and the first score's
-    curve."""
+    curve; then, with `--report`, the same for the held-out data (no curve)."""
     first = results["runs"][0]["measurements"][-1]
     names = [name for name in first if name not in ("step", "seconds")]
-    lines = [f"{results['device']}; {results['minutes']:g} min of training per run (compiling "
-             f"included); translations of {results['split']}", "",
-             f"| run | batch | updates | {names[0]} at each check (s: value) | " + " | ".join(names) + " |",
-             "| --- " * (4 + len(names)) + "|"]
-    rows = [(name, "-", "-", "-", scores) for name, scores in results["baselines"].items()]
-    rows += [(row["run"], row["batch_size"], row["steps"],
-              ", ".join(f"{m['seconds']:.0f}: {m[names[0]]:.3f}" for m in row["measurements"]),
-              row["measurements"][-1]) for row in results["runs"]]
-    for run, batch, steps, points, final in rows:
-        values = " | ".join(f"{final[n]:.3f}" if n in final else "-" for n in names)
-        lines.append(f"| {run} | {batch} | {steps} | {points} | {values} |")
-    return "\n".join(lines)
+    tables = [(f"translations of {results['split']}", results["baselines"],
+               {row["run"]: row["measurements"][-1] for row in results["runs"]})]
+    if "report" in results:
+        tables.append((f"final models on {results['report']['split']}", results["report"]["baselines"],
+                       {row["run"]: row["report"] for row in results["runs"]}))
+    curves = {row["run"]: ", ".join(f"{m['seconds']:.0f}: {m[names[0]]:.3f}" for m in row["measurements"])
+              for row in results["runs"]}
+    runs = {row["run"]: row for row in results["runs"]}
+    lines = []
+    for title, baselines, finals in tables:
+        lines += [f"{results['device']}; {results['minutes']:g} min of training per run (compiling "
+                  f"included); {title}", "",
+                  f"| run | batch | updates | {names[0]} at each check (s: value) | " + " | ".join(names) + " |",
+                  "| --- " * (4 + len(names)) + "|"]
+        rows = [(name, "-", "-", "-", scores) for name, scores in baselines.items()]
+        rows += [(run, runs[run]["batch_size"], runs[run]["steps"], curves[run], final) for run, final in finals.items()]
+        for run, batch, steps, points, final in rows:
+            values = " | ".join(f"{final[n]:.3f}" if n in final else "-" for n in names)
+            lines.append(f"| {run} | {batch} | {steps} | {points} | {values} |")
+        lines.append("")
+    return "\n".join(lines).rstrip()
 
 
 def markdown(results):
@@ -217,6 +234,9 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, help="default: the preset's, else the family's")
     parser.add_argument("--jit", choices=("auto", "on", "off"), default="auto",
                         help="XLA: auto (timed both ways at the start, inside the budget), on or off")
+    parser.add_argument("--report", metavar="DIR[:SPLIT]",
+                        help="image-to-image: also score each run's final model on this held-out "
+                        "data (split default test; CycleGAN: testA/testB) and draw its grid from it")
     parser.add_argument("--out", default="runs/quality", help="output folder")
     args = parser.parse_args(argv)
     family = registry.family(args.family).name
@@ -225,6 +245,8 @@ def main(argv=None):
         parser.error(f"{family} {'takes no' if family == 'pix2pix' else 'needs'} --classifier")
     if translating and args.peers:
         parser.error("--peers are latent-GAN tutorials; they do not translate images")
+    if args.report and not translating:
+        parser.error("--report scores image-to-image families only")
     runs = [parse_run(spec, family) for spec in args.runs]  # a bad spec fails before any training
     peers = [name for name in args.peers.split(",") if name]
     unknown = set(peers) - set(tf_dcgan_tutorial.SETTINGS)
@@ -237,11 +259,22 @@ def main(argv=None):
                "load_average": [round(x, 2) for x in os.getloadavg()], "minutes": args.minutes,
                "samples": args.samples, "command": "python -m bench.quality_run " + " ".join(sys.argv[1:] if argv is None else argv),
                "runs": []}
+    report = None
     if family == "pix2pix":
         results.update(split=f"the {args.split} split", baselines=translation.paired_baselines(args.data, args.split))
+        if args.report:
+            data, _, split = args.report.partition(":")
+            report = (data, split or "test", translation.paired_scorer(data, split or "test"))
+            results["report"] = {"data": data, "split": f"{data}, the {report[1]} split",
+                                 "baselines": translation.paired_baselines(data, report[1])}
     elif translating:
         extractor = classifier_features(args.classifier)
         results.update(split="testA and testB", baselines=translation.cycle_baselines(args.data, extractor))
+        if args.report:
+            data = args.report.partition(":")[0]
+            report = (data, "test", translation.cycle_scorer(data, extractor))
+            results["report"] = {"data": data, "split": f"{data}, testA and testB",
+                                 "baselines": translation.cycle_baselines(data, extractor)}
     else:
         extractor, _ = quality.extractor_for(args.data, args.classifier)
         test_features = quality.real_test_features(extractor, args.data)
@@ -254,7 +287,7 @@ def main(argv=None):
             json.dump(results, handle, indent=2, default=float)
 
     for run in runs:
-        record(train_run(family, args.data, *run, args, args.out))
+        record(train_run(family, args.data, *run, args, args.out, report))
     for name in peers:
         record(train_peer(name, args.data, args, args.out))
     plots = write_plots(results, args.out)

@@ -83,14 +83,18 @@ def test_quality_run_scores_pix2pix_without_a_classifier(small_facades_data, tmp
     results = quality_run.main(["pix2pix", "--data", small_facades_data, "--minutes", "0.1",
                                 "--every", "2", "--split", "val", "--jit", "off", "--batch-size", "2",
                                 "--runs", spec, "l1only=" + spec.split("=", 1)[1] + "+gan_weight=0",
-                                "--out", out])
+                                "--report", small_facades_data + ":train", "--out", out])
     saved = json.load(open(os.path.join(out, "quality.json")))
     assert [row["run"] for row in saved["runs"]] == ["tiny", "l1only"]
     expected = translation.paired_baselines(small_facades_data, "val")["inputs unchanged"]
     assert saved["baselines"]["inputs unchanged"] == pytest.approx(expected)
+    reported = translation.paired_baselines(small_facades_data, "train")["inputs unchanged"]
+    assert saved["report"]["baselines"]["inputs unchanged"] == pytest.approx(reported)
+    assert "final models on" in quality_run.markdown(results)
     for row in results["runs"]:
         assert len(row["measurements"]) >= 2 and "psnr" in row["measurements"][-1]
-        grid = keras.utils.load_img(row["grid"])  # 2 val rows of input | output | target, stored size
-        assert grid.size == (3 * 66 + 2, 2 * 66 + 2)
+        assert set(row["report"]) == set(row["measurements"][-1]) - {"step", "seconds"}
+        grid = keras.utils.load_img(row["grid"])  # the report's 6 train rows of input | output | target
+        assert grid.size == (3 * 66 + 2, 6 * 66 + 2)
     assert os.path.isfile(os.path.join(out, "l1.png")) and os.path.isfile(os.path.join(out, "detail_ratio.png"))
     assert "| inputs unchanged |" in quality_run.markdown(results)
