@@ -296,9 +296,13 @@ class Pix2PixConfig(ImageTranslationConfig):
 
     The channels come from the data: paired records give both; an unpaired image folder is
     trained as colourisation (greyscale input, colour target). `gan_weight` 0 trains the
-    generator on L1 alone and no discriminator: the paper's L1-only ablation."""
+    generator on L1 alone and no discriminator: the paper's L1-only ablation. The `fast`
+    preset (chosen on facades' val split: docs/families/pix2pix.md) trains 128-px crops of the
+    picture at 256 px with instance norm, annealed over the second half of a `--seconds` budget."""
 
     DATA_FIELDS: ClassVar[tuple[str, ...]] = ("input_channels", "output_channels")
+    PRESETS: ClassVar[dict[str, dict]] = {
+        "fast": {"image_size": 128, "load_size": 256, "norm": "instance", "anneal": 0.5}}
     input_channels: int = 3
     output_channels: int = 3
     norm: str = "batch"

@@ -10,6 +10,7 @@ import tensorflow as tf
 from PIL import Image
 
 from gan_tf import animation, cli, registry
+from gan_tf.data import load_metadata
 from gan_tf.training import train
 from tests.test_animation import gif_frames
 
@@ -81,12 +82,15 @@ def test_annealing_brings_the_learning_rates_to_zero_at_the_end_of_the_budget(sm
 def test_every_fast_preset_trains_at_its_batch_through_the_driver(family, request, tmp_path):
     """Each `fast` preset's fields reach the model and one epoch at its batch has finite losses."""
     entry = registry.family(family)
-    data = request.getfixturevalue("small_captioned_data" if entry.draws_from == registry.CAPTIONS
-                                   else "small_data_dir")
+    fixtures = {registry.CAPTIONS: "small_captioned_data",
+                registry.IMAGES: {"pix2pix": "small_facades_data", "cyclegan": "small_horse2zebra_data"}.get(family)}
+    data = request.getfixturevalue(fixtures.get(entry.draws_from) or "small_data_dir")
     preset = entry.config_class.preset_values("fast")
     run = train(family, data, preset="fast", run_dir=str(tmp_path), epochs=1, limit=128,
                 jit=False, verbose=0)
     assert run.batch_size == preset.get("batch_size", entry.default_batch_size)
     assert all(getattr(run.config, field) == value for field, value in preset.items() if field != "batch_size")
-    assert run.clock.step == 128 // run.batch_size
+    splits = load_metadata(data)["splits"]  # an epoch: the largest training split, up to the limit
+    assert run.clock.step == max(min(128, splits[name]["count"]) for name in ("train", "trainA", "trainB")
+                                 if name in splits) // run.batch_size
     assert all(np.isfinite(values).all() for values in run.history.values())
