@@ -82,7 +82,7 @@ def record_config(run_dir, config, epoch, changes):
     if changes:
         history.append({"after_epoch": epoch,
                         "changed": {name: [old, new] for name, (old, new) in sorted(changes.items())}})
-    tempfiles.write_json(path, {"config": _plain(config), "changes": history})
+    writes.write_json(path, {"config": _plain(config), "changes": history})
 
 
 def save_model(model, path, kept=""):

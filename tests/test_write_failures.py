@@ -195,3 +195,25 @@ def test_preprocess_on_a_full_disk_names_the_output_and_keeps_the_old_data_set(t
                          "(--debug shows the traceback)")
     assert (output / "metadata.json").read_bytes() == before
     assert [name for name in os.listdir(tmp_path) if ".tmp-" in name] == []
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_a_json_write_keeps_the_file_already_there(tmp_path, monkeypatch, code):
+    path = tmp_path / "config.json"
+    writes.write_json(str(path), {"epoch": 1})
+    fail_writes_under(monkeypatch, tmp_path, code)
+    with pytest.raises(writes.WriteError, match=rf"^{path}: {os.strerror(code)}; the file already there is as it was; "):
+        writes.write_json(str(path), {"epoch": 2})
+    assert json.loads(path.read_text()) == {"epoch": 1} and files_under(tmp_path) == [str(path)]
+
+
+def test_an_unwritable_jit_cache_costs_a_warning_not_the_run(tmp_path, monkeypatch, capsys):
+    from gan_tf import jit_choice
+
+    fail_writes_under(monkeypatch, tmp_path, errno.EROFS)
+    jit_choice.remember(str(tmp_path / "jit.json"), {"key": {"jit": True}})
+    assert capsys.readouterr().err == (f"WARNING: {tmp_path / 'jit.json'}: Read-only file system; the choice is not "
+                                       "remembered (the next run measures again); choose a folder on a writable "
+                                       "file system\n")
+    assert files_under(tmp_path) == []
+
