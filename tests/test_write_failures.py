@@ -217,3 +217,56 @@ def test_an_unwritable_jit_cache_costs_a_warning_not_the_run(tmp_path, monkeypat
                                        "file system\n")
     assert files_under(tmp_path) == []
 
+
+def serving_args(base, output):
+    return ["serving-config", "--base", str(base), "--output", str(output)]
+
+
+def test_serving_config_checks_its_folder_and_keeps_the_old_file_on_a_full_disk(tmp_path, monkeypatch, capsys):
+    (tmp_path / "saved_models" / "fashion_gan" / "1").mkdir(parents=True)
+    config = tmp_path / "serving" / "models.config"
+    with monkeypatch.context() as patched:
+        fail_writes_under(patched, tmp_path / "serving", errno.EROFS)
+        assert cli.main(serving_args(tmp_path / "saved_models", config)) == 1
+    assert one_error_line(capsys, "serving-config").startswith(
+        f"{tmp_path / 'serving'}: Read-only file system; nothing written: the folder of --output is not writable")
+    config.write_text("the old config")
+    fail_writes_under(monkeypatch, tmp_path / "serving", errno.ENOSPC, spare=1)  # the probe passes
+    assert cli.main(serving_args(tmp_path / "saved_models", config)) == 1
+    assert one_error_line(capsys, "serving-config") == (
+        f"{config}: No space left on device; the file already there is as it was; free some space")
+    assert files_under(tmp_path / "serving") == [str(config)] and config.read_text() == "the old config"
+
+
+def classifier_args(data, output):
+    return ["train-classifier", "--data", data, "--output", str(output), "--epochs", "1"]
+
+
+def test_train_classifier_checks_its_folder_before_training(small_data_dir, tmp_path, monkeypatch, capsys):
+    from gan_tf.metrics import classifier
+
+    fail_writes_under(monkeypatch, tmp_path / "classifiers", errno.EACCES)
+    monkeypatch.setattr(classifier, "train_domain_classifier", lambda *a, **k: pytest.fail("trained first"))
+    assert cli.main(classifier_args(small_data_dir, tmp_path / "classifiers" / "c.keras")) == 1
+    assert one_error_line(capsys, "train-classifier").startswith(
+        f"{tmp_path / 'classifiers'}: Permission denied; nothing written: the folder of --output is not writable")
+
+
+def test_train_classifiers_final_save_on_a_full_disk_leaves_no_partial_file(small_data_dir, tmp_path, monkeypatch,
+                                                                           capsys):
+    from gan_tf.metrics import classifier
+
+    def save(model, path, *args, **kwargs):
+        with open(path, "wb") as handle:
+            handle.write(b"PK half a zip")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+    monkeypatch.setattr(keras.Model, "save", save)
+    tiny = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    monkeypatch.setattr(classifier, "train_domain_classifier", lambda *a, **k: (tiny, 0.5))
+    output = tmp_path / "c.keras"
+    assert cli.main(classifier_args(small_data_dir, output)) == 1
+    assert one_error_line(capsys, "train-classifier") == (
+        f"{output}: No space left on device; the classifier (test accuracy 0.5000) was not saved and a file "
+        "already there is as it was; train it again once there is room; free some space")
+    assert files_under(tmp_path) == []
+
