@@ -12,6 +12,7 @@ import os
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 from PIL import Image
 
 from gan_tf import callbacks, cli, export, writes
@@ -270,3 +271,69 @@ def test_train_classifiers_final_save_on_a_full_disk_leaves_no_partial_file(smal
         "already there is as it was; train it again once there is room; free some space")
     assert files_under(tmp_path) == []
 
+
+def test_a_run_folder_with_an_unwritable_log_folder_is_refused_before_training(small_data_dir, tmp_path,
+                                                                              monkeypatch, capsys):
+    run_dir = tmp_path / "run"
+    fail_writes_under(monkeypatch, run_dir / "logs", errno.EROFS)
+    monkeypatch.setattr(keras.Model, "fit", lambda *a, **k: pytest.fail("trained with an unwritable log folder"))
+    assert cli.main(train_args(small_data_dir, run_dir)) == 1
+    assert one_error_line(capsys, "train").startswith(
+        f"{run_dir / 'logs'}: Read-only file system; nothing written: the TensorBoard log folder is not writable")
+
+
+def test_tensorboard_logs_on_a_full_disk_stop_training_naming_the_kept_checkpoint(small_data_dir, tmp_path,
+                                                                                  monkeypatch, capsys):
+    """TensorBoard's writers fail in their flush, as TensorFlow's do on a full disk, once the
+    first checkpoint is written (the disk fills up)."""
+    from tensorflow.python.ops import summary_ops_v2
+
+    run_dir = tmp_path / "run"
+    real_flush = summary_ops_v2._ResourceSummaryWriter.flush
+
+    def flush(writer):
+        if not (run_dir / "backup" / "current").exists():
+            return real_flush(writer)
+        raise tf.errors.ResourceExhaustedError(None, None, f"{run_dir}/logs/images/events.out.tfevents.1.vm.1.0.v2; "
+                                               "No space left on device\n\tFailed to flush 2 events")
+    monkeypatch.setattr(summary_ops_v2._ResourceSummaryWriter, "flush", flush)
+    assert cli.main(train_args(small_data_dir, run_dir, epochs=2)) == 1
+    backup = run_dir / "backup" / "current"
+    assert one_error_line(capsys, "train") == (
+        f"{run_dir / 'logs'}: No space left on device; training stopped; the checkpoint after epoch 1 ({backup}) "
+        "was kept; run the same command again once there is room; free some space")
+    assert json.load(open(backup / "state.json"))["epoch"] == 1 and not (run_dir / "model.keras").exists()
+
+
+def test_a_sample_grid_on_a_full_disk_stops_training_naming_the_kept_checkpoint(small_data_dir, tmp_path,
+                                                                                monkeypatch, capsys):
+    run_dir = tmp_path / "run"
+    fail_writes_under(monkeypatch, run_dir / "samples", errno.ENOSPC, spare=2)  # the probe and epoch 1's grid
+    assert cli.main(train_args(small_data_dir, run_dir, epochs=3)) == 1
+    grid, backup = run_dir / "samples" / "epoch_0002.png", run_dir / "backup" / "current"
+    assert one_error_line(capsys, "train") == (
+        f"{grid}: No space left on device; training stopped; the checkpoint after epoch 2 ({backup}) was kept; "
+        "run the same command again once there is room; free some space")
+    assert files_under(run_dir / "samples") == [str(run_dir / "samples" / "epoch_0001.png")]
+
+
+def test_a_progress_gif_on_a_full_disk_is_a_warning_after_the_model_is_saved(small_data_dir, tmp_path, monkeypatch,
+                                                                             capsys):
+    from gan_tf import training
+
+    run_dir = tmp_path / "run"
+    (run_dir / "progress.gif").parent.mkdir()
+    (run_dir / "progress.gif").write_bytes(b"GIF89a of an earlier run")
+    real_animate = training.animation.animate
+
+    def animate(*args, **kwargs):  # the disk fills just before the GIF
+        fail_writes_under(monkeypatch, run_dir, errno.ENOSPC)
+        return real_animate(*args, **kwargs)
+    monkeypatch.setattr(training.animation, "animate", animate)
+    args = [arg for arg in train_args(small_data_dir, run_dir, epochs=1) if arg != "--no-animate"]
+    assert cli.main(args) == 0
+    assert capsys.readouterr().err == (
+        f"WARNING: {run_dir / 'progress.gif'}: No space left on device; model.keras and the checkpoints are saved; "
+        "gan-tf animate writes it once there is room; free some space\n")
+    assert (run_dir / "model.keras").exists() and (run_dir / "progress.gif").read_bytes() == b"GIF89a of an earlier run"
+    assert not temporary_files(run_dir)
