@@ -246,7 +246,8 @@ def add_export(commands):
         "for data embedded with minilm, captions (captions string [N], seed -> the same + "
         "embeddings).",
     )
-    parser.add_argument("run_dir", help="a training run folder (holding model.keras) or a .keras file")
+    parser.add_argument("run_dir", help="a training run folder (holding model.keras; refused when it holds "
+                        "another family's model than the folder's run) or a .keras file")
     parser.add_argument("--output", default="saved_models", help="base folder (default: saved_models)")
     parser.add_argument("--name", help="model name (default: the family's name)")
     parser.add_argument("--version", type=numbers.POSITIVE, help="version number (default: next free)")
@@ -274,9 +275,12 @@ def run_export(args, _beam_args):
     from gan_tf import export
     from gan_tf.models.base import load_trained_model
     from gan_tf.registry import family_of, import_models
+    from gan_tf.run_state import check_family
 
     import_models()
     model = load_trained_model(args.run_dir)
+    if os.path.isdir(args.run_dir):
+        check_family(args.run_dir, model)
     name = args.name or getattr(model, "export_name", None) or family_of(model).name
     tiling = {"overlap": args.tile_overlap, "batch_size": args.tile_batch} if args.tiled else None
     path = export.export(model, args.output, name, args.version, args.keep, args.max_count,
