@@ -11,9 +11,9 @@ pass over 20,000 training images) and its test accuracy is reported beside the s
 """
 
 import argparse
-import json
 
 from bench.report import train_on_data
+from gan_tf import writes
 from gan_tf.metrics.classifier import train_domain_classifier
 from gan_tf.metrics.features import classifier_features, stream_features
 from gan_tf.metrics.report import evaluate_model, quality_report, real_image_batches
@@ -79,8 +79,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     rows = measure(args.data, args.classifier, args.steps, args.batch_size, args.samples)
     if args.json:
-        with open(args.json, "w") as handle:
-            json.dump(rows, handle, indent=2)
+        writes.write_json(args.json, rows)
 
 
 if __name__ == "__main__":

@@ -45,7 +45,6 @@ samples, or caption | stage images rows of 12 test captions), and prints a Markd
 """
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -55,7 +54,7 @@ import numpy as np
 from bench import quality
 from bench.peers import tf_dcgan_tutorial
 from gan_tf import callbacks as cb
-from gan_tf import cli, devices, export, registry, training
+from gan_tf import cli, devices, export, registry, training, writes
 from gan_tf.caption_data import fixed_captions
 from gan_tf.images import make_grid, save_png
 from gan_tf.metrics import translation
@@ -283,8 +282,8 @@ def main(argv=None):
         results["runs"].append(row)
         print(row["run"], row["measurements"][-1], flush=True)
         results["wall_seconds"] = round(time.time() - started, 1)
-        with open(os.path.join(args.out, "quality.json"), "w") as handle:
-            json.dump(results, handle, indent=2, default=float)
+        writes.write_json(os.path.join(args.out, "quality.json"), results, "the file already there is as it "
+                          "was, with the runs before this one", default=float)
 
     for run in runs:
         record(train_run(family, args.data, *run, args, args.out, report))

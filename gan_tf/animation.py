@@ -9,11 +9,14 @@ collapse) at a glance. The other per-epoch pictures families save beside them
 kept exactly, colour grids are quantised by Pillow (an adaptive palette per frame).
 """
 
+import io
 import os
 import re
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+
+from gan_tf import writes
 
 FRAME = re.compile(r"^(?:(\w+)_)?epoch_(\d+)\.png$")  # series ("": ModelMonitor's grid), epoch
 BAND = 20  # pixels of the label band above each frame
@@ -46,9 +49,10 @@ def labelled(grid, epoch, width=None):
     return picture
 
 
-def write_gif(frames, output, fps=2):
+def write_gif(frames, output, fps=2, kept=""):
     """Writes [(epoch, uint8 grid)] as an animated GIF looping forever at `fps` frames a second
-    (the last frame held three times as long); returns the epochs written."""
+    (the last frame held three times as long), through a temporary name (`writes.write_bytes`:
+    a failed write names `output` and `kept`); returns the epochs written."""
     if not frames:
         raise ValueError(f"no monitor pictures to animate into {output}")
     if fps <= 0:
@@ -59,10 +63,15 @@ def write_gif(frames, output, fps=2):
     pictures = [_bottom_padded(picture, height) for picture in pictures]
     duration = [round(1000 / fps)] * len(pictures)
     duration[-1] *= 3
+    encoded = io.BytesIO()
+    pictures[0].save(encoded, format="GIF", save_all=True, append_images=pictures[1:], duration=duration,
+                     loop=0, disposal=1, optimize=False)
     parent = os.path.dirname(os.path.abspath(output))
-    os.makedirs(parent, exist_ok=True)
-    pictures[0].save(output, save_all=True, append_images=pictures[1:], duration=duration, loop=0,
-                     disposal=1, optimize=False)
+    try:
+        os.makedirs(parent, exist_ok=True)
+    except OSError as error:
+        raise writes.WriteError(error, parent, kept or "nothing written") from None
+    writes.write_bytes(output, encoded.getvalue(), kept)
     return [epoch for epoch, _ in frames]
 
 
@@ -74,10 +83,11 @@ def _bottom_padded(picture, height):
     return padded
 
 
-def animate(run_dir, output=None, fps=2, last_epoch=None):
+def animate(run_dir, output=None, fps=2, last_epoch=None, kept=""):
     """[(GIF path, epochs)] of `run_dir`'s per-epoch pictures animated, the monitor grids
     first (default `RUN_DIR/progress.gif`; other series beside it as `progress_<series>.gif`),
-    up to `last_epoch` (default: the epoch of its newest checkpoint when it has one, else all)."""
+    up to `last_epoch` (default: the epoch of its newest checkpoint when it has one, else all);
+    `kept` goes into a failed write's error (`write_gif`)."""
     from gan_tf.callbacks import EpochCheckpoint
 
     if last_epoch is None:
@@ -92,7 +102,7 @@ def animate(run_dir, output=None, fps=2, last_epoch=None):
     for name, frames in sorted(series.items()):
         path = f"{stem}_{name}{extension}" if name else stem + extension
         grids = [(epoch, np.asarray(Image.open(picture).convert("RGB"))) for epoch, picture in frames]
-        written.append((path, write_gif(grids, path, fps)))
+        written.append((path, write_gif(grids, path, fps, kept)))
     return written
 
 

@@ -206,17 +206,20 @@ def add_train_classifier(commands):
 def run_train_classifier(args, _beam_args):
     """Unpaired domains (trainA/trainB) get a domain-A-vs-B classifier (CycleGAN's scores),
     labelled data a class classifier."""
+    from gan_tf import writes
     from gan_tf.data import load_metadata
     from gan_tf.metrics import classifier
+    from gan_tf.run_state import save_model
 
+    writes.check_writable(os.path.dirname(os.path.abspath(args.output)), "folder of --output")
     if {"trainA", "trainB"} <= set(load_metadata(args.data)["splits"]):
         model, accuracies = classifier.train_domains_classifier(args.data, epochs=args.epochs or 20)
         accuracy = f"held-out train accuracy {accuracies['val']:.4f}, test accuracy {accuracies['test']:.4f}"
     else:
         model, test_accuracy = classifier.train_domain_classifier(args.data, epochs=args.epochs or 3)
         accuracy = f"test accuracy {test_accuracy:.4f}"
-    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
-    model.save(args.output)
+    save_model(model, args.output, f"the classifier ({accuracy}) was not saved and a file already "
+               "there is as it was; train it again once there is room")
     print(f"{accuracy}; saved {args.output}")
 
 
@@ -243,7 +246,8 @@ def add_export(commands):
         "for data embedded with minilm, captions (captions string [N], seed -> the same + "
         "embeddings).",
     )
-    parser.add_argument("run_dir", help="a training run folder (holding model.keras) or a .keras file")
+    parser.add_argument("run_dir", help="a training run folder (holding model.keras; refused when it holds "
+                        "another family's model than the folder's run) or a .keras file")
     parser.add_argument("--output", default="saved_models", help="base folder (default: saved_models)")
     parser.add_argument("--name", help="model name (default: the family's name)")
     parser.add_argument("--version", type=numbers.POSITIVE, help="version number (default: next free)")
@@ -271,9 +275,12 @@ def run_export(args, _beam_args):
     from gan_tf import export
     from gan_tf.models.base import load_trained_model
     from gan_tf.registry import family_of, import_models
+    from gan_tf.run_state import check_family
 
     import_models()
     model = load_trained_model(args.run_dir)
+    if os.path.isdir(args.run_dir):
+        check_family(args.run_dir, model)
     name = args.name or getattr(model, "export_name", None) or family_of(model).name
     tiling = {"overlap": args.tile_overlap, "batch_size": args.tile_batch} if args.tiled else None
     path = export.export(model, args.output, name, args.version, args.keep, args.max_count,
@@ -297,14 +304,15 @@ def add_serving_config(commands):
 
 
 def run_serving_config(args, _beam_args):
+    from gan_tf import writes
     from gan_tf.serving import model_names, serving_config
 
+    writes.check_writable(os.path.dirname(os.path.abspath(args.output)), "folder of --output")
     names = model_names(args.base)
     if not names:
         raise FileNotFoundError(f"no exported model under {args.base}: run gan-tf export first")
     config = serving_config(args.base, args.container_base)  # refused before a file is written
-    with open(args.output, "w") as handle:
-        handle.write(config)
+    writes.write_bytes(args.output, config.encode())
     print(f"wrote {args.output} for {', '.join(names)}")
 
 

@@ -330,7 +330,8 @@ class StackGANConfig(Config):
     generator's weights that draws every image outside training (monitor, scores, export;
     `gan_tf.averaging`); `anneal` is the GANs' (the learning rates fall to zero over that
     fraction of a `--seconds` budget). `embedding_dim`, `channels`, `data_name` and
-    `text_encoder` are taken from the data's metadata. The `fast` preset (captioned
+    `text_encoder` are taken from the data's metadata (`minilm`, or `minilm:DIR` for captions
+    embedded with the weights in DIR, which the export then loads). The `fast` preset (captioned
     Fashion-MNIST, chosen by measurement: README "Time to quality") is used for both stages;
     its Stage-II is residual with an anchor weight of 40, and both stages draw with a 0.999
     moving average of the generator (the README's Stage-II recipe adds `--anneal 0.5`).

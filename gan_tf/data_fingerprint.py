@@ -12,7 +12,7 @@ import os
 
 import tensorflow as tf
 
-from gan_tf import records, tempfiles
+from gan_tf import records, writes
 
 FINGERPRINT_FILE = "data.json"
 
@@ -62,4 +62,4 @@ def check(run_dir, new, allow_change=False):
 
 def record(run_dir, new):
     """Writes the fingerprint of the data this run trains on."""
-    tempfiles.write_json(os.path.join(run_dir, FINGERPRINT_FILE), new)
+    writes.write_json(os.path.join(run_dir, FINGERPRINT_FILE), new)

@@ -12,12 +12,13 @@ decides at once.
 import hashlib
 import json
 import os
+import sys
 import time
 
 import keras
 import tensorflow as tf
 
-from gan_tf import tempfiles
+from gan_tf import writes
 from gan_tf.data import repeated_batch
 
 CACHE = os.path.join(os.path.expanduser("~"), ".cache", "gan_tf", "jit.json")
@@ -79,7 +80,16 @@ def choose(model, batch, key, cache_path=CACHE):
             variable.assign(value)
         jit = rates["on"] >= rates["off"]
         cache[key] = {"jit": jit, "steps_per_second": rates}
-        tempfiles.write_json(cache_path, cache)
+        remember(cache_path, cache)
     model.jit_compile = jit
     model.make_train_function(force=True)
     return jit, rates
+
+
+def remember(cache_path, cache):
+    """Writes the cache; one that cannot be written (a read-only home, a full disk) costs
+    only the next run's measurement, so training goes on after a one-line warning."""
+    try:
+        writes.write_json(cache_path, cache, "the choice is not remembered (the next run measures again)")
+    except writes.WriteError as error:
+        print(f"WARNING: {error}", file=sys.stderr, flush=True)

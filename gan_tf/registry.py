@@ -101,7 +101,18 @@ def import_models():
 
 def family_of(model):
     """The `Family` of a model (each family has a config class of its own)."""
+    return family_of_config(model.config)
+
+
+def family_of_config(config):
+    """The `Family` whose config class `config` is."""
     for entry in FAMILIES.values():
-        if type(model.config) is entry.config_class:
+        if type(config) is entry.config_class:
             return entry
-    raise ValueError(f"{type(model).__name__} is not a registered family's model")
+    raise ValueError(f"{type(config).__name__} is not a registered family's config")
+
+
+def families_with_fields(names):
+    """The names of the families whose configs have exactly the fields `names`."""
+    return [entry.name for entry in FAMILIES.values()
+            if {field.name for field in dataclasses.fields(entry.config_class)} == set(names)]

@@ -7,6 +7,7 @@
 - `save_model`: the final `model.keras` is written beside itself and renamed into place, so a
   kill leaves the previous file or none, never half a zip.
 - `note_data_fields`: says when the data gives a family another shape than its default.
+- `check_family`: a run folder's `model.keras` must be of the family the folder records.
 """
 
 import json
@@ -14,7 +15,7 @@ import os
 
 import keras
 
-from gan_tf import tempfiles, writes
+from gan_tf import registry, tempfiles, writes
 
 CONFIG_FILE = "config.json"
 
@@ -70,7 +71,8 @@ def resume(checkpoint, model, config, run_dir):
 
 
 def record_config(run_dir, config, epoch, changes):
-    """Writes `<run_dir>/config.json`: the settings in force and every change made on resume."""
+    """Writes `<run_dir>/config.json`: the family, the settings in force and every change made
+    on resume."""
     path = os.path.join(run_dir, CONFIG_FILE)
     history = []
     if epoch:
@@ -82,7 +84,8 @@ def record_config(run_dir, config, epoch, changes):
     if changes:
         history.append({"after_epoch": epoch,
                         "changed": {name: [old, new] for name, (old, new) in sorted(changes.items())}})
-    tempfiles.write_json(path, {"config": _plain(config), "changes": history})
+    writes.write_json(path, {"family": registry.family_of_config(config).name, "config": _plain(config),
+                             "changes": history})
 
 
 def save_model(model, path, kept=""):
@@ -101,6 +104,31 @@ def save_model(model, path, kept=""):
     finally:
         if os.path.exists(staging):
             os.remove(staging)
+
+
+class OtherFamilyError(ValueError):
+    """A run folder's `model.keras` is of another family than the run the folder records."""
+
+
+def check_family(run_dir, model):
+    """Refuses `model`, loaded from `run_dir`'s `model.keras`, when it is of another family
+    than the run `run_dir/config.json` records (a file copied in): exported, it would be
+    published as that run. Folders recorded before config.json named the family are told by
+    their config's fields; a folder without config.json records nothing to compare."""
+    try:
+        with open(os.path.join(run_dir, CONFIG_FILE)) as handle:
+            recorded = json.load(handle)
+    except (OSError, ValueError):
+        return
+    held = registry.family_of(model).name
+    families = ([recorded["family"]] if "family" in recorded
+                else registry.families_with_fields(recorded.get("config", {})))
+    if families and held not in families:
+        path = os.path.join(run_dir, "model.keras")
+        raise OtherFamilyError(
+            f"{path} holds a {held} model, but {run_dir} is a {' or '.join(families)} run (its "
+            f"{CONFIG_FILE}); nothing exported: export the file itself (gan-tf export {path}) to "
+            f"publish it as {held}, or train again into this folder")
 
 
 SHAPE_FIELDS = ("image_shape", "channels", "num_classes", "input_channels", "output_channels",

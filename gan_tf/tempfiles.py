@@ -7,7 +7,6 @@ whose process is gone, or, for names without a process id (older versions), unto
 `LEGACY_STALE_SECONDS`. A live process's folder is never removed.
 """
 
-import json
 import os
 import shutil
 import time
@@ -59,13 +58,3 @@ def clean_stale(folder, prefix=PREFIX):
                 os.remove(path)
             removed.append(path)
     return removed
-
-
-def write_json(path, value):
-    """Writes `value` as JSON to `path` through a temporary file renamed into place, so a
-    reader (or a kill) never meets half a file."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    staging = os.path.join(os.path.dirname(os.path.abspath(path)), temp_name())
-    with open(staging, "w") as handle:
-        json.dump(value, handle, indent=2)
-    os.replace(staging, path)

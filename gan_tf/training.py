@@ -27,6 +27,8 @@ from gan_tf import animation, data_fingerprint, devices, distribute, folder_lock
 from gan_tf.data import batches_per_epoch, load_metadata, make_dataset, record_errors
 
 LOCK_FILE = ".lock"  # in the run folder: one training at a time (gan_tf.folder_lock)
+RUN_SUBFOLDERS = (("backup", "checkpoint folder"), ("samples", "samples folder"),
+                  ("logs", "TensorBoard log folder"))  # probed with the run folder before work
 
 
 @dataclasses.dataclass
@@ -130,7 +132,9 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
     # record (a failed CRC, a bad PNG) is named with its shard and index.
     with lock, record_errors(data):
         if run_dir:
-            writes.check_writable(run_dir, "run folder")  # checkpoints, samples, logs, model.keras
+            writes.check_writable(run_dir, "run folder")  # model.keras, config.json, data.json
+            for name, what in RUN_SUBFOLDERS:
+                writes.check_writable(os.path.join(run_dir, name), what)
         model = build_model(model_class, config, strategy, bool(jit))
         setup_started = time.perf_counter()
         jit, jit_note = _choose_xla(model, jit, entry, config, data, batch_size, precision, strategy)
@@ -184,6 +188,11 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
                                 shuffle=False)  # the dataset shuffles; Keras warns it ignores True
         except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM (gan_tf.stopping)
             raise stopping.training_stopped(interrupt, checkpoint) from None
+        except (OSError, tf.errors.OpError) as error:  # a full disk met by a picture or the logs
+            failure = _stopped_by_disk(error, checkpoint, log_dir) if run_dir else None
+            if failure is None:
+                raise
+            raise failure from None
         if run_dir:
             path = os.path.join(run_dir, "model.keras")
             run_state.save_model(model, path, f"{checkpoint.kept()}; run the same command again to "
@@ -191,10 +200,31 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
             print(f"saved {path}; samples in {os.path.join(run_dir, 'samples')}; "
                   f"tensorboard --logdir {os.path.join(run_dir, 'logs')}", flush=True)
             if animate and checkpoint.kept_epoch:
-                for gif, epochs in animation.animate(run_dir, last_epoch=checkpoint.kept_epoch):
-                    print(f"wrote {gif} ({len(epochs)} epochs)", flush=True)
+                _animate(run_dir, checkpoint.kept_epoch)
         quality = next((c.records for c in run_callbacks if isinstance(c, cb.PeriodicScores)), [])
         return TrainingRun(model, config, run_dir, batch_size, first_epoch, history.history, clock, quality)
+
+
+def _stopped_by_disk(error, checkpoint, log_dir):
+    """A write that failed mid-fit on a full, read-only or forbidden disk as one line naming
+    its path (TensorBoard's, whose errors name no path: the log folder) and the checkpoint
+    kept; the checkpoint's own failure, which says so already, as it is; None for other errors."""
+    if isinstance(error, writes.WriteError) and error.filename == checkpoint.directory:
+        return error
+    return writes.as_write_error(error, getattr(error, "filename", None) or log_dir,
+                                 f"training stopped; {checkpoint.kept()}; run the same command again "
+                                 "once there is room")
+
+
+def _animate(run_dir, last_epoch):
+    """The run's progress GIFs; one that cannot be written is a warning, since the trained
+    model is saved by then (`gan-tf animate` writes it later)."""
+    try:
+        for gif, epochs in animation.animate(run_dir, last_epoch=last_epoch, kept=(
+                "model.keras and the checkpoints are saved; gan-tf animate writes it once there is room")):
+            print(f"wrote {gif} ({len(epochs)} epochs)", flush=True)
+    except writes.WriteError as error:
+        print(f"WARNING: {error}", file=sys.stderr, flush=True)
 
 
 def _choose_xla(model, jit, entry, config, data, batch_size, precision, strategy):

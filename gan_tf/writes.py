@@ -3,11 +3,13 @@ not write to ends in one line naming the path and what was kept, never a crash o
 at a final name.
 
 `check_writable` is called on output folders before any work starts (a one-byte probe file is
-written and removed: `os.access` says yes to root on a read-only mount). `write_bytes` writes a file through
-a temporary sibling renamed into place. `WriteError` is the one-line error both raise.
+written and removed: `os.access` says yes to root on a read-only mount). `write_bytes` (and
+`write_json`) write a file through a temporary sibling renamed into place. `WriteError` is the
+one-line error they raise.
 """
 
 import errno
+import json
 import os
 
 from gan_tf.tempfiles import temp_name
@@ -65,7 +67,8 @@ def remove_quietly(path):
 
 def write_bytes(path, data, kept=""):
     """Writes `data` to local `path` through a temporary sibling renamed into place; on
-    failure the temporary file is removed and a WriteError names `path` and `kept`."""
+    failure the temporary file is removed and a WriteError names `path` and `kept` (default:
+    that the file there, if any, is as it was)."""
     folder = os.path.dirname(os.path.abspath(path))
     staging = os.path.join(folder, temp_name(suffix=".part"))
     try:
@@ -79,7 +82,19 @@ def write_bytes(path, data, kept=""):
         os.replace(staging, path)
     except OSError as error:
         remove_quietly(staging)
-        raise WriteError(error, path, kept or "no file written there") from None
+        before = "the file already there is as it was" if os.path.exists(path) else "no file written there"
+        raise WriteError(error, path, kept or before) from None
+
+
+def write_json(path, value, kept="", default=None):
+    """Writes `value` as indented JSON to local `path` like `write_bytes` (its folder made
+    first), so a reader, a kill or a full disk never leaves half a file there."""
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as error:
+        raise WriteError(error, folder, kept or "nothing written") from None
+    write_bytes(path, json.dumps(value, indent=2, default=default).encode(), kept)
 
 
 WRITE_ONLY = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)  # never the fault of a read

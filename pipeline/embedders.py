@@ -146,8 +146,8 @@ def make_embedder(spec, embedding_files=None):
     name, _, argument = spec.partition(":")
     if name == "hash":
         return HashEmbedder(int(argument or 64))
-    if name == "minilm":
-        return MiniLMEmbedder(argument or None)
+    if name == "minilm":  # an absolute DIR: the export finds the weights from anywhere
+        return MiniLMEmbedder(os.path.abspath(argument) if argument else None)
     if name == "precomputed":
         if not embedding_files:
             raise ValueError("the precomputed embedder needs --embeddings train=PATH[,test=PATH]")

@@ -329,8 +329,7 @@ def _run(source, output_dir, beam_args, shards, strict, overwrite):
     except BaseException as error:
         if local:
             shutil.rmtree(target, ignore_errors=True)  # beam-temp-* files with it
-        failure = writes.as_write_error(error, output_dir, "nothing kept of this run (its temporary "
-                                        "folder was removed); the folder is as it was") if isinstance(error, Exception) else None
+        failure = run_failure(error, source, output_dir, local) if isinstance(error, Exception) else None
         if failure is None:
             raise
         raise failure from None
@@ -340,6 +339,24 @@ def _run(source, output_dir, beam_args, shards, strict, overwrite):
         replace_folder(target, output_dir)
     with FileSystems.open(FileSystems.join(output_dir, records.METADATA_FILE)) as handle:
         return json.loads(handle.read())
+
+
+class WorkersLostError(RuntimeError):
+    """Dask workers died one after another running the same task (distributed's KilledWorker)."""
+
+
+def run_failure(error, source, output_dir, local):
+    """The one-line error of a failed run, naming `output_dir` and what was kept: a full,
+    read-only or forbidden disk, or workers killed running one task (Dask's `KilledWorker`,
+    a 29-line traceback otherwise); None for other errors."""
+    kept = ("nothing kept of this run (its temporary folder was removed); the folder is as it was" if local
+            else f"nothing kept of this run; {output_dir} holds no {records.METADATA_FILE} until a run completes")
+    if type(error).__name__ == "KilledWorker":
+        return WorkersLostError(
+            f"{output_dir}: preprocessing {source.name} stopped: {error.allowed_failures + 1} dask workers in "
+            f"a row died running one of its tasks (the last: {error.last_worker.address}); {kept}; the workers' "
+            "logs say why (often memory: a smaller --dask_partition_size holds less per task)")
+    return writes.as_write_error(error, output_dir, kept)
 
 
 def pipeline_options(beam_args):

@@ -80,6 +80,35 @@ def test_export_refuses_a_keras_file_carrying_python_code(tmp_path, capsys):
     assert not (tmp_path / "saved").exists()
 
 
+@pytest.mark.parametrize("recorded", ["family", "fields only"])
+def test_export_refuses_a_run_folders_model_of_another_family(tmp_path, capsys, recorded):
+    """A DCGAN's model.keras copied into a FashionGAN run folder: refused, naming both; the file
+    itself exports under its own family. A folder recorded before config.json named the family
+    is told by its config's fields."""
+    from gan_tf import run_state
+    from gan_tf.config import DCGANConfig, FashionGANConfig
+    from gan_tf.models.dcgan import DCGAN
+
+    run_dir = tmp_path / "fashion_gan"
+    run_state.record_config(str(run_dir), FashionGANConfig(), 0, {})
+    if recorded == "fields only":
+        record = json.loads((run_dir / "config.json").read_text())
+        del record["family"]
+        (run_dir / "config.json").write_text(json.dumps(record))
+    model_file = run_dir / "model.keras"
+    DCGAN(DCGANConfig(latent_dim=8, image_shape=(16, 16, 1), generator_filters=4, discriminator_filters=4)).save(
+        str(model_file))
+    saved = tmp_path / "saved"
+    assert cli.main(["export", str(run_dir), "--output", str(saved)]) == 1
+    assert error_line(capsys, "export") == (
+        f"gan-tf export: error: {model_file} holds a dcgan model, but {run_dir} is a fashion_gan run (its "
+        f"config.json); nothing exported: export the file itself (gan-tf export {model_file}) to publish it as "
+        "dcgan, or train again into this folder (--debug shows the traceback)")
+    assert not saved.exists()
+    assert cli.main(["export", str(model_file), "--output", str(saved)]) == 0
+    assert os.listdir(saved) == ["dcgan"]
+
+
 def error_line(capsys, command):
     """The one line `gan-tf COMMAND` printed for an expected failure (never a traceback)."""
     err = capsys.readouterr().err

@@ -203,6 +203,37 @@ def test_a_killed_preprocess_leaves_nothing_the_next_run_keeps(messy_image_folde
     assert not [n for n in os.listdir(tmp_path / "out") if n.startswith("beam-temp")]
 
 
+def test_dask_workers_killed_in_a_row_end_in_one_line_naming_what_was_kept(messy_image_folder, tmp_path,
+                                                                           monkeypatch, capsys):
+    """Dask's KilledWorker (every worker that ran one task died) was a 29-line traceback."""
+    import types
+
+    import apache_beam as beam
+
+    from gan_tf import cli
+    from tests.extras import require_dask
+
+    require_dask()
+    from distributed.scheduler import KilledWorker
+
+    def run(pipeline, *args, **kwargs):
+        raise KilledWorker(("map-partitions-3f2a", 5), types.SimpleNamespace(address="tcp://127.0.0.1:40123"), 7)
+    monkeypatch.setattr(beam.Pipeline, "run", run)
+    output = tmp_path / "out"
+    output.mkdir()
+    (output / "metadata.json").write_text('{"name": "the previous data set"}')
+    assert cli.main(["preprocess", "image_folder", "--source", str(messy_image_folder), "--output", str(output),
+                     "--image-size", "8", "--runner", "DaskRunner"]) == 1
+    assert capsys.readouterr().err == (
+        f"gan-tf preprocess: error: {output}: preprocessing {messy_image_folder.name} stopped: 8 dask workers in a "
+        "row died "
+        "running one of its tasks (the last: tcp://127.0.0.1:40123); nothing kept of this run (its temporary "
+        "folder was removed); the folder is as it was; the workers' logs say why (often memory: a smaller "
+        "--dask_partition_size holds less per task) (--debug shows the traceback)\n")
+    assert os.listdir(output) == ["metadata.json"] and "previous" in (output / "metadata.json").read_text()
+    assert not [name for name in os.listdir(tmp_path) if ".tmp-" in name]
+
+
 def test_idx_file_longer_than_its_header_or_of_the_wrong_kind_fails_naming_it(small_idx_dir, tmp_path):
     source_dir = tmp_path / "source"
     shutil.copytree(small_idx_dir, source_dir)

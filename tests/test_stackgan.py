@@ -226,6 +226,31 @@ def test_export_with_the_minilm_encoder_takes_caption_strings(tmp_path):
     assert tf.io.decode_png(tf.io.read_file(str(picture))).shape == (2 * 18 + 2, 240 + 18 + 2, 3)  # text | Stage-I
 
 
+def test_data_embedded_with_minilm_dir_exports_with_the_weights_in_dir(tmp_path, monkeypatch):
+    """`--embedder minilm:DIR` (DIR relative, weights package absent): the data's metadata names
+    DIR absolutely, the model takes it from there and the export loads the encoder from DIR."""
+    from gan_tf.text import minilm
+    from pipeline.embedders import make_embedder
+
+    weights = tmp_path / "weights"
+    weights.symlink_to(require_minilm_weights(), target_is_directory=True)
+    monkeypatch.chdir(tmp_path)
+    embedder = make_embedder("minilm:weights")
+    assert embedder.describe()["model_dir"] == str(weights)
+    metadata = {"name": "captioned", "image_shape": [16, 16, 1], "embedding_dim": embedder.dim,
+                "embedder": embedder.describe()}
+    config = StackGANStageI.config_for_data(TINY, metadata)
+    assert config.text_encoder == f"minilm:{weights}"
+
+    def not_installed():
+        raise FileNotFoundError("the MiniLM weights are not installed")
+    monkeypatch.setattr(minilm, "default_model_dir", not_installed)
+    loaded = tf.saved_model.load(export.export(StackGANStageI(config), str(tmp_path / "saved"), "stackgan_dir"))
+    captions = ["a small, dark pair of trousers"]
+    served = loaded.signatures["captions"](captions=tf.constant(captions), seed=tf.constant(0, tf.int64))
+    np.testing.assert_allclose(served["embeddings"].numpy(), embedder.embed(captions), atol=1e-5)
+
+
 def test_cli_trains_stage2_over_stage1_and_exports(trained, small_captioned_data, tmp_path):
     """`gan-tf train stackgan --stage 2` (the captioned data came from `gan-tf preprocess`)."""
     data = small_captioned_data

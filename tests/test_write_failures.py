@@ -12,6 +12,7 @@ import os
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 from PIL import Image
 
 from gan_tf import callbacks, cli, export, writes
@@ -195,3 +196,144 @@ def test_preprocess_on_a_full_disk_names_the_output_and_keeps_the_old_data_set(t
                          "(--debug shows the traceback)")
     assert (output / "metadata.json").read_bytes() == before
     assert [name for name in os.listdir(tmp_path) if ".tmp-" in name] == []
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_a_json_write_keeps_the_file_already_there(tmp_path, monkeypatch, code):
+    path = tmp_path / "config.json"
+    writes.write_json(str(path), {"epoch": 1})
+    fail_writes_under(monkeypatch, tmp_path, code)
+    with pytest.raises(writes.WriteError, match=rf"^{path}: {os.strerror(code)}; the file already there is as it was; "):
+        writes.write_json(str(path), {"epoch": 2})
+    assert json.loads(path.read_text()) == {"epoch": 1} and files_under(tmp_path) == [str(path)]
+
+
+def test_an_unwritable_jit_cache_costs_a_warning_not_the_run(tmp_path, monkeypatch, capsys):
+    from gan_tf import jit_choice
+
+    fail_writes_under(monkeypatch, tmp_path, errno.EROFS)
+    jit_choice.remember(str(tmp_path / "jit.json"), {"key": {"jit": True}})
+    assert capsys.readouterr().err == (f"WARNING: {tmp_path / 'jit.json'}: Read-only file system; the choice is not "
+                                       "remembered (the next run measures again); choose a folder on a writable "
+                                       "file system\n")
+    assert files_under(tmp_path) == []
+
+
+def serving_args(base, output):
+    return ["serving-config", "--base", str(base), "--output", str(output)]
+
+
+def test_serving_config_checks_its_folder_and_keeps_the_old_file_on_a_full_disk(tmp_path, monkeypatch, capsys):
+    (tmp_path / "saved_models" / "fashion_gan" / "1").mkdir(parents=True)
+    config = tmp_path / "serving" / "models.config"
+    with monkeypatch.context() as patched:
+        fail_writes_under(patched, tmp_path / "serving", errno.EROFS)
+        assert cli.main(serving_args(tmp_path / "saved_models", config)) == 1
+    assert one_error_line(capsys, "serving-config").startswith(
+        f"{tmp_path / 'serving'}: Read-only file system; nothing written: the folder of --output is not writable")
+    config.write_text("the old config")
+    fail_writes_under(monkeypatch, tmp_path / "serving", errno.ENOSPC, spare=1)  # the probe passes
+    assert cli.main(serving_args(tmp_path / "saved_models", config)) == 1
+    assert one_error_line(capsys, "serving-config") == (
+        f"{config}: No space left on device; the file already there is as it was; free some space")
+    assert files_under(tmp_path / "serving") == [str(config)] and config.read_text() == "the old config"
+
+
+def classifier_args(data, output):
+    return ["train-classifier", "--data", data, "--output", str(output), "--epochs", "1"]
+
+
+def test_train_classifier_checks_its_folder_before_training(small_data_dir, tmp_path, monkeypatch, capsys):
+    from gan_tf.metrics import classifier
+
+    fail_writes_under(monkeypatch, tmp_path / "classifiers", errno.EACCES)
+    monkeypatch.setattr(classifier, "train_domain_classifier", lambda *a, **k: pytest.fail("trained first"))
+    assert cli.main(classifier_args(small_data_dir, tmp_path / "classifiers" / "c.keras")) == 1
+    assert one_error_line(capsys, "train-classifier").startswith(
+        f"{tmp_path / 'classifiers'}: Permission denied; nothing written: the folder of --output is not writable")
+
+
+def test_train_classifiers_final_save_on_a_full_disk_leaves_no_partial_file(small_data_dir, tmp_path, monkeypatch,
+                                                                           capsys):
+    from gan_tf.metrics import classifier
+
+    def save(model, path, *args, **kwargs):
+        with open(path, "wb") as handle:
+            handle.write(b"PK half a zip")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+    monkeypatch.setattr(keras.Model, "save", save)
+    tiny = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    monkeypatch.setattr(classifier, "train_domain_classifier", lambda *a, **k: (tiny, 0.5))
+    output = tmp_path / "c.keras"
+    assert cli.main(classifier_args(small_data_dir, output)) == 1
+    assert one_error_line(capsys, "train-classifier") == (
+        f"{output}: No space left on device; the classifier (test accuracy 0.5000) was not saved and a file "
+        "already there is as it was; train it again once there is room; free some space")
+    assert files_under(tmp_path) == []
+
+
+def test_a_run_folder_with_an_unwritable_log_folder_is_refused_before_training(small_data_dir, tmp_path,
+                                                                              monkeypatch, capsys):
+    run_dir = tmp_path / "run"
+    fail_writes_under(monkeypatch, run_dir / "logs", errno.EROFS)
+    monkeypatch.setattr(keras.Model, "fit", lambda *a, **k: pytest.fail("trained with an unwritable log folder"))
+    assert cli.main(train_args(small_data_dir, run_dir)) == 1
+    assert one_error_line(capsys, "train").startswith(
+        f"{run_dir / 'logs'}: Read-only file system; nothing written: the TensorBoard log folder is not writable")
+
+
+def test_tensorboard_logs_on_a_full_disk_stop_training_naming_the_kept_checkpoint(small_data_dir, tmp_path,
+                                                                                  monkeypatch, capsys):
+    """TensorBoard's writers fail in their flush, as TensorFlow's do on a full disk, once the
+    first checkpoint is written (the disk fills up)."""
+    from tensorflow.python.ops import summary_ops_v2
+
+    run_dir = tmp_path / "run"
+    real_flush = summary_ops_v2._ResourceSummaryWriter.flush
+
+    def flush(writer):
+        if not (run_dir / "backup" / "current").exists():
+            return real_flush(writer)
+        raise tf.errors.ResourceExhaustedError(None, None, f"{run_dir}/logs/images/events.out.tfevents.1.vm.1.0.v2; "
+                                               "No space left on device\n\tFailed to flush 2 events")
+    monkeypatch.setattr(summary_ops_v2._ResourceSummaryWriter, "flush", flush)
+    assert cli.main(train_args(small_data_dir, run_dir, epochs=2)) == 1
+    backup = run_dir / "backup" / "current"
+    assert one_error_line(capsys, "train") == (
+        f"{run_dir / 'logs'}: No space left on device; training stopped; the checkpoint after epoch 1 ({backup}) "
+        "was kept; run the same command again once there is room; free some space")
+    assert json.load(open(backup / "state.json"))["epoch"] == 1 and not (run_dir / "model.keras").exists()
+
+
+def test_a_sample_grid_on_a_full_disk_stops_training_naming_the_kept_checkpoint(small_data_dir, tmp_path,
+                                                                                monkeypatch, capsys):
+    run_dir = tmp_path / "run"
+    fail_writes_under(monkeypatch, run_dir / "samples", errno.ENOSPC, spare=2)  # the probe and epoch 1's grid
+    assert cli.main(train_args(small_data_dir, run_dir, epochs=3)) == 1
+    grid, backup = run_dir / "samples" / "epoch_0002.png", run_dir / "backup" / "current"
+    assert one_error_line(capsys, "train") == (
+        f"{grid}: No space left on device; training stopped; the checkpoint after epoch 2 ({backup}) was kept; "
+        "run the same command again once there is room; free some space")
+    assert files_under(run_dir / "samples") == [str(run_dir / "samples" / "epoch_0001.png")]
+
+
+def test_a_progress_gif_on_a_full_disk_is_a_warning_after_the_model_is_saved(small_data_dir, tmp_path, monkeypatch,
+                                                                             capsys):
+    from gan_tf import training
+
+    run_dir = tmp_path / "run"
+    (run_dir / "progress.gif").parent.mkdir()
+    (run_dir / "progress.gif").write_bytes(b"GIF89a of an earlier run")
+    real_animate = training.animation.animate
+
+    def animate(*args, **kwargs):  # the disk fills just before the GIF
+        fail_writes_under(monkeypatch, run_dir, errno.ENOSPC)
+        return real_animate(*args, **kwargs)
+    monkeypatch.setattr(training.animation, "animate", animate)
+    args = [arg for arg in train_args(small_data_dir, run_dir, epochs=1) if arg != "--no-animate"]
+    assert cli.main(args) == 0
+    assert capsys.readouterr().err == (
+        f"WARNING: {run_dir / 'progress.gif'}: No space left on device; model.keras and the checkpoints are saved; "
+        "gan-tf animate writes it once there is room; free some space\n")
+    assert (run_dir / "model.keras").exists() and (run_dir / "progress.gif").read_bytes() == b"GIF89a of an earlier run"
+    assert not temporary_files(run_dir)

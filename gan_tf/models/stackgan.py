@@ -73,11 +73,14 @@ class StackGANStageI(TwoPlayerModel):
     @classmethod
     def config_for_data(cls, config, metadata):
         """Embedding size, channels, data name and text encoder from the captioned data."""
-        encoder = metadata.get("embedder", {}).get("name", "")
+        embedder = metadata.get("embedder", {})
+        encoder = embedder.get("name", "")
+        if encoder in TEXT_ENCODERS and embedder.get("model_dir"):
+            encoder = f"{encoder}:{embedder['model_dir']}"  # the weights the data was embedded with
         return dataclasses.replace(
             config, embedding_dim=embedding_dim(metadata, metadata.get("name", "the data")),
             channels=int(metadata["image_shape"][-1]), data_name=metadata.get("name", ""),
-            text_encoder=encoder if encoder in TEXT_ENCODERS else "")
+            text_encoder=encoder if encoder.partition(":")[0] in TEXT_ENCODERS else "")
 
     @classmethod
     def training_dataset(cls, data_dir, config, batch_size, limit=None, first_epoch=None):
@@ -233,19 +236,24 @@ class StackGANStageI(TwoPlayerModel):
         return endpoints
 
 
-def _text_encoder(name):
-    """(encoder, in-graph tokenizer) of a built-in text encoder, loaded once per process."""
+def _text_encoder(spec):
+    """(encoder, in-graph tokenizer) of a built-in text encoder, loaded once per process;
+    `spec` is its name, or `name:DIR` for weights in DIR (as the data's embedder named them)."""
     import os
 
     from gan_tf.text.minilm import default_model_dir, load_encoder
     from gan_tf.text.wordpiece import WordPieceTokenizer
 
+    name, _, model_dir = spec.partition(":")
     if name not in TEXT_ENCODERS:
         raise ValueError(f"unknown text encoder {name!r}; built in: {', '.join(TEXT_ENCODERS)}")
-    if name not in _ENCODERS:
-        model_dir = default_model_dir()
-        _ENCODERS[name] = (load_encoder(model_dir), WordPieceTokenizer(os.path.join(model_dir, "vocab.txt")))
-    return _ENCODERS[name]
+    if model_dir and not os.path.isdir(model_dir):
+        raise FileNotFoundError(f"{model_dir}: the {name} weights the data was embedded with ({spec}) are "
+                                "not there; put them back or preprocess the captions again")
+    if spec not in _ENCODERS:
+        model_dir = model_dir or default_model_dir()
+        _ENCODERS[spec] = (load_encoder(model_dir), WordPieceTokenizer(os.path.join(model_dir, "vocab.txt")))
+    return _ENCODERS[spec]
 
 
 _ENCODERS = {}
