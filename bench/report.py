@@ -25,8 +25,8 @@ def write_rates(path, device, batch_size, rows):
 
 def preprocessed(name, source_dir, work_dir):
     """The Beam stage's output for an IDX data set under `work_dir`, made on first use."""
-    from pipeline import preprocess
-    from pipeline.datasets import idx_source
+    from gan_tf.pipeline import preprocess
+    from gan_tf.pipeline.datasets import idx_source
 
     output = os.path.join(work_dir, name)
     if not os.path.exists(os.path.join(output, "metadata.json")):

@@ -14,11 +14,11 @@ import sys
 
 from gan_tf import numbers, stopping
 from gan_tf.config import MAX_PIXELS, MAX_SAMPLE_COUNT
-from pipeline.catalog import KINDS
+from gan_tf.pipeline.catalog import KINDS
 
 STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
 
-# Options of `gan-tf preprocess` that go to `pipeline.catalog.make_source` under the same names.
+# Options of `gan-tf preprocess` that go to `gan_tf.pipeline.catalog.make_source` under the same names.
 SOURCE_OPTIONS = ("source", "image_size", "channels", "input_side", "embedder", "embeddings",
                   "captions_per_image")
 
@@ -73,8 +73,8 @@ def add_preprocess(commands):
 
 
 def run_preprocess(args, beam_args):
-    from pipeline import preprocess
-    from pipeline.catalog import make_source
+    from gan_tf.pipeline import preprocess
+    from gan_tf.pipeline.catalog import make_source
 
     source = make_source(args.dataset, **{name: getattr(args, name) for name in SOURCE_OPTIONS})
     print(f"preprocessing {source.name} ({', '.join(source.splits)}) into {args.output}", flush=True)
