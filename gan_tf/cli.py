@@ -393,12 +393,10 @@ def add_animate(commands):
 
 
 def run_animate(args, _beam_args):
-    from gan_tf.animation import animate, missing_epochs
+    from gan_tf.animation import animate, describe
 
-    for path, epochs in animate(args.run_dir, args.output, args.fps):
-        gaps = missing_epochs(epochs)
-        print(f"wrote {path}: epochs {epochs[0]}-{epochs[-1]}, {len(epochs)} frames"
-              + (f"; no picture for epochs {', '.join(map(str, gaps))}" if gaps else ""))
+    for path, epochs, stopped in animate(args.run_dir, args.output, args.fps):
+        print(f"wrote {path}: {describe(epochs, stopped)}")
 
 
 # -- entry point ----------------------------------------------------------------------------
@@ -410,7 +408,8 @@ def build_parser():
         "TensorFlow/Keras."
     )
     parser.add_argument("--verbose", action="store_true",
-                        help="show TensorFlow's native start-up and device messages")
+                        help="show TensorFlow's native start-up and device messages (and Beam's start-up "
+                        "warnings)")
     parser.add_argument("--debug", action="store_true", default=os.environ.get("GAN_TF_DEBUG", "") not in ("", "0"),
                         help="show the traceback of an error (also: GAN_TF_DEBUG=1)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -431,9 +430,11 @@ def main(argv=None):
     if extra and args.command != "preprocess":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if not args.verbose:
-        from gan_tf.native_logs import import_tensorflow_quietly
+        from gan_tf import native_logs
 
-        import_tensorflow_quietly()
+        native_logs.import_tensorflow_quietly()
+        if args.command == "preprocess":
+            native_logs.import_beam_quietly()
     stopping.install()
     try:
         status = args.run(args, extra)

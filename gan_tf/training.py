@@ -180,8 +180,8 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
             verbose = 2  # one line per epoch: a progress bar in a log file is one line per step
         try:
             history = model.fit(dataset, epochs=epochs, initial_epoch=first_epoch, steps_per_epoch=steps,
-                                callbacks=[*run_callbacks, *callbacks], verbose=verbose,
-                                shuffle=False)  # the dataset shuffles; Keras warns it ignores True
+                                callbacks=[*run_callbacks, *callbacks, cb.EpochProgress()],
+                                verbose=verbose, shuffle=False)  # the dataset shuffles; Keras warns it ignores True
         except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM (gan_tf.stopping)
             raise stopping.training_stopped(interrupt, checkpoint) from None
         if run_dir:
@@ -191,8 +191,8 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
             print(f"saved {path}; samples in {os.path.join(run_dir, 'samples')}; "
                   f"tensorboard --logdir {os.path.join(run_dir, 'logs')}", flush=True)
             if animate and checkpoint.kept_epoch:
-                for gif, epochs in animation.animate(run_dir, last_epoch=checkpoint.kept_epoch):
-                    print(f"wrote {gif} ({len(epochs)} epochs)", flush=True)
+                for gif, epochs, stopped in animation.animate(run_dir, last_epoch=checkpoint.kept_epoch):
+                    print(f"wrote {gif}: {animation.describe(epochs, stopped)}", flush=True)
         quality = next((c.records for c in run_callbacks if isinstance(c, cb.PeriodicScores)), [])
         return TrainingRun(model, config, run_dir, batch_size, first_epoch, history.history, clock, quality)
 
