@@ -62,7 +62,8 @@ def precision_policy(mixed):
 def fit_timed(model, dataset, steps, epochs=2):
     """(seconds of every epoch but the first, history); the first traces and compiles."""
     timer = StepTimer()
-    history = model.fit(dataset, epochs=epochs, steps_per_epoch=steps, callbacks=[timer], verbose=0)
+    history = model.fit(dataset, epochs=epochs, steps_per_epoch=steps, callbacks=[timer], verbose=0,
+                        shuffle=False)  # a tf.data input: Keras warns on True
     return sum(timer.times[1:]), history.history
 
 
