@@ -26,8 +26,8 @@ import tempfile
 import time
 
 from bench.report import SOURCES
-from pipeline import preprocess
-from pipeline.datasets import idx_source
+from gan_tf.pipeline import preprocess
+from gan_tf.pipeline.datasets import idx_source
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

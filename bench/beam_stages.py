@@ -24,9 +24,9 @@ import zlib
 from bench.beam_rate import preprocessing_rate
 from bench.report import SOURCES
 from gan_tf import records
-from pipeline.datasets import idx_source
-from pipeline.preprocess import pixel_sums
-from pipeline.sources.idx import CHUNK_RECORDS, read_idx_chunks
+from gan_tf.pipeline.datasets import idx_source
+from gan_tf.pipeline.preprocess import pixel_sums
+from gan_tf.pipeline.sources.idx import CHUNK_RECORDS, read_idx_chunks
 
 
 @contextlib.contextmanager

@@ -3,7 +3,7 @@
     python -m bench.beam_workers [--source /usr/share/datasets/fashion-mnist] [--workers 1,2]
         [--modes in_memory,multi_processing] [--json out.json]
 
-Each run is the production pipeline (`pipeline.preprocess.run`, as `gan-tf preprocess
+Each run is the production pipeline (`gan_tf.pipeline.preprocess.run`, as `gan-tf preprocess
 fashion_mnist` runs it) on Beam's DirectRunner: `in_memory` is the default single-process
 runner; `multi_processing` adds `--direct_num_workers N --direct_running_mode
 multi_processing` (N worker processes, each starting its own Python). The rate counts every
@@ -19,8 +19,8 @@ import platform
 import tempfile
 import time
 
-from pipeline import preprocess
-from pipeline.datasets import idx_source
+from gan_tf.pipeline import preprocess
+from gan_tf.pipeline.datasets import idx_source
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -56,7 +56,7 @@ def main(argv=None):
     parser.add_argument("--train-shards", type=int, default=8)
     parser.add_argument("--json", help="also write the rows here")
     args = parser.parse_args(argv)
-    # The runner's worker processes import gan_tf and pipeline from the environment.
+    # The runner's worker processes import gan_tf (and gan_tf.pipeline) from the environment.
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))
     settings = []
     for mode in args.modes.split(","):

@@ -402,8 +402,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     work = args.work_dir or tempfile.mkdtemp(prefix="gan_tf_faults_")
     from bench.stackgan_throughput import subset_idx
-    from pipeline import preprocess
-    from pipeline.datasets import idx_source
+    from gan_tf.pipeline import preprocess
+    from gan_tf.pipeline.datasets import idx_source
 
     data = os.path.join(work, "data")
     preprocess.run(idx_source("fashion_mnist", subset_idx(work, 256, 64)), data, shards={"train": 2})

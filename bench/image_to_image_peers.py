@@ -78,7 +78,7 @@ def fixed_batch(pair, size, data_dir=None):
 def iteration_rate(model, dataset, steps):
     """Train iterations/s of `fit` for `steps` steps (the model is already warmed up)."""
     start = time.perf_counter()
-    model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
+    model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
     return steps / (time.perf_counter() - start)
 
 
@@ -94,7 +94,7 @@ def measure_pair(pair, size, steps, rounds, jits, data_dir=None):
     # timed step far slower (gan_tf's rounds 1 at 128 and 256 px, jit off: 2-4x).
     models = [PAIRS[pair][row["implementation"]](size, row["jit"]) for row in rows]
     for model in models:
-        model.fit(dataset, epochs=1, steps_per_epoch=1, verbose=0)  # trace, compile, build
+        model.fit(dataset, epochs=1, steps_per_epoch=1, verbose=0, shuffle=False)  # trace, compile, build
     matmul = []
     # every other round in reverse, so that neither implementation always runs first after
     # the matmul timing

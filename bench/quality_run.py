@@ -162,7 +162,7 @@ def train_peer(name, data, args, out):
     metrics = cb.QualityMetrics(classifier_features(args.classifier), real_image_batches(data), every=0,
                                 num_samples=args.samples, clock=clock, every_seconds=args.every)
     model.fit(dataset, epochs=10**6, steps_per_epoch=10**9, verbose=0,
-              callbacks=[clock, cb.TimeLimit(args.minutes * 60, clock), metrics])
+              callbacks=[clock, cb.TimeLimit(args.minutes * 60, clock), metrics], shuffle=False)
     grid = os.path.join(out, name, "final_grid.png")
     save_png(tf_dcgan_tutorial.grid(model), grid)
     return {"run": name, "family": "peer", "preset": name, "overrides": {}, "batch_size": batch_size,

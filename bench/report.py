@@ -25,8 +25,8 @@ def write_rates(path, device, batch_size, rows):
 
 def preprocessed(name, source_dir, work_dir):
     """The Beam stage's output for an IDX data set under `work_dir`, made on first use."""
-    from pipeline import preprocess
-    from pipeline.datasets import idx_source
+    from gan_tf.pipeline import preprocess
+    from gan_tf.pipeline.datasets import idx_source
 
     output = os.path.join(work_dir, name)
     if not os.path.exists(os.path.join(output, "metadata.json")):
@@ -62,7 +62,8 @@ def precision_policy(mixed):
 def fit_timed(model, dataset, steps, epochs=2):
     """(seconds of every epoch but the first, history); the first traces and compiles."""
     timer = StepTimer()
-    history = model.fit(dataset, epochs=epochs, steps_per_epoch=steps, callbacks=[timer], verbose=0)
+    history = model.fit(dataset, epochs=epochs, steps_per_epoch=steps, callbacks=[timer], verbose=0,
+                        shuffle=False)  # a tf.data input: Keras warns on True
     return sum(timer.times[1:]), history.history
 
 

@@ -6,7 +6,9 @@ frame, in epoch order, under a white band naming the epoch, so a person sees pro
 collapse) at a glance. The other per-epoch pictures families save beside them
 (`<series>_epoch_NNNN.png`: the VAEs' latent scatter and grid, the CVAE's class rows) become
 `progress_<series>.gif` the same way. A GIF holds 256 colours per frame: greyscale grids are
-kept exactly, colour grids are quantised by Pillow (an adaptive palette per frame).
+kept exactly, colour grids are quantised by Pillow (an adaptive palette per frame). An epoch cut
+short by the --seconds budget is labelled with the steps it ran (the monitor grid's PNG text
+`STOPPED_KEY`, "412/937"), not shown as a whole epoch.
 """
 
 import io
@@ -21,6 +23,7 @@ from gan_tf import writes
 FRAME = re.compile(r"^(?:(\w+)_)?epoch_(\d+)\.png$")  # series ("": ModelMonitor's grid), epoch
 BAND = 20  # pixels of the label band above each frame
 DEFAULT_NAME = "progress.gif"
+STOPPED_KEY = "gan_tf stopped after"  # PNG text of a stopped epoch's grid: "steps run/steps"
 
 
 def epoch_frames(samples_dir, last_epoch=None):
@@ -35,9 +38,10 @@ def epoch_frames(samples_dir, last_epoch=None):
     return {series: sorted(frames) for series, frames in found.items()}
 
 
-def labelled(grid, epoch, width=None):
+def labelled(grid, epoch, width=None, stopped=None):
     """RGB [BAND + H, max(W, width), 3]: `grid` (uint8 [H, W, C], C 1 or 3) under a white band
-    reading "epoch N", white to the right when `width` is wider."""
+    reading "epoch N" ("epoch N (412/937 steps)" when `stopped`), white to the right when
+    `width` is wider."""
     grid = np.asarray(grid, np.uint8)
     if grid.ndim == 2 or grid.shape[-1] == 1:
         grid = np.repeat(grid.reshape(grid.shape[:2] + (1,)), 3, -1)
@@ -45,20 +49,22 @@ def labelled(grid, epoch, width=None):
     frame = np.full((BAND + height, max(grid_width, width or 0), 3), 255, np.uint8)
     frame[BAND:, :grid_width] = grid[..., :3]
     picture = Image.fromarray(frame)
-    ImageDraw.Draw(picture).text((4, 3), f"epoch {epoch}", fill=(0, 0, 0), font=ImageFont.load_default(14))
+    label = f"epoch {epoch}" + (f" ({stopped} steps)" if stopped else "")
+    ImageDraw.Draw(picture).text((4, 3), label, fill=(0, 0, 0), font=ImageFont.load_default(14))
     return picture
 
 
-def write_gif(frames, output, fps=2, kept=""):
+def write_gif(frames, output, fps=2, stopped=None, kept=""):
     """Writes [(epoch, uint8 grid)] as an animated GIF looping forever at `fps` frames a second
-    (the last frame held three times as long), through a temporary name (`writes.write_bytes`:
-    a failed write names `output` and `kept`); returns the epochs written."""
+    (the last frame held three times as long), the epochs in `stopped` ({epoch: "412/937"})
+    labelled with their steps, through a temporary name (`writes.write_bytes`: a failed write
+    names `output` and `kept`); returns the epochs written."""
     if not frames:
         raise ValueError(f"no monitor pictures to animate into {output}")
     if fps <= 0:
         raise ValueError(f"fps must be positive, got {fps}")
     width = max(np.asarray(grid).shape[1] for _, grid in frames)
-    pictures = [labelled(grid, epoch, width) for epoch, grid in frames]
+    pictures = [labelled(grid, epoch, width, (stopped or {}).get(epoch)) for epoch, grid in frames]
     height = max(picture.height for picture in pictures)
     pictures = [_bottom_padded(picture, height) for picture in pictures]
     duration = [round(1000 / fps)] * len(pictures)
@@ -84,10 +90,11 @@ def _bottom_padded(picture, height):
 
 
 def animate(run_dir, output=None, fps=2, last_epoch=None, kept=""):
-    """[(GIF path, epochs)] of `run_dir`'s per-epoch pictures animated, the monitor grids
-    first (default `RUN_DIR/progress.gif`; other series beside it as `progress_<series>.gif`),
-    up to `last_epoch` (default: the epoch of its newest checkpoint when it has one, else all);
-    `kept` goes into a failed write's error (`write_gif`)."""
+    """[(GIF path, epochs, stopped)] of `run_dir`'s per-epoch pictures animated, the monitor
+    grids first (default `RUN_DIR/progress.gif`; other series beside it as
+    `progress_<series>.gif`), up to `last_epoch` (default: the epoch of its newest checkpoint
+    when it has one, else all); `stopped` is {epoch: "412/937"} for epochs cut short; `kept`
+    goes into a failed write's error (`write_gif`)."""
     from gan_tf.callbacks import EpochCheckpoint
 
     if last_epoch is None:
@@ -97,15 +104,31 @@ def animate(run_dir, output=None, fps=2, last_epoch=None, kept=""):
     if "" not in series:
         raise FileNotFoundError(f"no epoch_NNNN.png monitor pictures in {samples}: is {run_dir} a "
                                 "training run folder (gan-tf train --run-dir)?")
+    stopped = {}
+    for epoch, picture in series[""]:
+        with Image.open(picture) as grid:
+            if STOPPED_KEY in grid.text:
+                stopped[epoch] = grid.text[STOPPED_KEY]
     stem, extension = os.path.splitext(output or os.path.join(run_dir, DEFAULT_NAME))
     written = []
     for name, frames in sorted(series.items()):
         path = f"{stem}_{name}{extension}" if name else stem + extension
         grids = [(epoch, np.asarray(Image.open(picture).convert("RGB"))) for epoch, picture in frames]
-        written.append((path, write_gif(grids, path, fps, kept)))
+        epochs = write_gif(grids, path, fps, stopped, kept)
+        written.append((path, epochs, {epoch: stopped[epoch] for epoch in epochs if epoch in stopped}))
     return written
 
 
 def missing_epochs(epochs):
     """The epochs between the first and the last of `epochs` that have no frame."""
     return sorted(set(range(epochs[0], epochs[-1] + 1)) - set(epochs)) if epochs else []
+
+
+def describe(epochs, stopped):
+    """A GIF's frames in words, e.g. "epochs 1-4, 3 frames; epoch 4 stopped after 412/937 steps;
+    no picture for epochs 2"."""
+    gaps = missing_epochs(epochs)
+    span = f"epoch {epochs[0]}" if len(epochs) == 1 else f"epochs {epochs[0]}-{epochs[-1]}"
+    return (f"{span}, {len(epochs)} frame{'s' if len(epochs) > 1 else ''}"
+            + "".join(f"; epoch {epoch} stopped after {steps} steps" for epoch, steps in sorted(stopped.items()))
+            + (f"; no picture for epochs {', '.join(map(str, gaps))}" if gaps else ""))

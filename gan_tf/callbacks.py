@@ -11,6 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from gan_tf import tempfiles, writes
+from gan_tf.animation import STOPPED_KEY
 from gan_tf.images import save_png
 
 
@@ -87,6 +88,20 @@ class TimeLimit(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if self.clock.seconds >= self.seconds:
             self.model.stop_training = True
+
+
+class EpochProgress(keras.callbacks.ProgbarLogger):
+    """Keras' progress display (a bar on a terminal, one line per epoch with verbose=2) that
+    tells a stopped epoch from a whole one: Keras draws an epoch cut short by `stop_training`
+    (the --seconds budget) as if all its steps had run. Listed last, as Keras lists its own."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.target is None or self.seen >= self.target:
+            super().on_epoch_end(epoch, logs)
+            return
+        self.progbar.update(self.seen, list((logs or {}).items()), finalize=True)
+        if self.verbose:
+            print(f"epoch {epoch + 1}: stopped after {self.seen}/{self.target} steps", flush=True)
 
 
 class StepLogger(keras.callbacks.Callback):
@@ -274,7 +289,8 @@ class ModelMonitor(keras.callbacks.Callback):
     epoch means every grid shows the same latents, so epochs are comparable; the model may
     choose the grid's columns (`monitor_columns`, e.g. one row per class). Files are
     `<output_dir>/epoch_0001.png`, ...; with `log_dir` the grid also goes to TensorBoard's
-    `images` run under the tag `samples`.
+    `images` run under the tag `samples`. The grid of an epoch cut short (the --seconds budget)
+    carries the steps it ran as the PNG text `STOPPED_KEY`, so the GIF does not show it as whole.
     """
 
     def __init__(self, output_dir, log_dir=None, num_images=25, seed=0, columns=None):
@@ -283,14 +299,23 @@ class ModelMonitor(keras.callbacks.Callback):
         self.num_images = num_images
         self.seed = seed
         self.columns = columns  # default: the model's `monitor_columns`, else a square grid
+        self.steps_run = 0  # of the current epoch
         self.writer = tf.summary.create_file_writer(os.path.join(log_dir, "images")) if log_dir else None
 
     def grid(self):
         return np.asarray(self.model.monitor_grid(self.num_images, self.seed, self.columns))
 
+    def on_epoch_begin(self, epoch, logs=None):
+        self.steps_run = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.steps_run = batch + 1
+
     def on_epoch_end(self, epoch, logs=None):
         grid = self.grid()
-        save_png(grid, os.path.join(self.output_dir, f"epoch_{epoch + 1:04d}.png"))
+        steps = (self.params or {}).get("steps")  # none when called outside fit
+        stopped = {STOPPED_KEY: f"{self.steps_run}/{steps}"} if steps and self.steps_run < steps else None
+        save_png(grid, os.path.join(self.output_dir, f"epoch_{epoch + 1:04d}.png"), text=stopped)
         if self.writer:
             with self.writer.as_default():
                 tf.summary.image("samples", grid[None], step=epoch + 1)

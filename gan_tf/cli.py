@@ -14,11 +14,11 @@ import sys
 
 from gan_tf import numbers, stopping
 from gan_tf.config import MAX_PIXELS, MAX_SAMPLE_COUNT
-from pipeline.catalog import KINDS
+from gan_tf.pipeline.catalog import KINDS
 
 STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
 
-# Options of `gan-tf preprocess` that go to `pipeline.catalog.make_source` under the same names.
+# Options of `gan-tf preprocess` that go to `gan_tf.pipeline.catalog.make_source` under the same names.
 SOURCE_OPTIONS = ("source", "image_size", "channels", "input_side", "embedder", "embeddings",
                   "captions_per_image")
 
@@ -73,8 +73,8 @@ def add_preprocess(commands):
 
 
 def run_preprocess(args, beam_args):
-    from pipeline import preprocess
-    from pipeline.catalog import make_source
+    from gan_tf.pipeline import preprocess
+    from gan_tf.pipeline.catalog import make_source
 
     source = make_source(args.dataset, **{name: getattr(args, name) for name in SOURCE_OPTIONS})
     print(f"preprocessing {source.name} ({', '.join(source.splits)}) into {args.output}", flush=True)
@@ -401,12 +401,10 @@ def add_animate(commands):
 
 
 def run_animate(args, _beam_args):
-    from gan_tf.animation import animate, missing_epochs
+    from gan_tf.animation import animate, describe
 
-    for path, epochs in animate(args.run_dir, args.output, args.fps):
-        gaps = missing_epochs(epochs)
-        print(f"wrote {path}: epochs {epochs[0]}-{epochs[-1]}, {len(epochs)} frames"
-              + (f"; no picture for epochs {', '.join(map(str, gaps))}" if gaps else ""))
+    for path, epochs, stopped in animate(args.run_dir, args.output, args.fps):
+        print(f"wrote {path}: {describe(epochs, stopped)}")
 
 
 # -- entry point ----------------------------------------------------------------------------
@@ -418,7 +416,8 @@ def build_parser():
         "TensorFlow/Keras."
     )
     parser.add_argument("--verbose", action="store_true",
-                        help="show TensorFlow's native start-up and device messages")
+                        help="show TensorFlow's native start-up and device messages (and Beam's start-up "
+                        "warnings)")
     parser.add_argument("--debug", action="store_true", default=os.environ.get("GAN_TF_DEBUG", "") not in ("", "0"),
                         help="show the traceback of an error (also: GAN_TF_DEBUG=1)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -439,9 +438,11 @@ def main(argv=None):
     if extra and args.command != "preprocess":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if not args.verbose:
-        from gan_tf.native_logs import import_tensorflow_quietly
+        from gan_tf import native_logs
 
-        import_tensorflow_quietly()
+        native_logs.import_tensorflow_quietly()
+        if args.command == "preprocess":
+            native_logs.import_beam_quietly()
     stopping.install()
     try:
         status = args.run(args, extra)

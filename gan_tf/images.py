@@ -1,6 +1,8 @@
 """Image helpers shared by callbacks, export and the CLI: value ranges, grids, PNG files."""
 
 import os
+import struct
+import zlib
 
 import numpy as np
 import tensorflow as tf
@@ -35,11 +37,22 @@ def make_grid(images, columns=None, padding=2, pad_value=255):
     return grid
 
 
-def save_png(image, path, kept=""):
-    """Writes a uint8 [H, W, C] array as PNG; any path `tf.io.gfile` knows (local, gs://). A
-    local file is written under a temporary name and renamed, so a full disk leaves no partial
-    PNG: the error (`writes.WriteError`) names the path and `kept`."""
-    data = tf.io.encode_png(np.asarray(image, np.uint8))
+def _with_text(png, key, value):
+    """PNG bytes with a tEXt chunk after the header chunk: Pillow reads it back as
+    `Image.open(path).text[key]`."""
+    body = b"tEXt" + key.encode("latin-1") + b"\0" + value.encode("latin-1")
+    chunk = struct.pack(">I", len(body) - 4) + body + struct.pack(">I", zlib.crc32(body))
+    return png[:33] + chunk + png[33:]  # signature (8) + IHDR (25)
+
+
+def save_png(image, path, kept="", text=None):
+    """Writes a uint8 [H, W, C] array as PNG, with `text` ({key: value}) as tEXt chunks; any
+    path `tf.io.gfile` knows (local, gs://). A local file is written under a temporary name and
+    renamed, so a full disk leaves no partial PNG: the error (`writes.WriteError`) names the
+    path and `kept`."""
+    data = tf.io.encode_png(np.asarray(image, np.uint8)).numpy()
+    for key, value in (text or {}).items():
+        data = _with_text(data, key, value)
     parent = path.rsplit("/", 1)[0] if "/" in path else ""
     if "://" in path:
         tf.io.gfile.makedirs(parent)
@@ -50,4 +63,4 @@ def save_png(image, path, kept=""):
             os.makedirs(parent, exist_ok=True)
         except OSError as error:
             raise writes.WriteError(error, parent, kept or "nothing written") from None
-    writes.write_bytes(path, data.numpy(), kept)
+    writes.write_bytes(path, data, kept)

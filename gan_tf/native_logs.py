@@ -4,10 +4,12 @@ feature notices, cuInit errors on machines without a GPU) from the command line'
 Some are printed while `import tensorflow` runs, before TF_CPP_MIN_LOG_LEVEL is read, so the
 import runs with the process's stderr sent to a temporary file; lines that are not native log
 lines (a Python warning, say) are passed on afterwards. Later native messages are kept out by
-TF_CPP_MIN_LOG_LEVEL=3 (errors still reach Python as exceptions).
+TF_CPP_MIN_LOG_LEVEL=3 (errors still reach Python as exceptions). Apache Beam's start-up
+warning about the BigQuery client is dropped the same way (`import_beam_quietly`).
 """
 
 import contextlib
+import logging
 import os
 import re
 import sys
@@ -47,3 +49,17 @@ def import_tensorflow_quietly():
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     with _stderr_filtered():
         import tensorflow  # noqa: F401
+
+
+def import_beam_quietly():
+    """Imports Apache Beam without the warning it logs at import when the optional BigQuery
+    client (apitools) is missing: gan_tf neither reads nor writes BigQuery."""
+    def not_apitools(record):
+        return not record.getMessage().startswith("apitools not found")
+
+    root = logging.getLogger()
+    root.addFilter(not_apitools)
+    try:
+        import apache_beam  # noqa: F401
+    finally:
+        root.removeFilter(not_apitools)

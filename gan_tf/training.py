@@ -184,8 +184,8 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
             verbose = 2  # one line per epoch: a progress bar in a log file is one line per step
         try:
             history = model.fit(dataset, epochs=epochs, initial_epoch=first_epoch, steps_per_epoch=steps,
-                                callbacks=[*run_callbacks, *callbacks], verbose=verbose,
-                                shuffle=False)  # the dataset shuffles; Keras warns it ignores True
+                                callbacks=[*run_callbacks, *callbacks, cb.EpochProgress()],
+                                verbose=verbose, shuffle=False)  # the dataset shuffles; Keras warns it ignores True
         except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM (gan_tf.stopping)
             raise stopping.training_stopped(interrupt, checkpoint) from None
         except (OSError, tf.errors.OpError) as error:  # a full disk met by a picture or the logs
@@ -220,9 +220,9 @@ def _animate(run_dir, last_epoch):
     """The run's progress GIFs; one that cannot be written is a warning, since the trained
     model is saved by then (`gan-tf animate` writes it later)."""
     try:
-        for gif, epochs in animation.animate(run_dir, last_epoch=last_epoch, kept=(
+        for gif, epochs, stopped in animation.animate(run_dir, last_epoch=last_epoch, kept=(
                 "model.keras and the checkpoints are saved; gan-tf animate writes it once there is room")):
-            print(f"wrote {gif} ({len(epochs)} epochs)", flush=True)
+            print(f"wrote {gif}: {animation.describe(epochs, stopped)}", flush=True)
     except writes.WriteError as error:
         print(f"WARNING: {error}", file=sys.stderr, flush=True)
 

@@ -14,17 +14,17 @@ def make_source(kind, source=None, image_size=64, channels=3, input_side="right"
     TFDS without it). Folders are read at `image_size` with `channels`; `side_by_side` takes
     the `input_side` half as input; captioned kinds embed with `embedder` (`embeddings`:
     "train=PATH[,test=PATH]" for the precomputed one)."""
-    from pipeline.datasets import LOCAL_HINTS, dataset_source
-    from pipeline.sources.image_folder import ImageFolderSource
-    from pipeline.sources.image_pairs import DomainFolderSource, SideBySideSource
+    from gan_tf.pipeline.datasets import LOCAL_HINTS, dataset_source
+    from gan_tf.pipeline.sources.image_folder import ImageFolderSource
+    from gan_tf.pipeline.sources.image_pairs import DomainFolderSource, SideBySideSource
 
     if kind not in KINDS:
         raise ValueError(f"unknown data set {kind!r}; known: {', '.join(KINDS)}")
     if kind in ("image_folder", "image_domains", "side_by_side", "cub") and not source:
         raise ValueError(f"{kind} needs --source DIR")
     if kind.startswith("captioned_") or kind == "cub":
-        from pipeline.embedders import make_embedder
-        from pipeline.sources.captions import CubSource, captioned_idx_source
+        from gan_tf.pipeline.embedders import make_embedder
+        from gan_tf.pipeline.sources.captions import CubSource, captioned_idx_source
 
         files = dict(item.split("=", 1) for item in embeddings.split(",")) if embeddings else None
         text_embedder = make_embedder(embedder, files)

@@ -10,8 +10,8 @@ import os
 import socket
 import urllib.parse
 
-from pipeline.sources.cifar import ARCHIVE_FOLDER, CifarBinarySource
-from pipeline.sources.idx import IdxSource
+from gan_tf.pipeline.sources.cifar import ARCHIVE_FOLDER, CifarBinarySource
+from gan_tf.pipeline.sources.idx import IdxSource
 
 FASHION_MNIST_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",

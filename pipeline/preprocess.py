@@ -38,7 +38,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 
 from gan_tf import __version__, folder_lock, records, writes
 from gan_tf.tempfiles import clean_stale, temp_name
-from pipeline.grouping import group_into
+from gan_tf.pipeline.grouping import group_into
 
 DEFAULT_SHARDS = {"train": 8, "test": 2, "val": 2}
 DASK_RUNNER = "apache_beam.runners.dask.dask_runner.DaskRunner"

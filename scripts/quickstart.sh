@@ -4,8 +4,8 @@
 # and draw a grid of samples from the export.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-. .venv/bin/activate
+bash scripts/setup.sh  # PYTHON= and VENV= as there
+. "${VENV:-.venv}/bin/activate"
 
 FASHION_MNIST_DIR=${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}
 TRAIN_SECONDS=${TRAIN_SECONDS:-150}   # training time, compiling included (README: Time to quality)

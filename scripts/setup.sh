@@ -8,24 +8,33 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${VENV:-.venv}
 
+python=""
+tried=""
+# A command that exists may still not run (a pyenv shim for a version not selected), so each
+# candidate is asked for its version, and the refusal says what each one was.
+for candidate in ${PYTHON:-python3.11 python3.12 python3.13 python3.10 python3}; do
+  if ! command -v "$candidate" >/dev/null 2>&1; then
+    tried="$tried, $candidate (not found)"
+  elif ! version=$("$candidate" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>&1); then
+    tried="$tried, $candidate (does not run: $(echo "$version" | head -n 1))"
+  elif [[ $version =~ ^3\.1[0-3]$ ]]; then
+    python=$candidate
+    break
+  else
+    tried="$tried, $candidate (Python $version)"
+  fi
+done
+if [ -z "$python" ]; then
+  echo "gan_tf needs Python 3.10, 3.11, 3.12 or 3.13 (TensorFlow 2.21 and Beam 2.77 ship wheels" \
+       "for those); tried${tried#,}. Install one, or name it: PYTHON=/path/to/python3.12" >&2
+  exit 1
+fi
+
 if [ ! -d /usr/share/datasets/fashion-mnist ] && command -v apt-get >/dev/null; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   echo "== installing Debian package dataset-fashion-mnist"
   $sudo apt-get update -qq
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist
-fi
-
-supported='import sys; sys.exit(not (3, 10) <= sys.version_info[:2] <= (3, 13))'
-python=""
-# A command that exists may still not run (a pyenv shim for a version not selected), so each
-# candidate is asked for its version.
-for candidate in ${PYTHON:-python3.11 python3.12 python3.13 python3.10 python3}; do
-  if "$candidate" -c "$supported" 2>/dev/null; then python=$candidate; break; fi
-done
-if [ -z "$python" ]; then
-  echo "gan_tf needs Python 3.10, 3.11, 3.12 or 3.13 (tried: ${PYTHON:-python3.11 python3.12" \
-       "python3.13 python3.10 python3}); install one or name it with PYTHON=/path/to/python" >&2
-  exit 1
 fi
 if [ ! -x "$venv/bin/python" ]; then
   echo "== creating $venv with $python ($("$python" -V))"

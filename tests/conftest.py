@@ -66,8 +66,8 @@ def small_idx_dir(tmp_path_factory, fashion_mnist_files):
 @pytest.fixture(scope="session")
 def small_data_dir(tmp_path_factory, small_idx_dir):
     """`small_idx_dir` run through the Beam pipeline: TFRecord shards + metadata.json."""
-    from pipeline import preprocess
-    from pipeline.datasets import idx_source
+    from gan_tf.pipeline import preprocess
+    from gan_tf.pipeline.datasets import idx_source
 
     output = str(tmp_path_factory.mktemp("records"))
     preprocess.run(idx_source("fashion_mnist", small_idx_dir), output, shards={"train": 4})
@@ -156,8 +156,8 @@ def small_horse2zebra_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def small_horse2zebra_data(tmp_path_factory, small_horse2zebra_dir):
     """`small_horse2zebra_dir` through the Beam pipeline at 64 px."""
-    from pipeline import preprocess
-    from pipeline.sources.image_pairs import DomainFolderSource
+    from gan_tf.pipeline import preprocess
+    from gan_tf.pipeline.sources.image_pairs import DomainFolderSource
 
     output = str(tmp_path_factory.mktemp("horse2zebra_records"))
     preprocess.run(DomainFolderSource(small_horse2zebra_dir, 64), output, shards={"train": 2})
@@ -169,8 +169,8 @@ def small_facades_data(tmp_path_factory):
     """A few real CMP facades pairs (train 6, val 2) through the Beam pipeline at 64 px."""
     import shutil
 
-    from pipeline import preprocess
-    from pipeline.sources.image_pairs import SideBySideSource
+    from gan_tf.pipeline import preprocess
+    from gan_tf.pipeline.sources.image_pairs import SideBySideSource
 
     source = shared_dataset("facades")
     folder = tmp_path_factory.mktemp("facades")

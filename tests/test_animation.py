@@ -77,6 +77,22 @@ def test_missing_epochs_are_named_and_an_empty_run_refused(tmp_path, capsys):
     assert "no epoch_NNNN.png monitor pictures in" in capsys.readouterr().err
 
 
+def test_an_epoch_cut_short_is_labelled_with_its_steps(tmp_path, capsys):
+    """ModelMonitor marks the grid of an epoch the --seconds budget stopped (PNG text)."""
+    from gan_tf.images import save_png
+
+    run_dir = str(tmp_path / "run")
+    grids = fake_run(run_dir, [1, 2])
+    save_png(grids[2], os.path.join(run_dir, "samples", "epoch_0002.png"), text={animation.STOPPED_KEY: "5/9"})
+    assert cli.main(["animate", run_dir]) == 0
+    assert "epochs 1-2, 2 frames; epoch 2 stopped after 5/9 steps" in capsys.readouterr().out
+    frames, _ = gif_frames(os.path.join(run_dir, "progress.gif"))
+    np.testing.assert_array_equal(frames[1], np.asarray(animation.labelled(grids[2], 2, stopped="5/9")))
+    assert not np.array_equal(frames[1], np.asarray(animation.labelled(grids[2], 2)))
+    class_frames, _ = gif_frames(os.path.join(run_dir, "progress_class_grid.gif"))
+    np.testing.assert_array_equal(class_frames[1], np.asarray(animation.labelled(grids[2][:30], 2, stopped="5/9")))
+
+
 def test_colour_grids_are_kept_within_the_gifs_palette(tmp_path):
     """256 colours a frame: a smooth colour grid comes back within a few grey levels."""
     y, x = np.mgrid[:64, :96]

@@ -48,7 +48,7 @@ def dask_args(address):
 
 
 def run_on_dask(source, output, address, **kwargs):
-    from pipeline import preprocess
+    from gan_tf.pipeline import preprocess
 
     with time_limit(RUN_SECONDS):
         return preprocess.run(source, output, dask_args(address), **kwargs)
@@ -75,8 +75,8 @@ def assert_same_data_set(dask_dir, direct_dir):
 
 def test_fashion_mnist_on_dask_writes_the_direct_runner_records(dask_cluster, small_idx_dir, small_data_dir,
                                                                 tmp_path):
-    from pipeline.datasets import FASHION_MNIST_CLASSES
-    from pipeline.sources.idx import IdxSource
+    from gan_tf.pipeline.datasets import FASHION_MNIST_CLASSES
+    from gan_tf.pipeline.sources.idx import IdxSource
 
     # 128-record chunks: four train chunks read by different workers.
     source = IdxSource.from_folder("fashion_mnist", FASHION_MNIST_CLASSES, small_idx_dir, chunk_records=128)
@@ -86,8 +86,8 @@ def test_fashion_mnist_on_dask_writes_the_direct_runner_records(dask_cluster, sm
 
 
 def test_image_folder_on_dask_writes_and_rejects_as_the_direct_runner(dask_cluster, messy_image_folder, tmp_path):
-    from pipeline import preprocess
-    from pipeline.sources.image_folder import ImageFolderSource
+    from gan_tf.pipeline import preprocess
+    from gan_tf.pipeline.sources.image_folder import ImageFolderSource
 
     source = ImageFolderSource(str(messy_image_folder), image_size=16, channels=3)
     direct = preprocess.run(source, str(tmp_path / "direct"), shards={"train": 2})
@@ -117,7 +117,7 @@ def test_captioned_fashion_mnist_through_the_cli_on_dask(dask_cluster, small_cap
 def test_dask_runner_without_the_extra_names_it(monkeypatch):
     import importlib.util
 
-    from pipeline import preprocess
+    from gan_tf.pipeline import preprocess
 
     find_spec = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",

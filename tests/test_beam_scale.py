@@ -14,10 +14,10 @@ MULTI_PROCESS = ["--direct_num_workers", "2", "--direct_running_mode", "multi_pr
 
 @pytest.fixture(scope="module")
 def multi_process_dir(small_idx_dir, tmp_path_factory, monkeypatch_module):
-    from pipeline import preprocess
-    from pipeline.datasets import idx_source
+    from gan_tf.pipeline import preprocess
+    from gan_tf.pipeline.datasets import idx_source
 
-    # The runner's worker processes import gan_tf and pipeline from the environment.
+    # The runner's worker processes import gan_tf (and gan_tf.pipeline) from the environment.
     monkeypatch_module.setenv("PYTHONPATH", os.pathsep.join(
         filter(None, [ROOT, os.environ.get("PYTHONPATH")])))
     output = str(tmp_path_factory.mktemp("multi_process"))

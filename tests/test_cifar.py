@@ -10,9 +10,9 @@ import os
 import numpy as np
 import pytest
 
-from pipeline import preprocess
-from pipeline.datasets import dataset_source
-from pipeline.sources.cifar import BATCH_FILES, RECORD_BYTES
+from gan_tf.pipeline import preprocess
+from gan_tf.pipeline.datasets import dataset_source
+from gan_tf.pipeline.sources.cifar import BATCH_FILES, RECORD_BYTES
 from tests.test_pipeline import read_records
 
 RECORDS_PER_FILE = {"train": 6, "test": 4}

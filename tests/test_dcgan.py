@@ -58,8 +58,8 @@ def test_bad_shapes_and_batch_norm_with_gradient_penalty_are_refused():
 @pytest.fixture(scope="module")
 def celeba_data_dir(tmp_path_factory):
     """A CelebA-layout folder (`img_align_celeba/*.jpg`, 178x218) run through the Beam stage."""
-    from pipeline import preprocess
-    from pipeline.sources.image_folder import ImageFolderSource
+    from gan_tf.pipeline import preprocess
+    from gan_tf.pipeline.sources.image_folder import ImageFolderSource
 
     root = tmp_path_factory.mktemp("celeba")
     faces = root / "img_align_celeba"

@@ -268,7 +268,7 @@ def test_a_busy_run_folder_is_refused_naming_its_process_and_a_dead_ones_lock_ta
 
 def test_a_busy_preprocessing_output_is_refused(tmp_path):
     from gan_tf.folder_lock import FolderBusyError
-    from pipeline import preprocess
+    from gan_tf.pipeline import preprocess
 
     holder = hold_lock(tmp_path / ".data.lock")
     try:

@@ -10,8 +10,8 @@ from PIL import Image
 
 from gan_tf import records
 from gan_tf.data import DataError, make_dataset
-from pipeline import preprocess
-from pipeline.sources.image_pairs import DomainFolderSource, decode_side_by_side
+from gan_tf.pipeline import preprocess
+from gan_tf.pipeline.sources.image_pairs import DomainFolderSource, decode_side_by_side
 
 
 def test_domains_become_splits_with_greyscale_converted_and_broken_files_reported(

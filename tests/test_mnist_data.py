@@ -26,8 +26,8 @@ def small_mnist_dir(tmp_path_factory):
 
 
 def test_mnist_preprocesses_and_trains_a_cvae(small_mnist_dir, tmp_path):
-    from pipeline import preprocess
-    from pipeline.datasets import idx_source
+    from gan_tf.pipeline import preprocess
+    from gan_tf.pipeline.datasets import idx_source
 
     output = str(tmp_path / "mnist")
     metadata = preprocess.run(idx_source("mnist", small_mnist_dir), output, shards={"train": 2})

@@ -15,11 +15,11 @@ import tensorflow as tf
 from PIL import Image
 
 from gan_tf import records
-from pipeline import preprocess
-from pipeline.datasets import OfflineError, _check_reachable, idx_source
-from pipeline.errors import CorruptSourceError
-from pipeline.sources.idx import IdxSource
-from pipeline.sources.image_folder import ImageFolderSource
+from gan_tf.pipeline import preprocess
+from gan_tf.pipeline.datasets import OfflineError, _check_reachable, idx_source
+from gan_tf.pipeline.errors import CorruptSourceError
+from gan_tf.pipeline.sources.idx import IdxSource
+from gan_tf.pipeline.sources.image_folder import ImageFolderSource
 from tests.conftest import read_idx, save
 
 

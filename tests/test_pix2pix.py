@@ -30,8 +30,8 @@ def test_real_facades_fit_gives_finite_separate_losses_and_l1_falls(small_facade
 
 
 def test_colourisation_of_an_image_folder(small_horse2zebra_dir, tmp_path, monkeypatch):
-    from pipeline import preprocess
-    from pipeline.sources.image_folder import ImageFolderSource
+    from gan_tf.pipeline import preprocess
+    from gan_tf.pipeline.sources.image_folder import ImageFolderSource
 
     data = str(tmp_path / "records")
     preprocess.run(ImageFolderSource(f"{small_horse2zebra_dir}/trainB", 64), data, shards={"train": 1})

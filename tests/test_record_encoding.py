@@ -13,9 +13,9 @@ import tensorflow as tf
 from tensorflow.core.example import example_pb2, feature_pb2
 
 from gan_tf import records
-from pipeline.errors import CorruptSourceError
-from pipeline.preprocess import pixel_sums, serialize_batch
-from pipeline.sources.idx import read_idx_chunks
+from gan_tf.pipeline.errors import CorruptSourceError
+from gan_tf.pipeline.preprocess import pixel_sums, serialize_batch
+from gan_tf.pipeline.sources.idx import read_idx_chunks
 from tests.conftest import read_idx, write_idx
 
 RNG = np.random.default_rng(7)

@@ -10,8 +10,8 @@ import pytest
 import tensorflow as tf
 
 from gan_tf import records
-from pipeline.embedders import HashEmbedder, MiniLMEmbedder, make_embedder
-from pipeline.sources.captions import CLASS_PHRASES, THRESHOLDS, image_attributes, make_captions
+from gan_tf.pipeline.embedders import HashEmbedder, MiniLMEmbedder, make_embedder
+from gan_tf.pipeline.sources.captions import CLASS_PHRASES, THRESHOLDS, image_attributes, make_captions
 from tests.extras import require_minilm_weights
 
 # sbert.net, "Usage" page: all-MiniLM-L6-v2 similarities of these sentences, printed to 4 places.
@@ -116,8 +116,8 @@ def test_cub_layout_with_precomputed_embeddings(tmp_path, small_idx_dir):
     made of real Fashion-MNIST images, embedded with precomputed vectors."""
     from PIL import Image
 
-    from pipeline import preprocess
-    from pipeline.sources.captions import CubSource
+    from gan_tf.pipeline import preprocess
+    from gan_tf.pipeline.sources.captions import CubSource
     from tests.conftest import read_idx
 
     images = read_idx(os.path.join(small_idx_dir, "train-images-idx3-ubyte.gz"), 6)

@@ -65,6 +65,36 @@ def test_seconds_budget_stops_training(small_data_dir):
     assert run.run_dir is None
 
 
+def test_a_budget_stopped_epoch_says_how_many_steps_it_ran(small_data_dir, tmp_path, capsys, monkeypatch):
+    """Keras once drew the epoch the budget cut short as whole ("4/4") and the GIF counted it."""
+    from gan_tf import train
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setattr("sys.stdout.isatty", lambda: False)  # a log file: one line per epoch
+    run = train("fashion_gan", small_data_dir, run_dir=str(tmp_path), epochs=3, batch_size=32, limit=128,
+                seconds=0.001, jit=False, **TINY)
+    assert run.clock.step == 1
+    printed = capsys.readouterr().out
+    assert "1/4 - " in printed and "4/4" not in printed and "\r" not in printed
+    assert "epoch 1: stopped after 1/4 steps\n" in printed
+    assert f"wrote {tmp_path / 'progress.gif'}: epoch 1, 1 frame; epoch 1 stopped after 1/4 steps" in printed
+    (frame,), _ = gif_frames(str(tmp_path / "progress.gif"))
+    grid = np.asarray(Image.open(tmp_path / "samples" / "epoch_0001.png"))
+    np.testing.assert_array_equal(frame, np.asarray(animation.labelled(grid, 1, stopped="1/4")))
+    assert not np.array_equal(frame, np.asarray(animation.labelled(grid, 1)))
+
+
+def test_a_terminal_gets_keras_progress_bar_inside_the_epoch(small_data_dir, capsys, monkeypatch):
+    from gan_tf import train
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    train("fashion_gan", small_data_dir, epochs=1, batch_size=32, limit=128, record=False, jit=False, **TINY)
+    printed = capsys.readouterr().out
+    assert "\x1b[1m4/4\x1b[0m" in printed and "━" in printed  # the bar, drawn to its end
+    assert "stopped after" not in printed
+
+
 def test_annealing_brings_the_learning_rates_to_zero_at_the_end_of_the_budget(small_data_dir):
     from gan_tf import callbacks as cb
     from gan_tf import train

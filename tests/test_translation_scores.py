@@ -39,8 +39,8 @@ def test_scored_translations_are_the_exports(small_facades_data, tmp_path):
 
 
 def test_colourisation_pairs_are_grey_inputs_of_the_colour_targets(small_horse2zebra_dir, tmp_path):
-    from pipeline import preprocess
-    from pipeline.sources.image_folder import ImageFolderSource
+    from gan_tf.pipeline import preprocess
+    from gan_tf.pipeline.sources.image_folder import ImageFolderSource
 
     data = str(tmp_path / "records")
     preprocess.run(ImageFolderSource(f"{small_horse2zebra_dir}/trainB", 32), data, shards={"train": 1})

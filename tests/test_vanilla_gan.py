@@ -52,8 +52,8 @@ def test_adversarial_base_learns_a_ring_of_gaussians():
 @pytest.fixture(scope="module")
 def mnist_data_dir(tmp_path_factory):
     """The first 256 real MNIST training images (and 64 test) through the Beam stage."""
-    from pipeline import preprocess
-    from pipeline.datasets import idx_source
+    from gan_tf.pipeline import preprocess
+    from gan_tf.pipeline.datasets import idx_source
 
     source = os.path.join(SHARED_DATASETS, "mnist")
     if not os.path.isdir(source):

@@ -8,7 +8,7 @@ chunk rather than per image, and a chunk's images stay one array (Beam sizes its
 encoding them: a list of 10,000 arrays was pickled array by array).
 
 A source object describes itself (class names, image shape, split names, the files it reads)
-and builds its Beam reading step; `pipeline.preprocess` does the rest the same way for all.
+and builds its Beam reading step; `gan_tf.pipeline.preprocess` does the rest the same way for all.
 """
 
 import apache_beam as beam

@@ -1,7 +1,7 @@
 """Captioned sources for text-to-image models (StackGAN): each example also carries captions.
 
 Examples are (uint8 image, label, captions, key), where key = (split, index of the image in
-its split) lets precomputed embeddings find their row; `pipeline.preprocess` embeds the
+its split) lets precomputed embeddings find their row; `gan_tf.pipeline.preprocess` embeds the
 captions with the source's `embedder` and writes captions and vectors into the image's record.
 
 - `CaptionedIdxSource`: MNIST-layout sets (Fashion-MNIST, MNIST) with captions made from the
@@ -18,9 +18,9 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.sources import ACCEPTED, Source, empty, rejection, split_outcomes
-from pipeline.sources.idx import IdxSource
-from pipeline.sources.image_folder import IMAGE_EXTENSIONS, decode_image
+from gan_tf.pipeline.sources import ACCEPTED, Source, empty, rejection, split_outcomes
+from gan_tf.pipeline.sources.idx import IdxSource
+from gan_tf.pipeline.sources.image_folder import IMAGE_EXTENSIONS, decode_image
 
 FOREGROUND = 30  # pixel value above which a pixel belongs to the garment or the stroke
 CLASS_PHRASES = {
@@ -109,8 +109,8 @@ class CaptionedIdxSource(IdxSource):
 
 def captioned_idx_source(name, source_dir, embedder, captions_per_image=5):
     """A `CaptionedIdxSource` over the IDX files of a named set in `source_dir`."""
-    from pipeline.datasets import IDX_DATASETS
-    from pipeline.sources.idx import find_idx_files
+    from gan_tf.pipeline.datasets import IDX_DATASETS
+    from gan_tf.pipeline.sources.idx import find_idx_files
 
     paths = {split: find_idx_files(source_dir, split) for split in IdxSource.splits}
     return CaptionedIdxSource(name, IDX_DATASETS[name], paths, embedder, captions_per_image)

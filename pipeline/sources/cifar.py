@@ -13,9 +13,9 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.errors import CorruptSourceError
-from pipeline.sources import Source, empty
-from pipeline.sources.idx import check_labels, open_source, read_exact
+from gan_tf.pipeline.errors import CorruptSourceError
+from gan_tf.pipeline.sources import Source, empty
+from gan_tf.pipeline.sources.idx import check_labels, open_source, read_exact
 
 SIDE = 32
 CHANNELS = 3

@@ -18,9 +18,9 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.errors import CorruptSourceError
-from pipeline.grouping import group_into
-from pipeline.sources import Source, empty
+from gan_tf.pipeline.errors import CorruptSourceError
+from gan_tf.pipeline.grouping import group_into
+from gan_tf.pipeline.sources import Source, empty
 
 IMAGES_MAGIC = 0x00000803
 LABELS_MAGIC = 0x00000801

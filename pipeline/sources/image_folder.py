@@ -22,7 +22,7 @@ from PIL import Image
 
 from gan_tf import image_files
 from gan_tf.records import NO_LABEL
-from pipeline.sources import ACCEPTED, Source, rejection, split_outcomes
+from gan_tf.pipeline.sources import ACCEPTED, Source, rejection, split_outcomes
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 SPLIT_DIRS = ("train", "test", "val")

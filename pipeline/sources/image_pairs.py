@@ -13,7 +13,7 @@
 import numpy as np
 from PIL import Image
 
-from pipeline.sources.image_folder import DecodeImageFile, ImageFolderSource, open_image
+from gan_tf.pipeline.sources.image_folder import DecodeImageFile, ImageFolderSource, open_image
 
 DOMAIN_SPLITS = ("trainA", "trainB", "testA", "testB")
 INPUT_SIDES = ("left", "right")
