@@ -230,7 +230,7 @@ def test_data_embedded_with_minilm_dir_exports_with_the_weights_in_dir(tmp_path,
     """`--embedder minilm:DIR` (DIR relative, weights package absent): the data's metadata names
     DIR absolutely, the model takes it from there and the export loads the encoder from DIR."""
     from gan_tf.text import minilm
-    from pipeline.embedders import make_embedder
+    from gan_tf.pipeline.embedders import make_embedder
 
     weights = tmp_path / "weights"
     weights.symlink_to(require_minilm_weights(), target_is_directory=True)
