@@ -2,13 +2,13 @@
 
     python -m bench.translation_picture translate --model SAVED [--signature a_to_b]
         [--tile 64 --overlap 8] [--mosaic 2] IMAGE... --output docs/x.jpg [--max-kb 100]
-    python -m bench.translation_picture grid RUN/final_grid.png [--rows 4] --output docs/y.jpg
+    python -m bench.translation_picture grid RUN/final_grid.png [--rows 0,1,2] --output docs/y.jpg
 
 `translate`: rows of input | translation. Each input goes through the export's signature (its
 own size policy: a patch-trained model resizes to its load size and translates in tiles of
 its training size) or, with `--tile`, through `gan-tf translate`'s tiled path at the image's
 own resolution. `--mosaic N` first lays the inputs out as one N x N picture: a photo larger
-than the data's 256 px, for a machine with no larger photos. `grid`: the first `--rows` rows of
+than the data's 256 px, for a machine with no larger photos. `grid`: the rows `--rows` (0 is the first) of
 a `bench.quality_run` final grid (rows of three `--cell`-px images), unchanged but for the JPEG.
 """
 
@@ -38,6 +38,15 @@ def save_jpeg(image, path, max_kb):
             writes.write_bytes(path, buffer.getvalue(), "nothing written")
             return quality, buffer.tell()
     raise ValueError(f"{path}: no JPEG quality >= 30 fits {max_kb} KB; use fewer rows or a smaller mosaic")
+
+
+def grid_rows(grid, rows, cell):
+    """The picture of a `make_grid` grid of `cell`-px images keeping only `rows`, in that order."""
+    step = cell + GRID_PADDING
+    if max(rows) >= (grid.shape[0] - GRID_PADDING) // step:
+        raise ValueError(f"the grid has {(grid.shape[0] - GRID_PADDING) // step} rows of {cell} px; asked for {rows}")
+    return np.concatenate([grid[:GRID_PADDING]] + [grid[GRID_PADDING + row * step:(row + 1) * step + GRID_PADDING]
+                                                   for row in rows])
 
 
 def mosaic(images, side):
@@ -75,7 +84,7 @@ def main(argv=None):
     translate.add_argument("images", nargs="+")
     grid = commands.add_parser("grid", help="the first rows of a quality_run final grid")
     grid.add_argument("grid")
-    grid.add_argument("--rows", type=int, default=4)
+    grid.add_argument("--rows", default="0,1,2", help="comma-separated row numbers, 0 the first")
     grid.add_argument("--cell", type=int, default=256, help="the grid's image size")
     for command in (translate, grid):
         command.add_argument("--output", required=True, help="JPEG file")
@@ -83,7 +92,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.command == "grid":
         picture = np.asarray(Image.open(args.grid).convert("RGB"))
-        picture = picture[:GRID_PADDING + args.rows * (args.cell + GRID_PADDING)]
+        picture = grid_rows(picture, [int(row) for row in args.rows.split(",")], args.cell)
     else:
         images = [read_image(path)[..., :3] for path in args.images]
         if args.mosaic:

@@ -27,12 +27,16 @@ def test_mosaic_lays_images_out_row_by_row():
         translation_picture.mosaic(images[:3], 2)
 
 
-def test_grid_keeps_the_first_rows(tmp_path):
+def test_grid_keeps_the_rows_asked_for(tmp_path):
     cells = np.stack([np.full((8, 8, 3), 25 * row, np.uint8) for row in range(5) for _ in range(3)])
     Image.fromarray(make_grid(cells, 3)).save(tmp_path / "grid.png")
     output = tmp_path / "rows.jpg"
-    translation_picture.main(["grid", str(tmp_path / "grid.png"), "--rows", "2", "--cell", "8",
+    translation_picture.main(["grid", str(tmp_path / "grid.png"), "--rows", "1,3", "--cell", "8",
                               "--output", str(output)])
     picture = np.asarray(Image.open(output))
     assert picture.shape == (2 + 2 * 10, 3 * 10 + 2, 3)
-    assert abs(int(picture[15, 5, 0]) - 25) <= 8  # the second row (JPEG-blurred), not padding
+    assert abs(int(picture[5, 5, 0]) - 25) <= 8  # grid row 1 first (JPEG-blurred), not padding
+    assert abs(int(picture[15, 5, 0]) - 75) <= 8  # then row 3
+    with pytest.raises(ValueError, match="has 5 rows"):
+        translation_picture.main(["grid", str(tmp_path / "grid.png"), "--rows", "5", "--cell", "8",
+                                  "--output", str(output)])
