@@ -15,7 +15,7 @@ In this order, on the default device (sized for under 8 minutes on one H100-clas
   the real test images), on Fashion-MNIST preprocessed by the Beam stage, with the given
   domain classifier or one trained first (one pass over 20,000 images).
 
-Writes OUT/gpu_check.json and OUT/gpu_check.md (the tables, ready for the README).
+Writes OUT/gpu_check.json and OUT/gpu_check.md (the tables, ready for docs/benchmarks.md).
 """
 
 import argparse

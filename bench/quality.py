@@ -5,7 +5,7 @@
 
 FashionGAN and the CVAE train for `--steps` updates at `--batch-size` on the full training split
 (XLA on); `--samples` samples of each are compared with the real test images (all of them, as
-the README's protocol says), and the floor is real training images (as many as samples) against
+the protocol in docs/metrics.md says), and the floor is real training images (as many as samples) against
 the same test images, measured the same way. Without `--classifier` one is trained first (one
 pass over 20,000 training images) and its test accuracy is reported beside the scores.
 """

@@ -107,7 +107,7 @@ def serving_table(rows):
 
 
 def markdown(results):
-    """The results as Markdown tables (the README's benchmark section)."""
+    """The results as Markdown tables (docs/benchmarks.md's tables)."""
     budget = results["budget"]
     lines = [f"Device: {results['device']}; load average at start {results['load_average']}; "
              f"{results['seconds']} s in all.", ""]

@@ -37,7 +37,7 @@ def add_preprocess(commands):
         "cluster; pip install 'gan_tf[dask]'), --runner FlinkRunner --flink_master=HOST:8081 --environment_type=DOCKER "
         "--setup_file ./setup.py, --runner SparkRunner --spark_master_url=spark://HOST:7077, "
         "--runner DataflowRunner --project P --region R --temp_location gs://B/tmp "
-        "--setup_file ./setup.py (README: Beam at scale). Write at least as many train shards "
+        "--setup_file ./setup.py (docs/data.md: Runners). Write at least as many train shards "
         "as training workers.",
     )
     parser.add_argument("dataset", choices=KINDS)
@@ -194,7 +194,7 @@ def add_train_classifier(commands):
         help="train the domain classifier that FID/KID/IS use as feature extractor",
         description="Trains a small CNN on a preprocessed data set's train split, prints its "
         "test accuracy and saves it as a .keras file for --classifier. On unpaired domains "
-        "(trainA/trainB, e.g. horse2zebra) it learns domain A vs B on 90 %% of each train "
+        "(trainA/trainB, e.g. horse2zebra) it learns domain A vs B on 90 % of each train "
         "split, the rest held out, for CycleGAN's translation scores.",
     )
     parser.add_argument("--data", required=True, help="preprocessed data folder (with labels, or domains A/B)")
@@ -266,7 +266,7 @@ def add_export(commands):
     parser.add_argument("--tile-batch", type=numbers.POSITIVE, default=8, help="--tiled: tiles per generator call")
     parser.add_argument("--xla", action="store_true",
                         help="compile the signatures without a count input with XLA (jit_compile); "
-                        "slower on a CPU (README: Serving); TF Serving then needs "
+                        "slower on a CPU (docs/benchmarks.md); TF Serving then needs "
                         "--xla_cpu_compilation_enabled on a CPU")
     parser.set_defaults(run=run_export)
 

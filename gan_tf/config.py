@@ -124,7 +124,7 @@ class AdversarialConfig(Config):
 @dataclasses.dataclass(frozen=True)
 class FashionGANConfig(AdversarialConfig):
     """Defaults are the source's: latent 128, Adam 1e-4 for G and 1e-5 for D. The `fast`
-    preset (chosen by measurement, README "Time to quality") trains the DCGAN-style networks
+    preset (chosen by measurement: docs/families/fashion_gan.md) trains the DCGAN-style networks
     (`architecture` dcgan) with one generator forward per step. `generator_refine` adds 3x3
     convolutions (their filter counts) to the dcgan generator at half the image side."""
 
@@ -153,7 +153,7 @@ class FashionGANConfig(AdversarialConfig):
 class VAEConfig(Config):
     """Defaults are the source's: conv networks, 2-D latent, Adam 1e-3, full KL weight.
     `architecture` mlp is fully connected with `hidden_units` (the encoder's; the decoder
-    mirrors them) and ignores `dropout`; the `fast` preset trains it (README "Time to quality")."""
+    mirrors them) and ignores `dropout`; the `fast` preset trains it (docs/families/vae.md)."""
 
     DATA_FIELDS: ClassVar[tuple[str, ...]] = ("image_shape",)
     PRESETS: ClassVar[dict[str, dict]] = {"fast": {"architecture": "mlp"}}
@@ -214,7 +214,7 @@ class ImageTranslationConfig(Config):
 class CVAEConfig(VAEConfig):
     """The VAE's defaults plus the number of classes it is conditioned on (set from the data).
     The `fast` preset weighs the KL term 5x (a beta-VAE): a latent carrying fewer bits leaves
-    the class to the label, and prior samples read as their label far more often (README)."""
+    the class to the label, and prior samples read as their label far more often (docs/families/vae.md)."""
 
     DATA_FIELDS: ClassVar[tuple[str, ...]] = ("image_shape", "num_classes")
     PRESETS: ClassVar[dict[str, dict]] = {"fast": {"architecture": "mlp", "kl_weight": 5.0}}
@@ -339,9 +339,9 @@ class StackGANConfig(Config):
     fraction of a `--seconds` budget). `embedding_dim`, `channels`, `data_name` and
     `text_encoder` are taken from the data's metadata (`minilm`, or `minilm:DIR` for captions
     embedded with the weights in DIR, which the export then loads). The `fast` preset (captioned
-    Fashion-MNIST, chosen by measurement: README "Time to quality") is used for both stages;
+    Fashion-MNIST, chosen by measurement: docs/families/stackgan.md) is used for both stages;
     its Stage-II is residual with an anchor weight of 40, and both stages draw with a 0.999
-    moving average of the generator (the README's Stage-II recipe adds `--anneal 0.5`).
+    moving average of the generator (the documented Stage-II recipe adds `--anneal 0.5`).
     """
 
     DATA_FIELDS: ClassVar[tuple[str, ...]] = ("embedding_dim", "channels", "data_name", "text_encoder")

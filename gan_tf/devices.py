@@ -25,7 +25,7 @@ def keep_freed_host_memory():
     its heap, back to the kernel on `free`, so every step page-faults them in again: 65,000
     minor faults per pix2pix step at 256 px. Serving every block from the heap and never
     trimming it removes those faults; the peak memory is unchanged (it is reached in the
-    first step) and pix2pix trains 1.2x faster on a 2-core CPU (README, "Host memory").
+    first step) and pix2pix trains 1.2x faster on a 2-core CPU (docs/benchmarks.md).
     Set GAN_TF_HOST_MEMORY=release to keep glibc's defaults, e.g. on a shared machine where a
     finished job should shrink. A no-op where the C library is not glibc.
     """

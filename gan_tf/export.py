@@ -107,7 +107,7 @@ def _checked(inputs, specs, max_count, max_pixels):
 
 def describe(spec):
     """`an int32 scalar`, `float32 of shape [N, 128]` (N: the batch) or `uint8 of shape
-    [N, any, any, 3]`, as the error texts and the README say."""
+    [N, any, any, 3]`, as the error texts and docs/serving.md say."""
     if spec.shape.rank == 0:
         return f"an {spec.dtype.name} scalar"
     sizes = [str(size) if size is not None else "any" if index else "N" for index, size in enumerate(spec.shape)]
@@ -159,7 +159,7 @@ def export(model, base_dir, name, version=None, keep=None, max_count=MAX_SAMPLE_
     the newest `keep` versions remain afterwards. `max_count` bounds the images one request
     may ask for (`count`, and the batch size of every input), `max_pixels` the pixels of one
     request of images of any size. `tiling` adds tiled signatures (see `endpoints`). `xla`
-    compiles the signatures with XLA (`compiled`); measured slower on a CPU (README: Serving),
+    compiles the signatures with XLA (`compiled`); measured slower on a CPU (docs/benchmarks.md),
     so off by default.
     """
     if max_count < 1:

@@ -4,8 +4,8 @@ A `Family` names the config dataclass (its fields become the CLI's flags), the m
 (imported only when a run needs it, so `gan-tf --help` stays quick), the default global batch
 size, the kind of data it trains on and what it draws from. The CLI, the training driver
 (`gan_tf.training`), the export path and the benchmarks read the families from `FAMILIES`;
-adding a family is its networks file, its model file and one entry below (README: "Adding a
-family").
+adding a family is its networks file, its model file and one entry below (docs/extending.md:
+"Adding a family").
 """
 
 import dataclasses

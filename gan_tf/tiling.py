@@ -12,7 +12,7 @@ Tone: instance normalisation normalises each tile by its own statistics, so two 
 sky can come out in different tones. `match_tone` shifts each output tile's per-channel mean to
 that of the same region of a reference: the whole image translated once at the tile size and
 resized back (the export's own resize policy), so tiles keep their detail and the whole image
-keeps one tone (README: Image-to-image translation, measured there).
+keeps one tone (docs/families/image_to_image.md, measured there).
 """
 
 import math

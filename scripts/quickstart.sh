@@ -8,7 +8,7 @@ bash scripts/setup.sh  # PYTHON= and VENV= as there
 . "${VENV:-.venv}/bin/activate"
 
 FASHION_MNIST_DIR=${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}
-TRAIN_SECONDS=${TRAIN_SECONDS:-150}   # training time, compiling included (README: Time to quality)
+TRAIN_SECONDS=${TRAIN_SECONDS:-150}   # training time, compiling included (docs/families/fashion_gan.md)
 
 gan-tf preprocess fashion_mnist --source "$FASHION_MNIST_DIR" --output data/fashion_mnist
 gan-tf train fashion_gan --preset fast --data data/fashion_mnist --run-dir runs/fashion_gan \

@@ -1,5 +1,5 @@
 """The benchmark suite's entry point in its quickest mode, on tiny real data: every section
-runs and the JSON has the structure the README table is made from; the Beam stage timing
+runs and the JSON has the structure docs/benchmarks.md's tables are made from; the Beam stage timing
 writes what the pipeline writes."""
 
 import json

@@ -72,7 +72,7 @@ def build_domains_classifier(size=DOMAIN_SIZE, channels=3, num_classes=2, filter
 def flip_averaged(model):
     """`model` reading each image and its mirror image, its `features` and probabilities
     averaged over the two views: a classifier that cannot tell a picture from its mirror, and
-    errs less (horse2zebra test accuracy 0.935 -> 0.954, docs/cyclegan.md)."""
+    errs less (horse2zebra test accuracy 0.935 -> 0.954, docs/families/cyclegan.md)."""
     single = keras.Model(model.inputs, [model.get_layer("features").output, model.outputs[0]],
                          name="single_view")
     images = keras.Input(model.input_shape[1:], name="images")

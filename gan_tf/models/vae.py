@@ -96,12 +96,12 @@ class VAE(GenerativeModel):
         return self.decode(self.sampling([mean, log_var]), labels, training=training)
 
     def encode(self, images, labels=None, training=False):
-        """images in [0, 1] [, integer labels] -> (z_mean, z_log_var)."""
+        """Images in [0, 1] (and integer labels, for the CVAE) -> (z_mean, z_log_var)."""
         inputs = [ops.convert_to_tensor(images), *self.condition(labels)]
         return self.encoder(inputs if len(inputs) > 1 else images, training=training)
 
     def decode(self, latent, labels=None, training=False):
-        """z [, integer labels] -> pixel probabilities in [0, 1]."""
+        """z (and integer labels, for the CVAE) -> pixel probabilities in [0, 1]."""
         inputs = [ops.convert_to_tensor(latent), *self.condition(labels)]
         return self.decoder(inputs if len(inputs) > 1 else latent, training=training)
 
