@@ -11,8 +11,9 @@ import numpy as np
 import tensorflow as tf
 
 from gan_tf import tempfiles, writes
-from gan_tf.animation import STOPPED_KEY
 from gan_tf.images import save_png
+
+STOPPED_KEY = "gan_tf stopped after"  # PNG text of a stopped epoch's grid: "steps run/steps"
 
 
 def write_scalars(writer, values, step):

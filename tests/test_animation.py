@@ -6,7 +6,7 @@ import os
 import numpy as np
 from PIL import Image
 
-from gan_tf import animation, cli
+from gan_tf import animation, callbacks, cli
 
 
 def gif_frames(path):
@@ -83,7 +83,7 @@ def test_an_epoch_cut_short_is_labelled_with_its_steps(tmp_path, capsys):
 
     run_dir = str(tmp_path / "run")
     grids = fake_run(run_dir, [1, 2])
-    save_png(grids[2], os.path.join(run_dir, "samples", "epoch_0002.png"), text={animation.STOPPED_KEY: "5/9"})
+    save_png(grids[2], os.path.join(run_dir, "samples", "epoch_0002.png"), text={callbacks.STOPPED_KEY: "5/9"})
     assert cli.main(["animate", run_dir]) == 0
     assert "epochs 1-2, 2 frames; epoch 2 stopped after 5/9 steps" in capsys.readouterr().out
     frames, _ = gif_frames(os.path.join(run_dir, "progress.gif"))
