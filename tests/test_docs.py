@@ -7,20 +7,18 @@ import argparse
 import importlib.util
 import os
 import re
-import shlex
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 import yaml
 from PIL import Image
 
 from gan_tf import cli, registry
+from tests.test_readme import APPENDED, run_documented
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 GETTING_STARTED = os.path.join(ROOT, "docs", "getting-started.md")
-APPENDED = "--limit 256 --epochs 1"  # what the page says the test appends to `gan-tf train`
 DOCS_EXTRA = 'needs the docs extra: pip install -e ".[docs]"'
 
 
@@ -168,13 +166,7 @@ def test_getting_started_blocks_run(fashion_mnist_files, tmp_path, monkeypatch):
     assert [c.split()[1] for c in commands] == ["preprocess", "train", "export", "sample", "animate",
                                                 "serving-config"]
     monkeypatch.chdir(tmp_path)
-    for command in commands:
-        argv = shlex.split(command, comments=True)[1:]
-        if argv[0] == "train":
-            argv += APPENDED.split()
-        assert cli.main(argv) == 0, command
-    assert os.listdir("saved_models/fashion_gan") == ["1"]
-    assert np.asarray(Image.open("samples.png")).shape == (5 * 30 + 2, 5 * 30 + 2)
+    run_documented(commands)
     assert Image.open("progress.gif").n_frames == 1
     assert 'name: "fashion_gan"' in open("saved_models/models.config").read()
 

@@ -26,6 +26,12 @@ def test_readme_fashion_gan_block_runs_literally(fashion_mnist_files, tmp_path, 
     assert f"appending\n`{APPENDED}` to the `gan-tf train` line only" in text
     assert [c.split()[1] for c in commands] == ["preprocess", "train", "export", "sample"]
     monkeypatch.chdir(tmp_path)
+    run_documented(commands)
+
+
+def run_documented(commands):
+    """Runs documented `gan-tf` lines in the current folder, the small budget `APPENDED` to the
+    train line only, and checks the export and the sample grid they leave."""
     for command in commands:
         argv = shlex.split(command, comments=True)[1:]
         if argv[0] == "train":
