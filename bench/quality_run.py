@@ -175,25 +175,26 @@ def translation_markdown(results):
     curve; then, with `--report`, the same for the held-out data (no curve)."""
     first = results["runs"][0]["measurements"][-1]
     names = [name for name in first if name not in ("step", "seconds")]
-    tables = [(f"translations of {results['split']}", results["baselines"],
-               {row["run"]: row["measurements"][-1] for row in results["runs"]})]
-    if "report" in results:
-        tables.append((f"final models on {results['report']['split']}", results["report"]["baselines"],
-                       {row["run"]: row["report"] for row in results["runs"]}))
     curves = {row["run"]: ", ".join(f"{m['seconds']:.0f}: {m[names[0]]:.3f}" for m in row["measurements"])
               for row in results["runs"]}
+    tables = [(f"translations of {results['split']}", results["baselines"],
+               {row["run"]: row["measurements"][-1] for row in results["runs"]}, curves)]
+    if "report" in results:
+        tables.append((f"final models on {results['report']['split']}", results["report"]["baselines"],
+                       {row["run"]: row["report"] for row in results["runs"]}, {}))
     runs = {row["run"]: row for row in results["runs"]}
     lines = []
-    for title, baselines, finals in tables:
+    for title, baselines, finals, points in tables:
         lines += [f"{results['device']}; {results['minutes']:g} min of training per run (compiling "
                   f"included); {title}", "",
                   f"| run | batch | updates | {names[0]} at each check (s: value) | " + " | ".join(names) + " |",
                   "| --- " * (4 + len(names)) + "|"]
         rows = [(name, "-", "-", "-", scores) for name, scores in baselines.items()]
-        rows += [(run, runs[run]["batch_size"], runs[run]["steps"], curves[run], final) for run, final in finals.items()]
-        for run, batch, steps, points, final in rows:
+        rows += [(run, runs[run]["batch_size"], runs[run]["steps"], points.get(run, "-"), final)
+                 for run, final in finals.items()]
+        for run, batch, steps, curve, final in rows:
             values = " | ".join(f"{final[n]:.3f}" if n in final else "-" for n in names)
-            lines.append(f"| {run} | {batch} | {steps} | {points} | {values} |")
+            lines.append(f"| {run} | {batch} | {steps} | {curve} | {values} |")
         lines.append("")
     return "\n".join(lines).rstrip()
 
