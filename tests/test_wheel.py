@@ -43,12 +43,17 @@ def fresh_env(wheel, tmp_path):
     python = str(env / "bin" / "python")
     site = subprocess.check_output(
         [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True).strip()
+    before = set(os.listdir(site))
+    # Installed before the .pth exists: through it pip would see this environment's editable
+    # gan_tf of the same version and install nothing.
+    installed = subprocess.run([sys.executable, "-m", "pip", "--python", python, "install", "--no-deps",
+                                "--no-index", wheel], capture_output=True, text=True, timeout=300)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    added = set(os.listdir(site)) - before
+    assert added, installed.stdout + installed.stderr
     with open(os.path.join(site, "dependencies.pth"), "w") as handle:
         handle.write("\n".join(path for path in sys.path if path.endswith("-packages")) + "\n")
-    before = set(os.listdir(site))
-    subprocess.run([sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps",
-                    "--no-index", wheel], check=True, capture_output=True, timeout=300)
-    return python, site, set(os.listdir(site)) - before
+    return python, site, added
 
 
 def run_outside(argv, cwd):
