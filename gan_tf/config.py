@@ -302,7 +302,9 @@ class Pix2PixConfig(ImageTranslationConfig):
     """pix2pix (Isola et al. 2017): U-Net generator, PatchGAN on (input, target), BCE + 100 L1.
 
     The channels come from the data: paired records give both; an unpaired image folder is
-    trained as colourisation (greyscale input, colour target). `gan_weight` 0 trains the
+    trained as colourisation (greyscale input, colour target), whose output keeps the input's
+    luminance so the generator learns only the colour (`keep_luminance`, as the paper's
+    L -> ab colourisation in Lab; paired data ignores it). `gan_weight` 0 trains the
     generator on L1 alone and no discriminator: the paper's L1-only ablation. The `fast`
     preset (chosen on facades' val split: docs/families/pix2pix.md) trains 128-px crops of the
     picture at 256 px with instance norm, annealed over the second half of a `--seconds` budget."""
@@ -316,6 +318,7 @@ class Pix2PixConfig(ImageTranslationConfig):
     dropout: float = 0.5
     l1_weight: float = 100.0
     gan_weight: float = 1.0
+    keep_luminance: bool = True
 
 
 @dataclasses.dataclass(frozen=True)

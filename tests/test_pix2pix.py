@@ -54,6 +54,27 @@ def test_colourisation_of_an_image_folder(small_horse2zebra_dir, tmp_path, monke
     expected = model.to_uint8(model.generator(pictures / 127.5 - 1.0, training=False)).numpy()
     assert out.shape == (2, 64, 64, 3) and np.abs(out.astype(int) - expected.astype(int)).max() <= 1
     assert loaded.signatures["serving_default"](images=tf.constant(pictures[:, :32]))["images"].shape == (2, 32, 64, 3)
+    # The colour it adds keeps the grey it was given (up to uint8 rounding and clipping).
+    kept = tf.image.rgb_to_grayscale(out.astype(np.float32)).numpy()
+    unclipped = (out.min(-1, keepdims=True) > 0) & (out.max(-1, keepdims=True) < 255)
+    assert unclipped.mean() > 0.5
+    assert np.abs(kept - pictures)[unclipped].max() <= 1.5
+
+
+def test_keep_luminance_sets_the_luminance_and_passes_only_colour_gradients():
+    from gan_tf.layers import KeepLuminance
+
+    grey = tf.constant(np.random.RandomState(0).uniform(-0.5, 0.5, (2, 8, 8, 1)), tf.float32)
+    colour = tf.Variable(np.random.RandomState(1).uniform(-0.4, 0.4, (2, 8, 8, 3)), dtype=tf.float32)
+    with tf.GradientTape() as tape:
+        out = KeepLuminance()([grey, colour])
+        lightness = tf.reduce_sum(tf.image.rgb_to_grayscale(out))
+    np.testing.assert_allclose(tf.image.rgb_to_grayscale(out), grey, atol=1e-4)
+    # The luminance is the input's whatever the colour: no gradient reaches the colour through it.
+    np.testing.assert_allclose(tape.gradient(lightness, colour), 0.0, atol=1e-3)
+    with pytest.raises(ValueError, match="grey input and a colour output"):
+        from gan_tf.networks.image_to_image import unet_generator
+        unet_generator(16, 3, 3, 4, keep_luminance=True)
 
 
 def test_colourisation_needs_colour_images(small_data_dir):

@@ -18,6 +18,16 @@ def test_l1_and_psnr_of_a_known_shift():
     assert translation.psnr(outputs, targets) == pytest.approx(10 * np.log10(255**2 / 100), rel=1e-5)
 
 
+def test_psnr_of_a_set_holding_an_exact_copy_is_finite():
+    """A grey photo returned as grey is an exact copy: its PSNR counts at the 8-bit ceiling."""
+    targets = random_images(0)
+    outputs = np.concatenate([targets[:1], targets[1:] + np.uint8(10)])
+    shifted = 10 * np.log10(255**2 / 100)
+    ceiling = 10 * np.log10(255**2 * 12)
+    expected = (ceiling + (len(targets) - 1) * shifted) / len(targets)
+    assert translation.psnr(outputs, targets) == pytest.approx(expected, rel=1e-5)
+
+
 def test_ssim_is_one_for_identical_images_and_falls_with_noise():
     targets = random_images(1)
     noise = np.random.default_rng(2).normal(0, 1, targets.shape)

@@ -5,7 +5,8 @@ images (issue #29's protocol):
 
 - `l1`: mean absolute difference on the [-1, 1] scale the networks train on (pix2pix's L1);
 - `psnr`, `ssim`: TensorFlow's `tf.image.psnr` / `tf.image.ssim` at a 255 peak, averaged
-  over the images; `content_ssim` compares the luminance of two images only, which is what a
+  over the images (an image's PSNR stops at `PSNR_CEILING`, so a set holding an exact copy
+  still has a finite mean); `content_ssim` compares the luminance of two images only, which is what a
   translation that restyles an image should keep;
 - `detail`: the mean absolute difference between neighbouring pixels (grey levels): blur
   lowers it, so a translation's detail over the real target images' tells smearing apart
@@ -33,8 +34,15 @@ def l1(outputs, targets):
     return float(tf.reduce_mean(tf.abs(_float(outputs) - _float(targets))) / 127.5)
 
 
+# The PSNR of 8-bit rounding noise (mean squared error 1/12 of a grey level squared): two uint8
+# images cannot be told apart more finely, and an exact copy (a grey photo that colourisation
+# returns as grey) would otherwise score infinity and swamp the mean.
+PSNR_CEILING = 10 * np.log10(255.0**2 * 12)
+
+
 def psnr(outputs, targets):
-    return float(tf.reduce_mean(tf.image.psnr(_float(outputs), _float(targets), max_val=255.0)))
+    per_image = tf.image.psnr(_float(outputs), _float(targets), max_val=255.0)
+    return float(tf.reduce_mean(tf.minimum(per_image, PSNR_CEILING)))
 
 
 def ssim(outputs, targets):

@@ -40,7 +40,7 @@ class Pix2Pix(ImageTranslationModel):
         self.generator = unet_generator(
             config.image_size, config.input_channels, config.output_channels,
             config.generator_filters, config.norm, config.dropout, upsample=config.upsample,
-            name="generator")
+            keep_luminance=config.keep_luminance and config.input_channels == 1, name="generator")
         self.discriminator = patchgan_discriminator(
             config.image_size, config.input_channels + config.output_channels,
             config.discriminator_filters, config.norm, config.discriminator_layers,

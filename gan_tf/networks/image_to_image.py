@@ -21,7 +21,7 @@ import math
 
 import keras
 
-from gan_tf.layers import ReflectionPadding2D, normalization
+from gan_tf.layers import KeepLuminance, ReflectionPadding2D, normalization
 
 GENERATORS = ("resnet", "unet")
 UPSAMPLINGS = ("transpose", "resize")
@@ -50,7 +50,10 @@ def _check_size(image_size, multiple, what):
 
 
 def unet_generator(image_size, input_channels, output_channels, filters=64, norm="instance",
-                   dropout=0.5, dropout_blocks=3, upsample="transpose", name="unet_generator"):
+                   dropout=0.5, dropout_blocks=3, upsample="transpose", keep_luminance=False,
+                   name="unet_generator"):
+    """The pix2pix U-Net; `keep_luminance` (grey input, colour output) gives the output the
+    input's luminance, so the network supplies only the colour (`layers.KeepLuminance`)."""
     depth = int(round(math.log2(image_size)))
     if 2**depth != image_size or depth < 3:
         raise ValueError(f"the U-Net needs a power-of-two image size >= 8, got {image_size}")
@@ -72,6 +75,11 @@ def unet_generator(image_size, input_channels, output_channels, filters=64, norm
         x = keras.layers.ReLU()(x)
         x = keras.layers.Concatenate()([x, skip])
     outputs = _upsampling(output_channels, 4, upsample, activation="tanh", dtype="float32")(x)
+    if keep_luminance:
+        if (input_channels, output_channels) != (1, 3):
+            raise ValueError("keep_luminance needs a grey input and a colour output "
+                             f"(colourisation), got {input_channels} -> {output_channels} channels")
+        outputs = KeepLuminance(dtype="float32")([inputs, outputs])
     return keras.Model(inputs, outputs, name=name)
 
 
