@@ -15,8 +15,7 @@ import sys
 from gan_tf import numbers, stopping
 from gan_tf.config import MAX_PIXELS, MAX_SAMPLE_COUNT
 from gan_tf.pipeline.catalog import KINDS
-
-STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
+from gan_tf.run_options import RunOptions
 
 # Options of `gan-tf preprocess` that go to `gan_tf.pipeline.catalog.make_source` under the same names.
 SOURCE_OPTIONS = ("source", "image_size", "channels", "input_side", "embedder", "embeddings",
@@ -98,13 +97,6 @@ def run_preprocess(args, beam_args):
 
 # -- train ----------------------------------------------------------------------------------
 
-# Options of `gan-tf train` that go to `gan_tf.training.train` under the same names.
-RUN_OPTIONS = ("run_dir", "epochs", "batch_size", "steps_per_epoch", "limit", "seconds", "strategy",
-               "tpu", "mixed_precision", "jit", "deterministic", "monitor_images", "fresh",
-               "allow_data_change", "classifier", "metrics_every", "metrics_seconds", "metrics_samples",
-               "score_split", "log_every", "animate")
-
-
 def add_train(commands):
     from gan_tf.registry import FAMILIES
 
@@ -127,65 +119,19 @@ def add_train(commands):
 
 
 def add_run_options(parser, entry):
-    """The options every family's `train` takes (RUN_OPTIONS, plus --data)."""
+    """--data and the options every family's `train` takes (`gan_tf.run_options`)."""
     parser.add_argument("--data", required=True, help=f"preprocessed data folder ({entry.data})")
-    parser.add_argument("--run-dir", help=f"output folder (default: runs/{entry.name})")
-    parser.add_argument("--epochs", type=numbers.POSITIVE, default=10)
-    parser.add_argument("--batch-size", type=numbers.POSITIVE, help="global batch, split over the replicas of "
-                        f"--strategy (default: {entry.default_batch_size})")
-    parser.add_argument("--steps-per-epoch", type=numbers.POSITIVE, help="batches per epoch (default: all)")
-    parser.add_argument("--limit", type=numbers.POSITIVE, help="train on the first N records only")
-    parser.add_argument("--seconds", type=numbers.positive_float, help="stop after this much training time "
-                        "(compiling included), at the end of a step; the run is saved as usual")
-    parser.add_argument("--strategy", choices=STRATEGIES, default="default",
-                        help="tf.distribute strategy: mirrored (all local GPUs), multiworker "
-                        "(MultiWorkerMirroredStrategy over the machines in TF_CONFIG; run the "
-                        "same command on each), tpu (TPUStrategy, see --tpu), default (one "
-                        "device). Losses are averaged over the global batch")
-    parser.add_argument("--tpu", default="", help="--strategy tpu: TPU name or grpc:// "
-                        "address (default: the local TPU VM)")
-    parser.add_argument("--mixed-precision", action="store_true",
-                        help="mixed_float16 on GPU (with loss scaling of both optimizers), "
-                        "mixed_bfloat16 elsewhere; outputs and losses stay float32")
-    parser.add_argument("--jit", nargs="?", choices=("auto", "on", "off"), const="on", default="auto",
-                        help="compile the train step with XLA: auto (default) times a few steps "
-                        "both ways at the start and keeps the faster (remembered in "
-                        "~/.cache/gan_tf/jit.json); --jit forces it on, --no-jit off (always "
-                        "off under mirrored and multiworker strategies with more than one replica)")
-    parser.add_argument("--no-jit", dest="jit", action="store_const", const="off")
-    parser.add_argument("--deterministic", action="store_true",
-                        help="deterministic TF ops: a resumed run then matches an "
-                        "uninterrupted one exactly (slower on GPU)")
-    parser.add_argument("--monitor-images", type=numbers.POSITIVE, default=25, help="samples in each epoch's grid")
-    parser.add_argument("--fresh", action="store_true",
-                        help="discard an interrupted run's checkpoint and start over")
-    parser.add_argument("--allow-data-change", action="store_true",
-                        help="resume a run on other data than it was trained on (other records, "
-                        "counts or --limit; refused otherwise, naming the difference)")
-    parser.add_argument("--classifier", help="domain classifier (.keras, from gan-tf "
-                        "train-classifier): adds FID/KID/IS/precision/recall to the logs")
-    parser.add_argument("--metrics-every", type=numbers.POSITIVE, default=1, help="epochs between metric runs")
-    parser.add_argument("--metrics-seconds", type=numbers.positive_float,
-                        help="also measure the metrics every this many seconds of training")
-    parser.add_argument("--metrics-samples", type=numbers.POSITIVE, default=1000, help="samples per metric run")
-    parser.add_argument("--score-split", help="pix2pix and colourisation: score the translations "
-                        "of this split (test, val, ...) against its real targets (L1, PSNR, SSIM, "
-                        "detail, colourfulness) at the --metrics-every/--metrics-seconds times")
-    parser.add_argument("--log-every", type=numbers.NON_NEGATIVE, default=25,
-                        help="steps between loss points in TensorBoard (0: per epoch only)")
-    parser.add_argument("--no-animate", dest="animate", action="store_false",
-                        help="do not write RUN_DIR/progress.gif (the epochs' sample grids as an "
-                        "animation; gan-tf animate writes it any time)")
+    RunOptions.add_arguments(parser, family=entry.name, batch=entry.default_batch_size)
 
 
 def run_train(args, _beam_args):
+    from gan_tf import devices
     from gan_tf.registry import family
     from gan_tf.training import train
 
+    devices.prepare()  # this process is the run's: glibc keeps the memory TensorFlow frees
     overrides = family(args.family).config_class.overrides_from_args(args)
-    options = {name: getattr(args, name) for name in RUN_OPTIONS}
-    options["jit"] = {"on": True, "off": False}.get(args.jit, args.jit)
-    train(args.family, args.data, preset=args.preset, **options, **overrides)
+    train(args.family, args.data, RunOptions.from_args(args), preset=args.preset, **overrides)
 
 
 def add_train_classifier(commands):

@@ -12,7 +12,9 @@ _HOST_MEMORY_VARIABLE = "GAN_TF_HOST_MEMORY"
 
 
 def prepare():
-    """The set-up every training or timing process runs first; returns the GPU count."""
+    """The set-up a process that is one training or timing run (`gan-tf train`, a benchmark)
+    does first; returns the GPU count. `gan_tf.train` itself only enables memory growth: a
+    library leaves the allocator of its caller's process alone."""
     keep_freed_host_memory()
     return enable_memory_growth()
 

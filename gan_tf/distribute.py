@@ -23,7 +23,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
+from gan_tf.run_options import STRATEGIES
 
 
 # -- Replica layout -----------------------------------------------------------------------

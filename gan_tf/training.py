@@ -23,8 +23,10 @@ import keras
 import tensorflow as tf
 
 from gan_tf import callbacks as cb
-from gan_tf import animation, data_fingerprint, devices, distribute, folder_lock, jit_choice, registry, run_state, stopping, writes
+from gan_tf import (animation, data_fingerprint, devices, distribute, folder_lock, jit_choice, process_state,
+                    registry, run_state, stopping, writes)
 from gan_tf.data import batches_per_epoch, load_metadata, make_dataset, record_errors
+from gan_tf.run_options import RunOptions
 
 LOCK_FILE = ".lock"  # in the run folder: one training at a time (gan_tf.folder_lock)
 RUN_SUBFOLDERS = (("backup", "checkpoint folder"), ("samples", "samples folder"),
@@ -77,50 +79,60 @@ def build_model(model_class, config, strategy=None, jit=True):
     return model
 
 
-def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=None, steps_per_epoch=None,
-          limit=None, seconds=None, strategy="default", tpu="", mixed_precision=False, jit="auto",
-          deterministic=False, monitor_images=25, fresh=False, classifier=None, metrics_every=1,
-          metrics_seconds=None, metrics_samples=1000, score_split=None, log_every=50, record=True,
-          animate=True, allow_data_change=False, callbacks=(), verbose="auto", **overrides):
+def train(family, data, options=None, *, preset="source", record=True, callbacks=(), verbose="auto",
+          **settings):
     """Trains `family` on the preprocessed folder `data`; returns a `TrainingRun`.
 
-    `overrides` are config fields (`generator_filters=64`, ...) over the named `preset`'s
-    (`gan-tf train FAMILY --help` lists them). `batch_size` is the global batch (default: the
-    preset's `batch_size`, else the family's). `jit`: True/False forces XLA on/off; "auto"
-    times the train step both ways on one real batch and keeps the faster (cached per family,
-    config, batch, device and precision). `seconds` stops training after that much training
-    time (choosing XLA and compiling included). With `record` (the default) the run writes to `run_dir` (default
-    `runs/<family>`): a checkpoint after every epoch, from which the same call resumes
-    (`fresh` discards it; other data than it was trained on is refused unless
-    `allow_data_change`), sample grids, TensorBoard logs (losses every `log_every` steps), and
-    `model.keras` at the end, with the sample grids animated into `progress.gif` (`animate`,
-    `gan_tf.animation`); `record=False` writes nothing (benchmarks). `classifier` (a
-    domain classifier `.keras`) adds FID/KID/... every `metrics_every` epochs and/or every
-    `metrics_seconds` seconds; for CycleGAN the classifier is a domain-A-vs-B one and both
-    test domains' translations are scored, and `score_split` does the same for pix2pix and
-    colourisation, scoring the translations of that split against their real targets
-    (`gan_tf.metrics.translation`). `callbacks` are added after the run's own.
+    `options` is a `RunOptions` (`gan_tf.run_options`: epochs, batch size, time budget,
+    strategy, metrics, ...; `gan-tf train`'s flags are the same fields); `settings` are keywords
+    over it (`epochs=20`) and config fields (`generator_filters=64`, ...) over the named
+    `preset`'s (`gan-tf train FAMILY --help` lists both). The batch size is the global batch
+    (default: the preset's `batch_size`, else the family's). `jit`: True/False forces XLA
+    on/off; "auto" times the train step both ways on one real batch and keeps the faster
+    (cached per family, config, batch, device and precision). `seconds` stops training after
+    that much training time (choosing XLA and compiling included). With `record` (the default)
+    the run writes to `run_dir` (default `runs/<family>`): a checkpoint after every epoch, from
+    which the same call resumes (`fresh` discards it; other data than it was trained on is
+    refused unless `allow_data_change`), sample grids, TensorBoard logs (losses every
+    `log_every` steps), and `model.keras` at the end, with the sample grids animated into
+    `progress.gif` (`animate`, `gan_tf.animation`); `record=False` writes nothing
+    (benchmarks). `classifier` (a domain classifier `.keras`) adds FID/KID/... every
+    `metrics_every` epochs and/or every `metrics_seconds` seconds; for CycleGAN the classifier
+    is a domain-A-vs-B one and both test domains' translations are scored, and `score_split`
+    does the same for pix2pix and colourisation, scoring the translations of that split against
+    their real targets (`gan_tf.metrics.translation`). `callbacks` are added after the run's own.
+
+    The process is left as it was found: the dtype policy (`mixed_precision`) and the global
+    random seeds (set from the config's `seed` so weights and data order repeat) are restored
+    on return. Op determinism is turned on only by `deterministic`, and glibc's memory tuning
+    only by the caller (`gan_tf.devices.keep_freed_host_memory`, as `gan-tf train` does).
     """
-    entry = registry.family(family)
-    devices.prepare()
+    options, overrides = RunOptions.split(options, settings)
+    with process_state.restored():
+        return _train(registry.family(family), data, options, preset, record, callbacks, verbose, overrides)
+
+
+def _train(entry, data, options, preset, record, callbacks, verbose, overrides):
+    devices.enable_memory_growth()
     # Before any other TensorFlow work: MultiWorkerMirroredStrategy starts the collective runtime.
-    strategy = distribute.make_strategy(strategy, tpu=tpu)
+    strategy = distribute.make_strategy(options.strategy, tpu=options.tpu)
     workers = distribute.worker_count(strategy)
-    if deterministic:
+    if options.deterministic:
         tf.config.experimental.enable_op_determinism()
-    precision = distribute.set_mixed_precision(mixed_precision)
+    precision = distribute.set_mixed_precision(options.mixed_precision)
     metadata = load_metadata(data)
     model_class, config = resolve_config(entry.name, metadata, preset, **overrides)
-    batch_size = (batch_size or entry.config_class.preset_values(preset).get("batch_size")
+    batch_size = (options.batch_size or entry.config_class.preset_values(preset).get("batch_size")
                   or entry.default_batch_size)
     distribute.check_batch_size(strategy, batch_size)
+    jit = options.jit
     if jit and strategy.num_replicas_in_sync > 1 and not isinstance(strategy, tf.distribute.TPUStrategy):
         print("XLA is off under a multi-replica mirrored/multiworker strategy (as Keras' "
               "jit_compile='auto' does)", flush=True)
         jit = False
 
     if record:
-        run_dir = run_dir or os.path.join("runs", entry.name)
+        run_dir = options.run_dir or os.path.join("runs", entry.name)
         if not distribute.is_chief(strategy):
             # Every worker runs the callbacks; only the chief's files are the run's.
             run_dir = os.path.join(run_dir, f"worker-{strategy.cluster_resolver.task_id}")
@@ -146,44 +158,43 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
         checkpoint = None
         if run_dir:
             backup_dir = os.path.join(run_dir, "backup")
-            if fresh and os.path.isdir(backup_dir):
+            if options.fresh and os.path.isdir(backup_dir):
                 shutil.rmtree(backup_dir)
             with strategy.scope():
-                model.use_data_for_monitoring(data, monitor_images)
+                model.use_data_for_monitoring(data, options.monitor_images)
                 checkpoint = cb.EpochCheckpoint(backup_dir)
-                data_print = data_fingerprint.fingerprint(data, metadata, limit)
+                data_print = data_fingerprint.fingerprint(data, metadata, options.limit)
                 if checkpoint.saved_epoch() is not None:
-                    data_fingerprint.check(run_dir, data_print, allow_data_change)
+                    data_fingerprint.check(run_dir, data_print, options.allow_data_change)
                 first_epoch = run_state.resume(checkpoint, model, config, run_dir)
                 data_fingerprint.record(run_dir, data_print)
             if first_epoch:
                 print(f"resuming {run_dir} after epoch {first_epoch}", flush=True)
 
         dataset, steps = _training_data(model_class, config, data, metadata, strategy, workers,
-                                        batch_size, limit, steps_per_epoch, first_epoch)
+                                        batch_size, options.limit, options.steps_per_epoch, first_epoch)
         clock = cb.TrainingClock(initial_step=first_epoch * steps, setup_seconds=time.perf_counter() - setup_started)
         run_callbacks = [clock, cb.StopOnNonFiniteLoss(checkpoint)]  # stops fit before a bad state is saved
-        if seconds:
-            run_callbacks += [cb.TimeLimit(seconds, clock), *model.budget_callbacks(seconds, clock)]
+        if options.seconds:
+            run_callbacks += [cb.TimeLimit(options.seconds, clock),
+                              *model.budget_callbacks(options.seconds, clock)]
         if run_dir:
             samples, log_dir = os.path.join(run_dir, "samples"), os.path.join(run_dir, "logs")
             run_callbacks += [
                 checkpoint,
-                cb.ModelMonitor(samples, log_dir, num_images=monitor_images, seed=config.seed),
+                cb.ModelMonitor(samples, log_dir, num_images=options.monitor_images, seed=config.seed),
                 *model.training_callbacks(data, samples, log_dir),
-                *measuring_callbacks(model, entry, data, batch_size, log_dir, clock, classifier,
-                                     metrics_every, metrics_seconds, metrics_samples, log_every, score_split),
-                *([cb.StepLogger(log_dir, log_every, clock)] if log_every else []),
+                *measuring_callbacks(model, entry, data, batch_size, log_dir, clock, options),
+                *([cb.StepLogger(log_dir, options.log_every, clock)] if options.log_every else []),
                 keras.callbacks.TensorBoard(log_dir),  # after the callbacks that add to the logs
             ]
         else:
-            run_callbacks += measuring_callbacks(model, entry, data, batch_size, None, clock, classifier,
-                                                 metrics_every, metrics_seconds, metrics_samples,
-                                                 score_split=score_split)
+            run_callbacks += measuring_callbacks(model, entry, data, batch_size, None, clock, options)
         if verbose == "auto" and (os.environ.get("CI") or not sys.stdout.isatty()):
             verbose = 2  # one line per epoch: a progress bar in a log file is one line per step
         try:
-            history = model.fit(dataset, epochs=epochs, initial_epoch=first_epoch, steps_per_epoch=steps,
+            history = model.fit(dataset, epochs=options.epochs, initial_epoch=first_epoch,
+                                steps_per_epoch=steps,
                                 callbacks=[*run_callbacks, *callbacks, cb.EpochProgress()],
                                 verbose=verbose, shuffle=False)  # the dataset shuffles; Keras warns it ignores True
         except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM (gan_tf.stopping)
@@ -199,7 +210,7 @@ def train(family, data, *, preset="source", run_dir=None, epochs=10, batch_size=
                                  "write model.keras from it once there is room")
             print(f"saved {path}; samples in {os.path.join(run_dir, 'samples')}; "
                   f"tensorboard --logdir {os.path.join(run_dir, 'logs')}", flush=True)
-            if animate and checkpoint.kept_epoch:
+            if options.animate and checkpoint.kept_epoch:
                 _animate(run_dir, checkpoint.kept_epoch)
         quality = next((c.records for c in run_callbacks if isinstance(c, cb.PeriodicScores)), [])
         return TrainingRun(model, config, run_dir, batch_size, first_epoch, history.history, clock, quality)
@@ -294,31 +305,31 @@ def translation_scores(entry, data, split, classifier, log_dir, clock, every, ev
     return cb.TranslationScores(score, every, log_dir, clock, every_seconds)
 
 
-def measuring_callbacks(model, entry, data, batch_size, log_dir, clock, classifier=None,
-                        metrics_every=1, metrics_seconds=None, metrics_samples=1000, log_every=None,
-                        score_split=None):
+def measuring_callbacks(model, entry, data, batch_size, log_dir, clock, options):
     """Diagnostics for GANs drawing from a latent prior (every epoch and every `log_every`
-    steps); quality metrics when a classifier is given (families drawing from a latent prior,
-    and text-to-image ones from the test captions); translation scores of `score_split` for
-    paired image-to-image families."""
+    steps, when there is a `log_dir`); quality metrics when a classifier is given (families
+    drawing from a latent prior, and text-to-image ones from the test captions); translation
+    scores of `score_split` for paired image-to-image families."""
     from gan_tf.models.adversarial import AdversarialModel
 
     run_callbacks = []
     extractor = None
     if entry.draws_from == registry.IMAGES:
-        if classifier or score_split:
-            run_callbacks.append(translation_scores(entry, data, score_split, classifier, log_dir,
-                                                    clock, metrics_every, metrics_seconds))
+        if options.classifier or options.score_split:
+            run_callbacks.append(translation_scores(entry, data, options.score_split, options.classifier,
+                                                    log_dir, clock, options.metrics_every,
+                                                    options.metrics_seconds))
         return run_callbacks
-    if classifier:
+    if options.classifier:
         from gan_tf.metrics.features import classifier_features
         from gan_tf.metrics.report import real_image_batches
 
-        extractor = classifier_features(classifier)
+        extractor = classifier_features(options.classifier)
         run_callbacks.append(cb.QualityMetrics(
-            extractor, real_image_batches(data), metrics_every, metrics_samples, log_dir=log_dir,
-            clock=clock, every_seconds=metrics_seconds, held_out=model.held_out_batches(data),
-            conditions=model.scoring_inputs(data, metrics_samples)))
+            extractor, real_image_batches(data), options.metrics_every, options.metrics_samples,
+            log_dir=log_dir, clock=clock, every_seconds=options.metrics_seconds,
+            held_out=model.held_out_batches(data),
+            conditions=model.scoring_inputs(data, options.metrics_samples)))
     if log_dir and isinstance(model, AdversarialModel):
         # A separate, unshuffled reader: iterating the training dataset here would draw from
         # its shuffle seeds in a background thread and make the data order irreproducible.
@@ -328,6 +339,6 @@ def measuring_callbacks(model, entry, data, batch_size, log_dir, clock, classifi
         classify = (lambda images: extractor(images)[1]) if extractor else None
         run_callbacks.append(cb.TrainingDiagnostics(real, labels if model.uses_labels else None,
                                                     classifier=classify, log_dir=log_dir,
-                                                    clock=clock, every_steps=log_every))
+                                                    clock=clock, every_steps=options.log_every))
     return run_callbacks
 
