@@ -8,12 +8,10 @@ one ResNet-9 at 256 px; fashion_gan: the book's generator) with fixed random gra
 round times `--updates` traced `apply_gradients` calls of each optimizer, alternating.
 """
 
-import argparse
-import time
-
 import keras
 import tensorflow as tf
 
+from bench import harness
 from gan_tf import devices
 from gan_tf.networks.fashion_gan import build_generator as fashion_gan_generator
 from gan_tf.networks.image_to_image import resnet_generator, unet_generator
@@ -31,15 +29,15 @@ def update_seconds(optimizer, variables, gradients, updates):
     optimizer.build(variables)
     apply = tf.function(lambda: optimizer.apply_gradients(zip(gradients, variables)))
     apply()
-    start = time.perf_counter()
-    for _ in range(updates):
-        apply()
-    variables[0].numpy()
-    return (time.perf_counter() - start) / updates
+    with harness.Timer() as timer:
+        for _ in range(updates):
+            apply()
+        variables[0].numpy()
+    return timer.seconds / updates
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--network", choices=list(NETWORKS), default="pix2pix")
     parser.add_argument("--updates", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=2)
@@ -48,14 +46,13 @@ def main(argv=None):
     gradients = [tf.random.normal(v.shape, seed=index) for index, v in enumerate(variables)]
     parameters = sum(int(tf.size(v)) for v in variables)
     print(f"device: {devices.describe_device()}; {args.network}: {parameters / 1e6:.1f}M parameters")
-    print("| round | keras Adam ms | FusedAdam ms | speed-up |")
-    print("| --- | --- | --- | --- |")
+    harness.print_table(["round", "keras Adam ms", "FusedAdam ms", "speed-up"])
     rows = []
     for index in range(args.rounds):
         keras_ms = 1e3 * update_seconds(keras.optimizers.Adam(2e-4), variables, gradients, args.updates)
         fused_ms = 1e3 * update_seconds(FusedAdam(2e-4), variables, gradients, args.updates)
         rows.append({"keras_ms": keras_ms, "fused_ms": fused_ms})
-        print(f"| {index + 1} | {keras_ms:.1f} | {fused_ms:.1f} | {keras_ms / fused_ms:.2f}x |", flush=True)
+        harness.print_row([index + 1, f"{keras_ms:.1f}", f"{fused_ms:.1f}", f"{keras_ms / fused_ms:.2f}x"])
     return rows
 
 

@@ -1,7 +1,7 @@
 """Beam preprocessing rate (records/s) of the full Fashion-MNIST, IDX files -> TFRecords, on the
 DirectRunner and on the DaskRunner with a local dask.distributed cluster.
 
-    python -m bench.beam_rate [--source /usr/share/datasets/fashion-mnist] [--output DIR]
+    python -m bench.beam_rate [--source FASHION_MNIST_IDX_DIR] [--output DIR]
         [--dask-workers 2] [Beam options for the DirectRunner row, e.g. --direct_num_workers 2
         --direct_running_mode multi_processing]
 
@@ -17,15 +17,13 @@ the other jobs' load; the default single-process DirectRunner's CPU seconds are 
 figure to its wall time on an idle machine.
 """
 
-import argparse
 import contextlib
 import json
 import os
 import resource
 import tempfile
-import time
 
-from bench.report import SOURCES
+from bench import harness
 from gan_tf.pipeline import preprocess
 from gan_tf.pipeline.datasets import idx_source
 
@@ -55,12 +53,11 @@ def cpu_seconds():
 def preprocessing_rate(source_dir, output, beam_args=(), name="fashion_mnist"):
     """{records, seconds, cpu_seconds, records_per_second} of one preprocessing run of an IDX
     data set."""
-    start, start_cpu = time.perf_counter(), cpu_seconds()
-    metadata = preprocess.run(idx_source(name, source_dir), output, beam_args, shards={"train": 4})
-    seconds, cpu = time.perf_counter() - start, cpu_seconds() - start_cpu
+    with harness.Timer(cpu_seconds) as cpu, harness.Timer() as wall:
+        metadata = preprocess.run(idx_source(name, source_dir), output, beam_args, shards={"train": 4})
     records = sum(split["count"] for split in metadata["splits"].values())
-    return {"data": name, "records": records, "seconds": seconds, "cpu_seconds": cpu,
-            "records_per_second": records / seconds}
+    return {"data": name, "records": records, "seconds": wall.seconds, "cpu_seconds": cpu.seconds,
+            "records_per_second": records / wall.seconds}
 
 
 def read_metadata(data_dir):
@@ -77,6 +74,15 @@ def local_dask_cluster(workers):
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=None) as cluster:
         yield cluster.scheduler_address
+
+
+COLUMNS = ["runner", "records", "seconds", "CPU seconds", "records/s", "same records as DirectRunner"]
+
+
+def cells(row):
+    """A row's cells under `COLUMNS`."""
+    return [row["runner"], f"{row['records']:,}", f"{row['seconds']:.1f}", f"{row['cpu_seconds']:.1f}",
+            f"{row['records_per_second']:,.0f}", "yes" if row.get("same_records", True) else "NO"]
 
 
 def measure(source_dir, output, dask_workers=2, beam_args=()):
@@ -97,18 +103,16 @@ def measure(source_dir, output, dask_workers=2, beam_args=()):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--source", default=SOURCES["fashion_mnist"], help="folder of the IDX files")
+    parser = harness.parser(__doc__)
+    harness.FASHION_MNIST.add_flag(parser, "--source")
     parser.add_argument("--output", help="where to write (default: a temporary folder)")
     parser.add_argument("--dask-workers", type=int, default=2, help="worker processes of the Dask row (0: none)")
     args, beam_args = parser.parse_known_args(argv)
+    source = harness.FASHION_MNIST.path(args.source, "--source")
     with tempfile.TemporaryDirectory() as scratch:
-        rows = measure(args.source, args.output or scratch, args.dask_workers, beam_args)
+        rows = measure(source, args.output or scratch, args.dask_workers, beam_args)
     print(f"load average: {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")
-    for row in rows:
-        same = "" if "same_records" not in row else f", same records as DirectRunner: {row['same_records']}"
-        print(f"{row['runner']}: {row['records']} records in {row['seconds']:.1f} s "
-              f"({row['cpu_seconds']:.1f} CPU s): {row['records_per_second']:,.0f} records/s{same}")
+    harness.print_table(COLUMNS, map(cells, rows))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Where Beam preprocessing time goes: each stage of the per-record work timed alone (CPU
 seconds) on the full Fashion-MNIST, beside one whole default DirectRunner run.
 
-    python -m bench.beam_stages [--source /usr/share/datasets/fashion-mnist] [--profile run.prof]
+    python -m bench.beam_stages [--source FASHION_MNIST_IDX_DIR] [--profile run.prof]
 
 Stages, in pipeline order: reading and gzip-decompressing the IDX files, PNG encoding (zlib),
 the `tf.train.Example` wire encoding, the CRC-32 that picks each record's shard, pixel sums,
@@ -12,7 +12,6 @@ CPU seconds, not wall time, so that a machine shared with other jobs still gives
 summed up by own time; the profiler's per-call cost inflates code of many small calls.
 """
 
-import argparse
 import contextlib
 import cProfile
 import os
@@ -21,8 +20,8 @@ import tempfile
 import time
 import zlib
 
+from bench import harness
 from bench.beam_rate import preprocessing_rate
-from bench.report import SOURCES
 from gan_tf import records
 from gan_tf.pipeline.datasets import idx_source
 from gan_tf.pipeline.preprocess import pixel_sums
@@ -31,9 +30,10 @@ from gan_tf.pipeline.sources.idx import CHUNK_RECORDS, read_idx_chunks
 
 @contextlib.contextmanager
 def cpu_clock(timings, stage):
-    start = time.process_time()
-    yield
-    timings[stage] = time.process_time() - start
+    """`timings[stage]`: the block's CPU seconds."""
+    with harness.Timer(time.process_time) as timer:
+        yield
+    timings[stage] = timer.seconds
 
 
 def stage_seconds(source_dir, scratch):
@@ -72,22 +72,23 @@ def stage_seconds(source_dir, scratch):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--source", default=SOURCES["fashion_mnist"], help="folder of the IDX files")
+    parser = harness.parser(__doc__)
+    harness.FASHION_MNIST.add_flag(parser, "--source")
     parser.add_argument("--profile", help="also profile one whole run into this file")
     args = parser.parse_args(argv)
+    source = harness.FASHION_MNIST.path(args.source, "--source")
     with tempfile.TemporaryDirectory() as scratch:
-        timings, whole = stage_seconds(args.source, scratch)
+        timings, whole = stage_seconds(source, scratch)
         if args.profile:
             profile = cProfile.Profile(time.process_time)
-            profile.runcall(preprocessing_rate, args.source, os.path.join(scratch, "profiled"))
+            profile.runcall(preprocessing_rate, source, os.path.join(scratch, "profiled"))
             profile.dump_stats(args.profile)
             pstats.Stats(args.profile).sort_stats("tottime").print_stats(12)
     print(f"load average: {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores); whole DirectRunner run: "
           f"{whole['records']} records, {whole['seconds']:.1f} s wall, {whole['cpu_seconds']:.1f} CPU s")
-    print(f"{'stage':<52} {'CPU s':>6} {'share':>6}")
-    for stage, seconds in timings.items():
-        print(f"{stage:<52} {seconds:>6.2f} {100 * seconds / whole['cpu_seconds']:>5.1f}%")
+    harness.print_table(["stage", "CPU s", "share"],
+                        [(stage, f"{seconds:.2f}", f"{100 * seconds / whole['cpu_seconds']:.1f}%")
+                         for stage, seconds in timings.items()])
 
 
 if __name__ == "__main__":

@@ -12,8 +12,7 @@ loss scaling of both optimizers on a GPU, mixed_bfloat16 elsewhere); `--strategy
 trains on all local GPUs (--batch-size is then the global batch).
 """
 
-import argparse
-
+from bench import harness
 from bench.family_throughput import training_rate
 from bench.report import write_rates
 from gan_tf import devices, distribute
@@ -22,23 +21,21 @@ from gan_tf.models.cyclegan import CycleGAN
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", default="128,256", help="comma-separated image sizes")
+    parser = harness.parser(__doc__, json="the rows")
+    parser.add_argument("--sizes", type=harness.comma_list(int), default="128,256", help="comma-separated image sizes")
     parser.add_argument("--batch-size", type=int, default=1)
     parser.add_argument("--steps", type=int, default=3, help="timed steps (one epoch after warm-up)")
-    parser.add_argument("--json", help="also write the rows here")
     parser.add_argument("--mixed-precision", action="store_true",
                         help="also time every setting under the mixed precision policy")
     parser.add_argument("--strategy", choices=("default", "mirrored"), default="default")
     args = parser.parse_args(argv)
     devices.prepare()
-    device = devices.describe_device()
     strategy = distribute.make_strategy(args.strategy)
     rows = []
-    print(f"device: {device}; batch {args.batch_size}; {strategy.num_replicas_in_sync} "
+    print(f"device: {devices.describe_device()}; batch {args.batch_size}; {strategy.num_replicas_in_sync} "
           "replica(s); ResNet-9 generators, 70x70 PatchGANs")
-    print(f"{'what':<48} {'images/s':>10}", flush=True)
-    for size in (int(s) for s in args.sizes.split(",")):
+    harness.print_table(["what", "images/s"])
+    for size in args.sizes:
         for mixed in ([False, True] if args.mixed_precision else [False]):
             for jit in (True, False):
                 policy = distribute.mixed_precision_policy_name() if mixed else "float32"
@@ -46,9 +43,9 @@ def main(argv=None):
                 rows.append((name, training_rate(CycleGAN, CycleGANConfig(image_size=size),
                                                  args.batch_size, args.steps, jit, mixed=mixed,
                                                  strategy=strategy)))
-                print(f"{name:<48} {rows[-1][1]:>10.3f}", flush=True)
+                harness.print_row([name, f"{rows[-1][1]:.3f}"])
     if args.json:
-        write_rates(args.json, device, args.batch_size, rows)
+        write_rates(args.json, args.batch_size, rows)
 
 
 if __name__ == "__main__":

@@ -6,13 +6,12 @@ Each model is built untrained (export cost does not depend on the weights' value
 through `gan_tf.export` (SavedModel, warm-up records, atomic rename) into a temporary folder.
 """
 
-import argparse
 import os
 import tempfile
-import time
 
+from bench import harness
 from gan_tf import export
-from gan_tf.registry import FAMILIES, family
+from gan_tf.registry import family
 
 
 def folder_size(path):
@@ -24,21 +23,21 @@ def export_untrained(name, base, config=None):
     model_class = family(name).model_class()
     model = model_class(config or model_class.config_class())
     parameters = sum(int(w.numpy().size) for n in model.serving_networks() for w in n.weights)
-    start = time.perf_counter()
-    path = export.export(model, base, name)
-    return path, parameters, time.perf_counter() - start, model
+    with harness.Timer() as timer:
+        path = export.export(model, base, name)
+    return path, parameters, timer.seconds, model
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--families", default=",".join(FAMILIES))
+    parser = harness.parser(__doc__)
+    harness.add_families(parser)
     args = parser.parse_args(argv)
-    print(f"{'family':<12} {'parameters':>12} {'export s':>9} {'size MB':>9}  signatures", flush=True)
+    harness.print_table(["family", "parameters", "export s", "SavedModel MB", "signatures"])
     with tempfile.TemporaryDirectory() as base:
-        for name in args.families.split(","):
+        for name in args.families:
             path, parameters, seconds, model = export_untrained(name, base)
-            print(f"{name:<12} {parameters:>12,} {seconds:>9.1f} {folder_size(path) / 2**20:>9.1f}  "
-                  f"{', '.join(model.serving_endpoints())}", flush=True)
+            harness.print_row([name, f"{parameters:,}", f"{seconds:.1f}", f"{folder_size(path) / 2**20:.1f}",
+                               ", ".join(model.serving_endpoints())])
 
 
 if __name__ == "__main__":

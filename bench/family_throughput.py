@@ -15,24 +15,22 @@ model on the step's graph, divided by the batch), the achieved GFLOP/s of the fa
 setting and its share of the float32 matmul rate measured in the same run.
 """
 
-import argparse
 import dataclasses
-import json
 import os
 import tempfile
 
 import tensorflow as tf
 
-from bench import roofline
+from bench import harness, roofline
 from bench.fashion_gan_throughput import input_rate
 from bench.report import fit_timed, precision_policy
 from gan_tf import devices, jit_choice, training
 from gan_tf.config import StackGANConfig
 from gan_tf.data import load_metadata, repeated_batch
-from gan_tf.registry import FAMILIES, family
+from gan_tf.registry import family
 
-HEADER = (f"{'family':<12} {'batch':>5} {'jit on':>10} {'jit off':>10} {'input':>12}  (images/s) "
-          f"{'GFLOP/image':>12} {'GFLOP/s':>9} {'of matmul':>9}")
+COLUMNS = ["family", "batch", "train, jit on", "train, jit off", "jit on/off", "input pipeline",
+           "GFLOP/image/step", "GFLOP/s", "of matmul"]
 
 
 def family_config(model_class, translation_size):
@@ -112,7 +110,8 @@ def measure(families, data, batch_size, steps, translation_size, input_batches=4
     """One row per family: train images/s with jit on and off, the reader's images/s, and the
     roofline accounting against `matmul_gflops` (default: measured here)."""
     matmul_gflops = matmul_gflops or roofline.matmul_rate()
-    print(f"float32 matmul: {matmul_gflops:,.1f} GFLOP/s\n{HEADER}", flush=True)
+    print(f"float32 matmul: {matmul_gflops:,.1f} GFLOP/s; images/s")
+    harness.print_table(COLUMNS)
     rows = []
     for name in families:
         model_class = family(name).model_class()
@@ -124,35 +123,31 @@ def measure(families, data, batch_size, steps, translation_size, input_batches=4
         row["train_jit_off"] = training_rate(model_class, config, batch, steps, False)
         row["input_pipeline"] = reader_rate(model_class, config, data, batch, input_batches)
         row.update(roofline.accounting(flops, max(row["train_jit_on"], row["train_jit_off"]), matmul_gflops))
-        print(format_row(row), flush=True)
+        harness.print_row(cells(row))
         rows.append(row)
     return rows
 
 
-def format_row(row):
-    def rate(value):
-        return "-" if value is None else f"{value:,.2f}"
-
-    return (f"{row['family']:<12} {row['batch_size']:>5} {rate(row['train_jit_on']):>10} "
-            f"{rate(row['train_jit_off']):>10} {rate(row['input_pipeline']):>12}             "
-            f"{row['flops_per_image'] / 1e9:>12.3f} {row['gflops']:>9.1f} {row['roofline_fraction']:>9.2f}")
+def cells(row):
+    """A row's cells under `COLUMNS`."""
+    return [row["family"], row["batch_size"], harness.number(row["train_jit_on"], 2),
+            harness.number(row["train_jit_off"], 2), f"{row['train_jit_on'] / row['train_jit_off']:.2f}",
+            harness.number(row["input_pipeline"], 0), *roofline.cells(row)]
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--families", default=",".join(FAMILIES))
+    parser = harness.parser(__doc__, json="the rows")
+    harness.add_families(parser)
     parser.add_argument("--data", help="preprocessed Fashion-MNIST (reader rate of 28x28 families)")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--steps", type=int, default=2, help="timed steps (one epoch after warm-up)")
     parser.add_argument("--translation-size", type=int, default=128, help="cyclegan/pix2pix image side")
-    parser.add_argument("--json", help="also write the rows here")
     args = parser.parse_args(argv)
     devices.prepare()
     print(f"device: {devices.describe_device()}")
-    rows = measure(args.families.split(","), args.data, args.batch_size, args.steps, args.translation_size)
+    rows = measure(args.families, args.data, args.batch_size, args.steps, args.translation_size)
     if args.json:
-        with open(args.json, "w") as handle:
-            json.dump(rows, handle, indent=2)
+        harness.write_json(args.json, rows)
 
 
 if __name__ == "__main__":

@@ -11,9 +11,7 @@ epoch (tracing and compilation) is excluded. If the input pipeline's rate is far
 training rate, input never limits training.
 """
 
-import argparse
-import time
-
+from bench import harness
 from bench.report import fit_timed, precision_policy, write_rates
 from gan_tf import devices, distribute, training
 from gan_tf.data import make_dataset
@@ -34,24 +32,22 @@ def input_rate(data, batch_size, batches=400, dataset=None):
     iterator = iter(dataset.repeat())
     for _ in range(20):  # fill the cache and the prefetch buffer first
         next(iterator)
-    start = time.perf_counter()
-    for _ in range(batches):
-        next(iterator)
-    return batch_size * batches / (time.perf_counter() - start)
+    with harness.Timer() as timer:
+        for _ in range(batches):
+            next(iterator)
+    return batch_size * batches / timer.seconds
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = harness.parser(__doc__, json="the rows")
     parser.add_argument("--data", required=True, help="preprocessed Fashion-MNIST folder")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--steps", type=int, default=10, help="timed steps per epoch (2 epochs timed)")
-    parser.add_argument("--json", help="also write the rows here")
     parser.add_argument("--mixed-precision", action="store_true",
                         help="also time both jit settings under the mixed precision policy")
     parser.add_argument("--strategy", choices=("default", "mirrored"), default="default")
     args = parser.parse_args(argv)
     devices.prepare()
-    device = devices.describe_device()
     strategy = distribute.make_strategy(args.strategy)
     rate = lambda jit, mixed=False: training_rate(args.data, args.batch_size, args.steps, jit,
                                                   mixed=mixed, strategy=strategy)
@@ -64,16 +60,14 @@ def main(argv=None):
         policy = distribute.mixed_precision_policy_name()
         rows += [(f"fashion_gan train, {policy}, jit on", rate(True, True)),
                  (f"fashion_gan train, {policy}, jit off", rate(False, True))]
-    print(f"device: {device}; batch {args.batch_size}; {strategy.num_replicas_in_sync} replica(s)")
-    print(f"{'what':<40} {'images/s':>12}")
-    for name, value in rows:
-        print(f"{name:<40} {value:>12.1f}")
-    print(f"{'jit on / jit off':<40} {rows[0][1] / rows[1][1]:>12.2f}")
-    print(f"{'input / training (jit on)':<40} {rows[2][1] / rows[0][1]:>12.0f}")
+    ratios = [("jit on / jit off", f"{rows[0][1] / rows[1][1]:.2f}"),
+              ("input / training (jit on)", f"{rows[2][1] / rows[0][1]:.0f}")]
     if args.mixed_precision:
-        print(f"{'mixed / float32 (jit on)':<40} {rows[3][1] / rows[0][1]:>12.2f}")
+        ratios.append(("mixed / float32 (jit on)", f"{rows[3][1] / rows[0][1]:.2f}"))
+    print(f"device: {devices.describe_device()}; batch {args.batch_size}; {strategy.num_replicas_in_sync} replica(s)")
+    harness.print_table(["what", "images/s or ratio"], [(name, harness.number(value)) for name, value in rows] + ratios)
     if args.json:
-        write_rates(args.json, device, args.batch_size, rows)
+        write_rates(args.json, args.batch_size, rows)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Kills and corruptions at awkward moments: does anything get lost?
 
-    python -m bench.faults [--work-dir DIR]
+    python -m bench.faults [--work-dir DIR] [--fashion-mnist DIR]
 
 Each kill scenario runs `gan-tf` in a child process that sends itself SIGKILL at a chosen
 moment (mid-epoch, between a checkpoint's renames, mid-way through the final `model.keras`,
@@ -16,17 +16,20 @@ mixes an empty, a cut and a decompression-bomb file among six good ones.
 Tiny FashionGAN settings on the first 256 real Fashion-MNIST images: a few minutes on 2 cores.
 """
 
-import argparse
 import errno
+import gzip
 import json
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
 
 import numpy as np
+
+from bench import harness
 
 TINY = ["--generator-filters", "8", "--discriminator-filters", "8,8,8,8", "--latent-dim", "16"]
 EPOCHS, BATCH, LIMIT = 3, 32, 128
@@ -315,8 +318,6 @@ def disk_full_scenarios(data, work, reference_run, reference):
 
 def bomb_png(path, side=30000):
     """A few bytes of PNG whose header claims side x side pixels."""
-    import struct
-
     from gan_tf.records import PNG_SIGNATURE, _png_chunk
 
     header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
@@ -396,17 +397,36 @@ def symlink_loop_scenario(work, seconds=120):
     return f"{count} records from {images} images, classes {metadata['class_names']}, ignored {loops}", kept, None
 
 
+def subset_idx(source, work_dir, train, test):
+    """The first `train`/`test` records of `source`'s Fashion-MNIST IDX files as IDX files under
+    `work_dir` (the pipeline's input)."""
+    folder = os.path.join(work_dir, f"fashion_mnist_{train}_{test}")
+    os.makedirs(folder, exist_ok=True)
+    for prefix, count in (("train", train), ("t10k", test)):
+        for kind, ndim in (("images-idx3", 3), ("labels-idx1", 1)):
+            name = f"{prefix}-{kind}-ubyte.gz"
+            with gzip.open(os.path.join(source, name)) as handle:
+                header = handle.read(4 + 4 * ndim)
+                dims = struct.unpack(f">{ndim}I", header[4:])
+                size = int(np.prod(dims[1:])) if ndim > 1 else 1
+                body = handle.read(count * size)
+            with gzip.open(os.path.join(folder, name), "wb") as handle:
+                handle.write(header[:4] + struct.pack(f">{ndim}I", count, *dims[1:]) + body)
+    return folder
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--work-dir", help="where the runs go (default: a temporary folder)")
+    harness.FASHION_MNIST.add_flag(parser)
     args = parser.parse_args(argv)
+    source = harness.FASHION_MNIST.path(args.fashion_mnist)
     work = args.work_dir or tempfile.mkdtemp(prefix="gan_tf_faults_")
-    from bench.stackgan_throughput import subset_idx
     from gan_tf.pipeline import preprocess
     from gan_tf.pipeline.datasets import idx_source
 
     data = os.path.join(work, "data")
-    preprocess.run(idx_source("fashion_mnist", subset_idx(work, 256, 64)), data, shards={"train": 2})
+    preprocess.run(idx_source("fashion_mnist", subset_idx(source, work, 256, 64)), data, shards={"train": 2})
     reference_run = os.path.join(work, "reference")
     gan_tf(train_args(data, reference_run))
     reference = weights(reference_run)
@@ -420,10 +440,11 @@ def main(argv=None):
     rows += disk_full_scenarios(data, work, reference_run, reference)
     rows.append(("bad translate batch", *translate_batch_scenario(work)))
     rows.append(("symlink loops in an image folder", *symlink_loop_scenario(work)))
-    print("\n| scenario | outcome | nothing lost | max weight difference vs uninterrupted |\n|---|---|---|---|")
-    for scenario, outcome, kept, difference in rows:
-        shown = "-" if difference is None else f"{difference:.3g}"
-        print(f"| {scenario} | {outcome} | {'yes' if kept else 'NO'} | {shown} |")
+    print()
+    harness.print_table(["scenario", "outcome", "nothing lost", "max weight difference vs uninterrupted"],
+                        [(scenario, outcome, "yes" if kept else "NO",
+                          "-" if difference is None else f"{difference:.3g}")
+                         for scenario, outcome, kept, difference in rows])
     print(f"\n(runs in {work})")
 
 

@@ -3,6 +3,8 @@
     python -m bench.gpu_check [--quick] [--families fashion_gan,...] [--fashion-mnist IDX_DIR]
         [--classifier C.keras] [--out runs/gpu_check]          (or: bench/gpu.sh [same flags])
 
+(`--fashion-mnist` defaults to `$GAN_TF_FASHION_MNIST`, `bench.harness`.)
+
 In this order, on the default device (sized for under 8 minutes on one H100-class GPU; the
 `--quick` budgets run end to end on a CPU in seconds, as `tests/test_gpu_check.py` does):
 
@@ -18,17 +20,13 @@ In this order, on the default device (sized for under 8 minutes on one H100-clas
 Writes OUT/gpu_check.json and OUT/gpu_check.md (the tables, ready for docs/benchmarks.md).
 """
 
-import argparse
-import json
 import os
-import time
 
-from bench import family_throughput, quality_run, roofline, serving_latency
-from bench.report import SOURCES, preprocessed
-from bench.run_all import serving_table
+from bench import family_throughput, harness, quality_run, roofline, serving_latency
+from bench.report import preprocessed
 from gan_tf import devices
 from gan_tf.metrics.classifier import train_domain_classifier
-from gan_tf.registry import FAMILIES, family
+from gan_tf.registry import family
 
 SCALES = {
     "default": {"batch_size": 256, "translation_size": 256, "train_steps": 20, "serving_repeats": 20,
@@ -75,45 +73,39 @@ def markdown(results):
              f"{results['seconds']:.0f} s in all.", "",
              f"Training, {results['budget']['train_steps']} timed steps after a warm-up epoch, `--jit {results['jit']}` "
              f"(image-to-image at {results['budget']['translation_size']} px):", "",
-             "| family | batch | precision | jit chosen | images/s | GFLOP/image/step | GFLOP/s | of matmul |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
-    lines += [f"| {r['family']} | {r['batch_size']} | {r['precision']} | {'on' if r['jit'] else 'off'} | "
-              f"{r['images_per_second']:,.1f} | {r['flops_per_image'] / 1e9:,.3f} | {r['gflops']:,.1f} | "
-              f"{r['roofline_fraction']:.2f} |" for r in results["train"]]
-    lines += [""] + serving_table(results["serving"]) + [quality_run.markdown(results["quality"])]
+             *harness.table(["family", "batch", "precision", "jit chosen", "images/s", "GFLOP/image/step", "GFLOP/s",
+                             "of matmul"],
+                            [(r["family"], r["batch_size"], r["precision"], "on" if r["jit"] else "off",
+                              harness.number(r["images_per_second"]), *roofline.cells(r)) for r in results["train"]]),
+             "", *serving_latency.markdown(results["serving"]), quality_run.markdown(results["quality"])]
     return "\n".join(lines)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny budgets: runs end to end on a CPU")
-    parser.add_argument("--families", default=",".join(FAMILIES), help="families for train and serving")
-    parser.add_argument("--fashion-mnist", default=SOURCES["fashion_mnist"], help="folder of the IDX files")
+    harness.add_families(parser, "families for train and serving")
+    harness.FASHION_MNIST.add_flag(parser)
     parser.add_argument("--classifier", help="Fashion-MNIST domain classifier (.keras); default: train one")
     parser.add_argument("--jit", choices=("auto", "on", "off"), default="auto",
                         help="XLA for the training rows: auto (timed both ways first), on or off")
     parser.add_argument("--out", default="runs/gpu_check", help="output folder (and preprocessed data)")
     args = parser.parse_args(argv)
-    families = args.families.split(",")
-    unknown = set(families) - set(FAMILIES)
-    if unknown:
-        parser.error(f"unknown families: {', '.join(sorted(unknown))}")
+    source = harness.FASHION_MNIST.path(args.fashion_mnist)
     budget = SCALES["quick" if args.quick else "default"]
     os.makedirs(args.out, exist_ok=True)
-    start = time.perf_counter()
-    devices.prepare()
-    results = {"device": devices.describe_device(), "load_average": [round(x, 2) for x in os.getloadavg()],
-               "budget": budget, "jit": args.jit, "matmul_gflops": roofline.matmul_rate()}
-    results["train"] = train_rows(families, budget, results["matmul_gflops"],
-                                  {"on": True, "off": False}.get(args.jit, args.jit))
-    results["serving"] = serving_latency.measure(families, [1, 64], budget["translation_size"],
-                                                 budget["serving_repeats"], budget["serving_seconds"],
-                                                 results["matmul_gflops"])
-    data = preprocessed("fashion_mnist", args.fashion_mnist, args.out)
-    results["quality"] = quality_rows(data, args.classifier, budget, args.out)
-    results["seconds"] = round(time.perf_counter() - start, 1)
-    with open(os.path.join(args.out, "gpu_check.json"), "w") as handle:
-        json.dump(results, handle, indent=2, default=float)
+    with harness.Timer() as timer:
+        devices.prepare()
+        results = {**harness.machine(), "budget": budget, "jit": args.jit, "matmul_gflops": roofline.matmul_rate()}
+        results["train"] = train_rows(args.families, budget, results["matmul_gflops"],
+                                      {"on": True, "off": False}.get(args.jit, args.jit))
+        results["serving"] = serving_latency.measure(args.families, [1, 64], budget["translation_size"],
+                                                     budget["serving_repeats"], budget["serving_seconds"],
+                                                     results["matmul_gflops"])
+        data = preprocessed("fashion_mnist", source, args.out)
+        results["quality"] = quality_rows(data, args.classifier, budget, args.out)
+    results["seconds"] = round(timer.seconds, 1)
+    harness.write_json(os.path.join(args.out, "gpu_check.json"), results)
     table = markdown(results)
     with open(os.path.join(args.out, "gpu_check.md"), "w") as handle:
         handle.write(table + "\n")

@@ -2,7 +2,7 @@
 TensorFlow docs' pix2pix tutorial (`bench.peers`), with FLOPs and the matmul roofline.
 
     python -m bench.image_to_image_peers [--size 256] [--steps 2] [--rounds 2]
-        [--pairs cyclegan,cyclegan_nopool,pix2pix] [--jit on,off] [--data /work/shared/datasets] [--json out.json]
+        [--pairs cyclegan,cyclegan_nopool,pix2pix] [--jit on,off] [--data DATASETS_DIR|none] [--json out.json]
 
 For each pair, gan_tf's model (CycleGAN: ResNet-9 generators and 70x70 PatchGANs, its default,
 whose history pool costs a third discriminator pass; cyclegan_nopool: the same without the
@@ -11,9 +11,9 @@ and/or off, warmed up with one step each (tracing, compiling), then timed in rou
 then peer, then peer then gan_tf, ...) of `--steps` `fit` steps on one fixed batch of 1 image
 (`gan_tf.data.repeated_batch`: without tf.data's autotuning, whose thread made some rounds wait
 idle as long again at the end of `fit`): the first horse2zebra trainA/trainB images or the
-first facades pair (label map -> photo, as the tutorial) from `--data`, random images in
-[-1, 1] without it. A round also times the float32 matmul rate, the machine's dense
-rate at that moment.
+first facades pair (label map -> photo, as the tutorial) from `--data` (default
+`$GAN_TF_DATASETS`, `bench.harness`), random images in [-1, 1] with `--data none`. A round
+also times the float32 matmul rate, the machine's dense rate at that moment.
 
 FLOPs per iteration are counted from the train step itself, after the timed rounds, by
 `bench.roofline.graph_flops` (TensorFlow's cost model over the ops the step runs), and the
@@ -21,15 +21,12 @@ matmul rate is `bench.roofline.matmul_rate`: the same accounting as `python -m b
 The roofline fraction is FLOPs x iterations/s over the matmul rate.
 """
 
-import argparse
-import json
 import os
 import statistics
-import time
 
 import tensorflow as tf
 
-from bench import roofline
+from bench import harness, roofline
 from bench.peers import keras_io_cyclegan, tf_pix2pix_tutorial
 from gan_tf import devices, jitter, training
 from gan_tf.config import CycleGANConfig, Pix2PixConfig
@@ -37,7 +34,6 @@ from gan_tf.data import TANH_RANGE, repeated_batch, scale_images
 from gan_tf.models.cyclegan import CycleGAN
 from gan_tf.models.pix2pix import Pix2Pix
 
-DEFAULT_DATA = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "datasets")
 PAIRS = {
     "cyclegan": {"gan_tf": lambda size, jit: training.build_model(
                      CycleGAN, CycleGANConfig(image_size=size), jit=jit),
@@ -50,6 +46,7 @@ PAIRS = {
                     Pix2Pix, Pix2PixConfig(image_size=size), jit=jit),
                 "peer": tf_pix2pix_tutorial.build, "peer_name": "TF tutorial"},
 }
+JITS = {"on": True, "off": False}
 
 
 def _read_image(path):
@@ -77,9 +74,9 @@ def fixed_batch(pair, size, data_dir=None):
 
 def iteration_rate(model, dataset, steps):
     """Train iterations/s of `fit` for `steps` steps (the model is already warmed up)."""
-    start = time.perf_counter()
-    model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
-    return steps / (time.perf_counter() - start)
+    with harness.Timer() as timer:
+        model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
+    return steps / timer.seconds
 
 
 def measure_pair(pair, size, steps, rounds, jits, data_dir=None):
@@ -135,52 +132,49 @@ def ratios(rows):
     return result
 
 
-def format_row(row):
-    name = "gan_tf" if row["implementation"] == "gan_tf" else PAIRS[row["pair"]]["peer_name"]
-    rounds = " ".join(f"{rate:.4f}" for rate in row["iterations_per_second"])
-    return (f"{row['pair']:<15} {name:<17} {'on' if row['jit'] else 'off':<4} {rounds:>16} "
-            f"{row['mean_iterations_per_second']:>8.4f} {row['flops_per_iteration'] / 1e9:>9.1f} "
-            f"{row['achieved_flops_per_second'] / 1e9:>8.1f} {100 * row['roofline_fraction']:>6.1f}%")
+COLUMNS = ["pair", "implementation", "jit", "it/s per round", "it/s", "GFLOP/it", "GFLOP/s", "of matmul"]
+
+
+def cells(row):
+    """A row's cells under `COLUMNS`."""
+    return [row["pair"], "gan_tf" if row["implementation"] == "gan_tf" else PAIRS[row["pair"]]["peer_name"],
+            "on" if row["jit"] else "off", " ".join(f"{rate:.4f}" for rate in row["iterations_per_second"]),
+            f"{row['mean_iterations_per_second']:.4f}", f"{row['flops_per_iteration'] / 1e9:.1f}",
+            f"{row['achieved_flops_per_second'] / 1e9:.1f}", f"{100 * row['roofline_fraction']:.1f}%"]
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = harness.parser(__doc__, json="the rows and ratios")
     parser.add_argument("--size", type=int, default=256, help="image side in pixels")
     parser.add_argument("--steps", type=int, default=2, help="timed steps per round and setting")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds")
-    parser.add_argument("--pairs", default="cyclegan,pix2pix", help="comma-separated: " + ", ".join(PAIRS))
-    parser.add_argument("--jit", default="on,off", help="XLA settings to time: on, off or both")
-    parser.add_argument("--data", default=DEFAULT_DATA,
-                        help="folder with horse2zebra/ and facades/ (images); 'none' for random batches")
-    parser.add_argument("--json", help="also write the rows and ratios here")
+    parser.add_argument("--pairs", type=harness.comma_list(choices=PAIRS, what="pair(s)"), default="cyclegan,pix2pix",
+                        help="comma-separated: " + ", ".join(PAIRS))
+    parser.add_argument("--jit", type=harness.comma_list(choices=JITS, what="jit settings"), default="on,off",
+                        help="XLA settings to time: on, off or both")
+    harness.DATASETS.add_flag(parser, help=f"{harness.DATASETS.what} (images); 'none' for random batches")
     args = parser.parse_args(argv)
-    pairs = args.pairs.split(",")
-    unknown = set(pairs) - set(PAIRS)
-    if unknown:
-        parser.error(f"unknown pair(s) {', '.join(sorted(unknown))}; choose from {', '.join(PAIRS)}")
-    jits = [{"on": True, "off": False}[value] for value in args.jit.split(",")]
-    data_dir = None if args.data == "none" else args.data
+    data_dir = None if args.data == "none" else harness.DATASETS.path(args.data)
     devices.prepare()
     print(f"device: {devices.describe_device()}; {args.size} px, batch 1, {args.steps} step(s) x "
           f"{args.rounds} round(s); load average {os.getloadavg()[0]:.1f}")
-    print(f"{'pair':<15} {'implementation':<17} {'jit':<4} {'it/s per round':>16} {'it/s':>8} "
-          f"{'GFLOP/it':>9} {'GFLOP/s':>8} {'matmul':>7}", flush=True)
-    rows = []
-    for pair in pairs:
+    harness.print_table(COLUMNS)
+    jits = [JITS[jit] for jit in args.jit]
+    rows, notes = [], []
+    for pair in args.pairs:
         pair_rows = measure_pair(pair, args.size, args.steps, args.rounds, jits, data_dir)
         for row in pair_rows:
-            print(format_row(row), flush=True)
-        print(f"{pair}: float32 2048x2048 matmul {pair_rows[0]['matmul_flops_per_second'] / 1e9:.1f} "
-              f"GFLOP/s (mean of the rounds); load average {os.getloadavg()[0]:.1f}", flush=True)
+            harness.print_row(cells(row))
+        notes.append(f"{pair}: float32 2048x2048 matmul {pair_rows[0]['matmul_flops_per_second'] / 1e9:.1f} "
+                     f"GFLOP/s (mean of the rounds); load average after it {os.getloadavg()[0]:.1f}")
         rows += pair_rows
+    print("\n".join(notes))
     for entry in ratios(rows):
         per_round = ", ".join(f"{r:.2f}" for r in entry["round_ratios"])
         print(f"{entry['pair']} jit {'on' if entry['jit'] else 'off'}: gan_tf / peer = "
               f"{entry['ratio']:.2f} (rounds: {per_round}; median {entry['median_round_ratio']:.2f})")
     if args.json:
-        with open(args.json, "w") as handle:
-            json.dump({"device": devices.describe_device(), "size": args.size, "rows": rows,
-                       "ratios": ratios(rows)}, handle, indent=2)
+        harness.write_json(args.json, {"size": args.size, "rows": rows, "ratios": ratios(rows)})
     return rows
 
 

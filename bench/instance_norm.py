@@ -8,12 +8,10 @@ at 256 px, batch 1, and one batch of 4) times one traced step of the layer's out
 the gradients of the input, gamma and beta: the best of `--repeats` means of `--calls` calls.
 """
 
-import argparse
-import time
-
 import keras
 import tensorflow as tf
 
+from bench import harness
 from gan_tf import devices
 from gan_tf.layers import InstanceNormalization
 
@@ -34,25 +32,23 @@ def step_seconds(layer, shape, calls, repeats):
         return tape.gradient(loss, [x, *layer.trainable_variables])
 
     step(inputs)[0].numpy()  # trace
-    best = float("inf")
+    timer = harness.Timer()
     for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(calls):
-            gradients = step(inputs)
-        gradients[0].numpy()
-        best = min(best, (time.perf_counter() - start) / calls)
-    return best
+        with timer:
+            for _ in range(calls):
+                gradients = step(inputs)
+            gradients[0].numpy()
+    return min(timer.laps) / calls
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--shapes", nargs="+", default=DEFAULT_SHAPES, help="NxHxWxC each")
     parser.add_argument("--calls", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
     print(f"device: {devices.describe_device()}")
-    print("| shape | GroupNormalization ms | InstanceNormalization ms | speed-up |")
-    print("| --- | --- | --- | --- |")
+    harness.print_table(["shape", "GroupNormalization ms", "InstanceNormalization ms", "speed-up"])
     rows = []
     for text in args.shapes:
         shape = tuple(int(side) for side in text.split("x"))
@@ -60,7 +56,7 @@ def main(argv=None):
                              args.calls, args.repeats)
         fused = step_seconds(InstanceNormalization(), shape, args.calls, args.repeats)
         rows.append({"shape": shape, "group_seconds": group, "fused_seconds": fused})
-        print(f"| {text} | {group * 1e3:.2f} | {fused * 1e3:.2f} | {group / fused:.2f}x |", flush=True)
+        harness.print_row([text, f"{group * 1e3:.2f}", f"{fused * 1e3:.2f}", f"{group / fused:.2f}x"])
     return rows
 
 

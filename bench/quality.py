@@ -10,10 +10,8 @@ the same test images, measured the same way. Without `--classifier` one is train
 pass over 20,000 training images) and its test accuracy is reported beside the scores.
 """
 
-import argparse
-
+from bench import harness
 from bench.report import train_on_data
-from gan_tf import writes
 from gan_tf.metrics.classifier import train_domain_classifier
 from gan_tf.metrics.features import classifier_features, stream_features
 from gan_tf.metrics.report import evaluate_model, quality_report, real_image_batches
@@ -69,17 +67,16 @@ def measure(data, classifier=None, steps=100, batch_size=32, samples=5000, jit=T
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = harness.parser(__doc__, json="the rows")
     parser.add_argument("--data", required=True, help="preprocessed Fashion-MNIST folder")
     parser.add_argument("--classifier", help="domain classifier .keras (gan-tf train-classifier)")
     parser.add_argument("--steps", type=int, default=100, help="training updates per model")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--samples", type=int, default=5000, help="samples per model (and floor)")
-    parser.add_argument("--json", help="also write the rows here")
     args = parser.parse_args(argv)
     rows = measure(args.data, args.classifier, args.steps, args.batch_size, args.samples)
     if args.json:
-        writes.write_json(args.json, rows)
+        harness.write_json(args.json, rows)
 
 
 if __name__ == "__main__":

@@ -47,14 +47,11 @@ samples, or caption | stage images rows of 12 test captions), and prints a Markd
 import argparse
 import os
 import sys
-import time
 
-import numpy as np
-
-from bench import quality
+from bench import harness, quality
 from bench.peers import tf_dcgan_tutorial
 from gan_tf import callbacks as cb
-from gan_tf import cli, devices, export, registry, training, writes
+from gan_tf import cli, devices, export, registry, training
 from gan_tf.caption_data import fixed_captions
 from gan_tf.images import make_grid, save_png
 from gan_tf.metrics import translation
@@ -183,19 +180,18 @@ def translation_markdown(results):
         tables.append((f"final models on {results['report']['split']}", results["report"]["baselines"],
                        {row["run"]: row["report"] for row in results["runs"]}, {}))
     runs = {row["run"]: row for row in results["runs"]}
+
+    def cells(run, batch, steps, curve, final):
+        return (run, batch, steps, curve, *(f"{final[n]:.3f}" if n in final else "-" for n in names))
+
     lines = []
     for title, baselines, finals, points in tables:
+        rows = [cells(name, "-", "-", "-", scores) for name, scores in baselines.items()]
+        rows += [cells(run, runs[run]["batch_size"], runs[run]["steps"], points.get(run, "-"), final)
+                 for run, final in finals.items()]
         lines += [f"{results['device']}; {results['minutes']:g} min of training per run (compiling "
                   f"included); {title}", "",
-                  f"| run | batch | updates | {names[0]} at each check (s: value) | " + " | ".join(names) + " |",
-                  "| --- " * (4 + len(names)) + "|"]
-        rows = [(name, "-", "-", "-", scores) for name, scores in baselines.items()]
-        rows += [(run, runs[run]["batch_size"], runs[run]["steps"], points.get(run, "-"), final)
-                 for run, final in finals.items()]
-        for run, batch, steps, curve, final in rows:
-            values = " | ".join(f"{final[n]:.3f}" if n in final else "-" for n in names)
-            lines.append(f"| {run} | {batch} | {steps} | {curve} | {values} |")
-        lines.append("")
+                  *harness.table(["run", "batch", "updates", f"{names[0]} at each check (s: value)", *names], rows), ""]
     return "\n".join(lines).rstrip()
 
 
@@ -205,22 +201,21 @@ def markdown(results):
     floor = results["floor"]
     lines = [f"{results['device']}; {results['minutes']:g} min of training per run (compiling "
              f"included); {results['samples']} samples vs the test split; floor FD "
-             f"{floor['fid']:.2f}", "",
-             "| run | batch | images/s | updates | FD at each check (s: FD) | final FD | final KID "
-             "| class agreement (StackGAN: text-conditioning accuracy) | -ELBO (nats) |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             f"{floor['fid']:.2f}", ""]
+    rows = []
     for row in results["runs"]:
-        points = ", ".join(f"{m['seconds']:.0f}: {m['fid']:.1f}" for m in row["measurements"])
         final = row["measurements"][-1]
-        agreement = f"{final['class_agreement']:.3f}" if "class_agreement" in final else "-"
-        elbo = f"{final['neg_elbo']:.1f}" if "neg_elbo" in final else "-"
-        lines.append(f"| {row['run']} | {row['batch_size']} | {row['images_per_second']:.0f} | "
-                     f"{row['steps']} | {points} | {final['fid']:.2f} | {final['kid']:.4f} | {agreement} "
-                     f"| {elbo} |")
+        rows.append((row["run"], row["batch_size"], f"{row['images_per_second']:.0f}", row["steps"],
+                     ", ".join(f"{m['seconds']:.0f}: {m['fid']:.1f}" for m in row["measurements"]),
+                     f"{final['fid']:.2f}", f"{final['kid']:.4f}", harness.number(final.get("class_agreement"), 3),
+                     harness.number(final.get("neg_elbo"))))
+    lines += harness.table(["run", "batch", "images/s", "updates", "FD at each check (s: FD)", "final FD", "final KID",
+                            "class agreement (StackGAN: text-conditioning accuracy)", "-ELBO (nats)"], rows)
     return "\n".join(lines)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("family", choices=registry.names(with_aliases=True))
     parser.add_argument("--data", required=True, help="preprocessed data folder")
     parser.add_argument("--classifier", help="domain classifier .keras (gan-tf train-classifier); "
@@ -228,7 +223,8 @@ def main(argv=None):
     parser.add_argument("--split", default="test", help="pix2pix/colourisation: the split scored")
     parser.add_argument("--minutes", type=float, default=10.0, help="training time per run")
     parser.add_argument("--runs", nargs="+", default=["source"], help="[NAME=]PRESET[:field=value+...] each")
-    parser.add_argument("--peers", default="", help="comma-separated: tutorial, tutorial_dcgan")
+    parser.add_argument("--peers", type=harness.comma_list(choices=tf_dcgan_tutorial.SETTINGS, what="peers"),
+                        default="", help="comma-separated: " + ", ".join(tf_dcgan_tutorial.SETTINGS))
     parser.add_argument("--every", type=float, default=60.0, help="seconds of training between measurements")
     parser.add_argument("--samples", type=int, default=5000, help="samples per measurement (and floor)")
     parser.add_argument("--batch-size", type=int, help="default: the preset's, else the family's")
@@ -248,15 +244,10 @@ def main(argv=None):
     if args.report and not translating:
         parser.error("--report scores image-to-image families only")
     runs = [parse_run(spec, family) for spec in args.runs]  # a bad spec fails before any training
-    peers = [name for name in args.peers.split(",") if name]
-    unknown = set(peers) - set(tf_dcgan_tutorial.SETTINGS)
-    if unknown:
-        parser.error(f"unknown peers {', '.join(sorted(unknown))}; choose from {', '.join(tf_dcgan_tutorial.SETTINGS)}")
     os.makedirs(args.out, exist_ok=True)
-    started = time.time()
+    clock = harness.Timer().start()
     devices.prepare()
-    results = {"family": family, "device": devices.describe_device(),
-               "load_average": [round(x, 2) for x in os.getloadavg()], "minutes": args.minutes,
+    results = {"family": family, **harness.machine(), "minutes": args.minutes,
                "samples": args.samples, "command": "python -m bench.quality_run " + " ".join(sys.argv[1:] if argv is None else argv),
                "runs": []}
     report = None
@@ -282,13 +273,13 @@ def main(argv=None):
     def record(row):  # the JSON is rewritten after every run: a kill keeps the runs before
         results["runs"].append(row)
         print(row["run"], row["measurements"][-1], flush=True)
-        results["wall_seconds"] = round(time.time() - started, 1)
-        writes.write_json(os.path.join(args.out, "quality.json"), results, "the file already there is as it "
-                          "was, with the runs before this one", default=float)
+        results["wall_seconds"] = round(clock.elapsed(), 1)
+        harness.write_json(os.path.join(args.out, "quality.json"), results, "the file already there is as it "
+                           "was, with the runs before this one")
 
     for run in runs:
         record(train_run(family, args.data, *run, args, args.out, report))
-    for name in peers:
+    for name in args.peers:
         record(train_peer(name, args.data, args, args.out))
     plots = write_plots(results, args.out)
     print("\n" + markdown(results))

@@ -1,26 +1,19 @@
-"""What every benchmark script shares: epoch timing, fixed training budgets (through the one
-training driver), the real data sets (preprocessed once and reused), the JSON of its rows."""
+"""What the training benchmarks share (`bench.harness` has what every script shares): epoch
+timing, fixed training budgets (through the one training driver), the real data sets
+(preprocessed once and reused), the JSON of their rates."""
 
 import contextlib
-import json
 import os
-import time
 
 import keras
 
+from bench.harness import Timer, write_json
 from gan_tf import distribute, training
 
-SOURCES = {
-    "mnist": os.path.join(os.path.dirname(__file__), "..", "..", "shared", "datasets", "mnist"),
-    "fashion_mnist": "/usr/share/datasets/fashion-mnist",
-}
 
-
-def write_rates(path, device, batch_size, rows):
-    """Writes (name, images/s) rows with the device and batch size as JSON."""
-    with open(path, "w") as handle:
-        json.dump({"device": device, "batch_size": batch_size, "images_per_second": dict(rows)},
-                  handle, indent=2)
+def write_rates(path, batch_size, rows):
+    """Writes (name, images/s) rows with the batch size (and the machine) as JSON."""
+    write_json(path, {"batch_size": batch_size, "images_per_second": dict(rows)})
 
 
 def preprocessed(name, source_dir, work_dir):
@@ -35,17 +28,18 @@ def preprocessed(name, source_dir, work_dir):
 
 
 class StepTimer(keras.callbacks.Callback):
-    """Wall time of each epoch (callers drop the first, which includes tracing and compiling)."""
+    """`harness.Timer` in `fit`: one lap per epoch (callers drop the first, which includes
+    tracing and compiling)."""
 
     def __init__(self):
         super().__init__()
-        self.times = []
+        self.timer = Timer()
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.start = time.perf_counter()
+        self.timer.start()
 
     def on_epoch_end(self, epoch, logs=None):
-        self.times.append(time.perf_counter() - self.start)
+        self.timer.stop()
 
 
 @contextlib.contextmanager
@@ -61,10 +55,10 @@ def precision_policy(mixed):
 
 def fit_timed(model, dataset, steps, epochs=2):
     """(seconds of every epoch but the first, history); the first traces and compiles."""
-    timer = StepTimer()
-    history = model.fit(dataset, epochs=epochs, steps_per_epoch=steps, callbacks=[timer], verbose=0,
+    callback = StepTimer()
+    history = model.fit(dataset, epochs=epochs, steps_per_epoch=steps, callbacks=[callback], verbose=0,
                         shuffle=False)  # a tf.data input: Keras warns on True
-    return sum(timer.times[1:]), history.history
+    return sum(callback.timer.laps[1:]), history.history
 
 
 def train_on_data(family, data, batch_size, jit, steps=None, seconds=None, **overrides):

@@ -16,12 +16,12 @@ The roofline time of a computation is its FLOPs over the matmul rate: a network 
 large dense convolutions cannot run faster than the machine multiplies matrices.
 """
 
-import argparse
 import math
 import statistics
-import time
 
 import tensorflow as tf
+
+from bench import harness
 
 MATMUL_SIZE = 2048
 
@@ -35,11 +35,11 @@ def matmul_rate(size=MATMUL_SIZE, samples=5, min_seconds=0.05):
     b = tf.random.normal((size, size), seed=2)
 
     def run(calls):
-        start = time.perf_counter()
-        for _ in range(calls):
-            c = tf.linalg.matmul(a, b)
-        float(c[0, 0])
-        return time.perf_counter() - start
+        with harness.Timer() as timer:
+            for _ in range(calls):
+                c = tf.linalg.matmul(a, b)
+            float(c[0, 0])
+        return timer.seconds
 
     run(1)
     calls = max(1, math.ceil(min_seconds / run(1)))
@@ -104,8 +104,14 @@ def accounting(flops_per_image, images_per_second, matmul_gflops):
             "roofline_fraction": gflops / matmul_gflops}
 
 
+def cells(row):
+    """The `accounting` of a row as three table cells: GFLOP per image, GFLOP/s, its share of
+    the matmul rate."""
+    return [f"{row['flops_per_image'] / 1e9:,.3f}", f"{row['gflops']:,.1f}", f"{row['roofline_fraction']:.2f}"]
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--size", type=int, default=MATMUL_SIZE, help="matrix side")
     args = parser.parse_args(argv)
     from gan_tf import devices

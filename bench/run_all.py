@@ -1,8 +1,11 @@
 """The benchmark suite in one run: a table per measurement on stdout, all of it as JSON.
 
     python -m bench [--quick] [--families fashion_gan,vae,...] [--only beam,train,serving,quality]
-        [--fashion-mnist /usr/share/datasets/fashion-mnist] [--classifier fashion_mnist.keras]
-        [--work-dir /tmp/gan_tf_bench] [--json results.json]
+        [--fashion-mnist IDX_DIR] [--classifier fashion_mnist.keras] [--work-dir /tmp/gan_tf_bench]
+        [--json results.json]
+
+`--fashion-mnist` (default `$GAN_TF_FASHION_MNIST`, `bench.harness`) is needed by the beam, train
+and quality sections.
 
 Measurements, in this order (each is also a script of its own, run alone with its module):
 
@@ -27,17 +30,14 @@ minutes on an idle one); `--quick` is a smoke run on tiny budgets (pass a small 
 used are written into the JSON and printed with the tables.
 """
 
-import argparse
-import json
 import os
-import time
 
-from bench import beam_rate, family_throughput, quality, roofline, serving_latency, tiled_translation
-from bench.report import SOURCES, preprocessed
+from bench import beam_rate, family_throughput, harness, quality, roofline, serving_latency, tiled_translation
+from bench.report import preprocessed
 from gan_tf import devices
-from gan_tf.registry import FAMILIES
 
 SECTIONS = ("beam", "train", "serving", "quality", "tiles")
+READING_DATA = ("beam", "train", "quality")  # the sections that need --fashion-mnist
 SCALES = {
     "default": {"train_steps": 2, "batch_size": 32, "translation_size": 64, "input_batches": 400,
                 "serving_batch_sizes": [1, 64], "serving_repeats": 20, "serving_seconds": 3.0,
@@ -55,9 +55,7 @@ SCALES = {
 def run(sections, families, source_dir, work_dir, budget, classifier=None):
     """The results of every section asked for, as one JSON-ready dict."""
     devices.prepare()
-    results = {"device": devices.describe_device(),
-               "load_average": [round(x, 2) for x in os.getloadavg()], "budget": budget,
-               "section_seconds": {}}
+    results = {**harness.machine(), "budget": budget, "section_seconds": {}}
     data = None  # serving needs no data
     if "beam" in sections:  # a folder of its own: the timed run writes everything afresh
         data = os.path.join(work_dir, "fashion_mnist_timed")
@@ -81,29 +79,11 @@ def run(sections, families, source_dir, work_dir, budget, classifier=None):
     for section in SECTIONS:
         if section in sections:
             print(f"-- {section}", flush=True)
-            start = time.perf_counter()
-            results[section] = measurements[section]()
-            results["section_seconds"][section] = round(time.perf_counter() - start, 1)
+            with harness.Timer() as timer:
+                results[section] = measurements[section]()
+            results["section_seconds"][section] = round(timer.seconds, 1)
     results["seconds"] = round(sum(results["section_seconds"].values()), 1)
     return results
-
-
-def _number(value, digits=1):
-    return "-" if value is None else f"{value:,.{digits}f}"
-
-
-def _roofline(row):
-    """`GFLOP/image | GFLOP/s | fraction of the matmul rate` cells of a row."""
-    return f"{row['flops_per_image'] / 1e9:,.3f} | {row['gflops']:,.1f} | {row['roofline_fraction']:.2f}"
-
-
-def serving_table(rows):
-    """The serving rows as Markdown lines (this suite's and `bench.gpu_check`'s)."""
-    return (["SavedModel `serving_default` (tf.saved_model.load), median call:", "",
-             "| family | batch | latency ms | images/s | GFLOP/image | GFLOP/s | of matmul |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
-            + [f"| {r['family']} | {r['batch_size']} | {_number(r['latency_ms'])} | "
-               f"{_number(r['images_per_second'])} | {_roofline(r)} |" for r in rows] + [""])
 
 
 def markdown(results):
@@ -113,64 +93,47 @@ def markdown(results):
              f"{results['seconds']} s in all.", ""]
     if "beam" in results:
         lines += [f"Beam preprocessing, {results['beam'][0]['data']}:", "",
-                  "| runner | records | seconds | CPU seconds | records/s | same records as DirectRunner |",
-                  "| --- | --- | --- | --- | --- | --- |"]
-        lines += [f"| {r['runner']} | {r['records']:,} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | "
-                  f"{r['records_per_second']:,.0f} | "
-                  f"{'yes' if r.get('same_records', True) else 'NO'} |" for r in results["beam"]]
-        lines.append("")
+                  *harness.table(beam_rate.COLUMNS, map(beam_rate.cells, results["beam"])), ""]
     if "matmul_gflops" in results:
         lines += [f"Float32 2048x2048 matmul: **{results['matmul_gflops']:,.1f} GFLOP/s** (the roofline "
                   "below; GFLOP per image from TensorFlow's cost model, `bench.roofline`).", ""]
     if "train" in results:
         lines += [f"Training, images/s ({budget['train_steps']} timed steps after a warm-up epoch; "
                   f"cyclegan/pix2pix at {budget['translation_size']} px; GFLOP/s of the faster jit setting):", "",
-                  "| family | batch | train, jit on | train, jit off | jit on/off | input pipeline "
-                  "| GFLOP/image/step | GFLOP/s | of matmul |",
-                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-        for r in results["train"]:
-            lines.append(f"| {r['family']} | {r['batch_size']} | {_number(r['train_jit_on'], 2)} | "
-                         f"{_number(r['train_jit_off'], 2)} | {r['train_jit_on'] / r['train_jit_off']:.2f} | "
-                         f"{_number(r['input_pipeline'], 0)} | {_roofline(r)} |")
-        lines.append("")
+                  *harness.table(family_throughput.COLUMNS, map(family_throughput.cells, results["train"])), ""]
     if "serving" in results:
-        lines += serving_table(results["serving"])
+        lines += serving_latency.markdown(results["serving"])
     if "quality" in results:
         lines += [f"Quality on the Fashion-MNIST domain classifier's features "
                   f"({budget['quality_steps']} steps x batch {budget['quality_batch_size']}, "
                   f"{budget['quality_samples']} samples vs the 10,000 test images):", "",
-                  "| what | train s | FID | KID | KID s.e. |", "| --- | --- | --- | --- | --- |"]
-        lines += [f"| {r['what']} | {r.get('train_s', '-')} | {r['fid']:.2f} | {r['kid']:.4f} | "
-                  f"{r['kid_error']:.4f} |" for r in results["quality"]]
-        lines.append("")
+                  *harness.table(["what", "train s", "FID", "KID", "KID s.e."],
+                                 [(r["what"], r.get("train_s", "-"), f"{r['fid']:.2f}", f"{r['kid']:.4f}",
+                                   f"{r['kid_error']:.4f}") for r in results["quality"]]), ""]
     if "tiles" in results:
-        lines += ["Tiled translation (`gan_tf.translate_tiled`), one image:", "", tiled_translation.HEADER,
-                  "| --- | --- | --- | --- | --- | --- | --- |"]
-        lines += [tiled_translation.row_line(r) for r in results["tiles"]]
+        lines += ["Tiled translation (`gan_tf.translate_tiled`), one image:", "",
+                  *harness.table(tiled_translation.COLUMNS, map(tiled_translation.cells, results["tiles"]))]
     return "\n".join(lines)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--quick", action="store_true", help="smoke run: tiny budgets, 32 px translation")
-    parser.add_argument("--families", default=",".join(FAMILIES), help="families for train and serving")
-    parser.add_argument("--only", default=",".join(SECTIONS), help=f"sections to run, of {', '.join(SECTIONS)}")
-    parser.add_argument("--fashion-mnist", default=SOURCES["fashion_mnist"], help="folder of the IDX files")
+    harness.add_families(parser, "families for train and serving")
+    parser.add_argument("--only", type=harness.comma_list(choices=SECTIONS, what="sections"),
+                        default=",".join(SECTIONS), help=f"sections to run, of {', '.join(SECTIONS)}")
+    harness.FASHION_MNIST.add_flag(parser)
     parser.add_argument("--classifier", help="Fashion-MNIST domain classifier (.keras); default: train one")
-    parser.add_argument("--work-dir", default="/tmp/gan_tf_bench", help="preprocessed data goes here")
+    harness.add_work_dir(parser)
     parser.add_argument("--json", help="where to write the results (default: WORK_DIR/results.json)")
     args = parser.parse_args(argv)
-    sections = args.only.split(",")
-    unknown = set(sections) - set(SECTIONS) | set(args.families.split(",")) - set(FAMILIES)
-    if unknown:
-        parser.error(f"unknown sections or families: {', '.join(sorted(unknown))}")
+    source = harness.FASHION_MNIST.path(args.fashion_mnist) if set(READING_DATA) & set(args.only) else None
     os.makedirs(args.work_dir, exist_ok=True)
-    results = run(sections, args.families.split(","), args.fashion_mnist, args.work_dir,
-                  SCALES["quick" if args.quick else "default"], args.classifier)
+    results = run(args.only, args.families, source, args.work_dir, SCALES["quick" if args.quick else "default"],
+                  args.classifier)
     print("\n" + markdown(results))
     path = args.json or os.path.join(args.work_dir, "results.json")
-    with open(path, "w") as handle:
-        json.dump(results, handle, indent=2)
+    harness.write_json(path, results)
     print(f"\nwrote {path}")
 
 

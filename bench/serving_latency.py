@@ -13,22 +13,18 @@ roofline accounting (`bench.roofline`): the signature's FLOPs per image, the ach
 and its share of the float32 matmul rate measured in the same run.
 """
 
-import argparse
-import json
 import statistics
 import tempfile
-import time
 
 import numpy as np
 import tensorflow as tf
 
-from bench import roofline
+from bench import harness, roofline
 from bench.export_cost import export_untrained
 from bench.family_throughput import family_config
-from gan_tf.registry import FAMILIES, family
+from gan_tf.registry import family
 
-HEADER = (f"{'family':<12} {'batch':>5} {'latency ms':>12} {'images/s':>12} {'GFLOP/image':>12} "
-          f"{'GFLOP/s':>9} {'of matmul':>9}")
+COLUMNS = ["family", "batch", "latency ms", "images/s", "GFLOP/image", "GFLOP/s", "of matmul"]
 
 
 def default_endpoint(model):
@@ -60,19 +56,19 @@ def signature_inputs(specs, batch_size, config):
 def call_times(function, inputs, repeats, seconds):
     """Wall times of repeated calls after one untimed call; at least one, at most `repeats`."""
     function(**inputs)
-    times, start = [], time.perf_counter()
-    while len(times) < repeats and (not times or time.perf_counter() - start < seconds):
-        begin = time.perf_counter()
-        function(**inputs)
-        times.append(time.perf_counter() - begin)
-    return times
+    calls, total = harness.Timer(), harness.Timer().start()
+    while len(calls.laps) < repeats and (not calls.laps or total.elapsed() < seconds):
+        with calls:
+            function(**inputs)
+    return calls.laps
 
 
 def measure(families, batch_sizes, translation_size, repeats=20, seconds=5.0, matmul_gflops=None):
     """One row per (family, batch size): median latency (ms), images/s and the roofline
     accounting against `matmul_gflops` (default: measured here)."""
     matmul_gflops = matmul_gflops or roofline.matmul_rate()
-    print(f"float32 matmul: {matmul_gflops:,.1f} GFLOP/s\n{HEADER}", flush=True)
+    print(f"float32 matmul: {matmul_gflops:,.1f} GFLOP/s")
+    harness.print_table(COLUMNS)
     rows = []
     with tempfile.TemporaryDirectory() as base:
         for name in families:
@@ -87,31 +83,33 @@ def measure(families, batch_sizes, translation_size, repeats=20, seconds=5.0, ma
                 rows.append({"family": name, "batch_size": batch_size, "latency_ms": 1000 * median,
                              "images_per_second": batch_size / median,
                              **roofline.accounting(flops / batch_size, batch_size / median, matmul_gflops)})
-                print(format_row(rows[-1]), flush=True)
+                harness.print_row(cells(rows[-1]))
     return rows
 
 
-def format_row(row):
-    return (f"{row['family']:<12} {row['batch_size']:>5} {row['latency_ms']:>12.1f} "
-            f"{row['images_per_second']:>12.1f} {row['flops_per_image'] / 1e9:>12.3f} "
-            f"{row['gflops']:>9.1f} {row['roofline_fraction']:>9.2f}")
+def cells(row):
+    """A row's cells under `COLUMNS`."""
+    return [row["family"], row["batch_size"], harness.number(row["latency_ms"]),
+            harness.number(row["images_per_second"]), *roofline.cells(row)]
 
+
+def markdown(rows):
+    """The rows as Markdown lines (`python -m bench`'s and `bench.gpu_check`'s table)."""
+    return ["SavedModel `serving_default` (tf.saved_model.load), median call:", "",
+            *harness.table(COLUMNS, map(cells, rows)), ""]
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--families", default=",".join(FAMILIES))
-    parser.add_argument("--batch-sizes", default="1,64")
+    parser = harness.parser(__doc__, json="the rows")
+    harness.add_families(parser)
+    parser.add_argument("--batch-sizes", type=harness.comma_list(int), default="1,64")
     parser.add_argument("--translation-size", type=int, default=128, help="cyclegan/pix2pix image side")
     parser.add_argument("--repeats", type=int, default=20, help="most timed calls per batch size")
     parser.add_argument("--seconds", type=float, default=5.0, help="no new call after this long")
-    parser.add_argument("--json", help="also write the rows here")
     args = parser.parse_args(argv)
-    rows = measure(args.families.split(","), [int(b) for b in args.batch_sizes.split(",")],
-                   args.translation_size, args.repeats, args.seconds)
+    rows = measure(args.families, args.batch_sizes, args.translation_size, args.repeats, args.seconds)
     if args.json:
-        with open(args.json, "w") as handle:
-            json.dump(rows, handle, indent=2)
+        harness.write_json(args.json, rows)
 
 
 if __name__ == "__main__":

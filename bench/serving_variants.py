@@ -14,13 +14,14 @@ and after its calls, so its roofline ratio (latency over FLOPs / matmul rate) is
 the same load as its latency.
 """
 
-import argparse
 import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+
+from bench import harness
 
 VARIANTS = ("default", "xla", "grappler_off", "onednn_off")
 
@@ -99,30 +100,25 @@ def _joined(rows, key, scale, spec):
 def markdown(rounds, flops, args):
     lines = [f"{args.family} `serving_default`, batch {args.batch_size}: {flops / 1e9:.1f} GFLOP per call "
              f"({flops / args.batch_size / 1e9:.2f} per image); median of {args.calls} calls per round, "
-             f"{args.rounds} alternating rounds, each variant in its own process", "",
-             "| variant | latency ms per round | matmul GFLOP/s per round | achieved GFLOP/s | "
-             "latency / roofline time |", "| --- | --- | --- | --- | --- |"]
-    for variant, rows in rounds.items():
-        latency = statistics.median(r["latency_s"] for r in rows)
-        lines.append(f"| {variant} | {_joined(rows, 'latency_s', 1000, ',.0f')} | "
-                     f"{_joined(rows, 'matmul_gflops', 1, ',.0f')} | {flops / latency / 1e9:,.1f} | "
-                     f"{_joined(rows, 'roofline_ratio', 1, '.2f')} |")
+             f"{args.rounds} alternating rounds, each variant in its own process", ""]
+    lines += harness.table(
+        ["variant", "latency ms per round", "matmul GFLOP/s per round", "achieved GFLOP/s", "latency / roofline time"],
+        [(variant, _joined(rows, "latency_s", 1000, ",.0f"), _joined(rows, "matmul_gflops", 1, ",.0f"),
+          f"{flops / statistics.median(r['latency_s'] for r in rows) / 1e9:,.1f}",
+          _joined(rows, "roofline_ratio", 1, ".2f")) for variant, rows in rounds.items()])
     return "\n".join(lines)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--family", default="fashion_gan")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--translation-size", type=int, default=128, help="cyclegan/pix2pix image side")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--calls", type=int, default=5, help="timed calls per round (after one untimed)")
-    parser.add_argument("--variants", default=",".join(VARIANTS), help=f"of {', '.join(VARIANTS)}")
+    parser.add_argument("--variants", type=harness.comma_list(choices=VARIANTS, what="variants"),
+                        default=",".join(VARIANTS), help=f"of {', '.join(VARIANTS)}")
     args = parser.parse_args(argv)
-    args.variants = args.variants.split(",")
-    unknown = set(args.variants) - set(VARIANTS)
-    if unknown:
-        parser.error(f"unknown variants: {', '.join(sorted(unknown))}")
     rounds, flops = measure(args)
     print("\n" + markdown(rounds, flops, args))
     return rounds

@@ -11,10 +11,9 @@ less of it, and noise more, so the real images' figure is the reference. The tab
 each figure and its ratio to the real images'.
 """
 
-import argparse
-
 import tensorflow as tf
 
+from bench import harness
 from gan_tf.caption_data import fixed_captions, make_caption_dataset
 from gan_tf.data import UNIT_RANGE
 from gan_tf.models.base import load_trained_model
@@ -51,7 +50,7 @@ def stage_images(model, embeddings):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("runs", nargs="+", help="trained Stage-II run folders or .keras files")
     parser.add_argument("--data", required=True, help="preprocessed captioned data folder")
     parser.add_argument("--samples", type=int, default=1000, help="test captions drawn")
@@ -70,10 +69,8 @@ def main(argv=None):
         for name, images in ((f"Stage-I enlarged to {size} px", enlarge(stage1, size)), ("Stage-II", stage2)):
             value = detail(images)
             rows.append((f"{path}: {name}", value, value / reference[size]))
-    print(f"| images ({len(embeddings)} test captions) | detail (grey levels) | / real |")
-    print("| --- | --- | --- |")
-    for name, value, ratio in rows:
-        print(f"| {name} | {value:.2f} | {ratio:.2f} |")
+    harness.print_table([f"images ({len(embeddings)} test captions)", "detail (grey levels)", "/ real"],
+                        [(name, f"{value:.2f}", f"{ratio:.2f}") for name, value, ratio in rows])
     return rows
 
 

@@ -14,42 +14,18 @@ stage2=fast:stage=2+stage1_model=stage1`).
 
 import argparse
 import dataclasses
-import json
 import os
 import tempfile
 
-import numpy as np
 import tensorflow as tf
 
+from bench import harness
 from bench.quality_run import parse_run
 from bench.report import StepTimer
 from gan_tf import devices, training
 from gan_tf.config import StackGANConfig
 from gan_tf.data import repeated_batch
 from gan_tf.models.stackgan import StackGANStageI
-
-FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
-
-
-def subset_idx(work_dir, train, test):
-    """The first `train`/`test` real Fashion-MNIST records as IDX files (the pipeline's input)."""
-    import gzip
-    import struct
-
-    folder = os.path.join(work_dir, f"fashion_mnist_{train}_{test}")
-    os.makedirs(folder, exist_ok=True)
-    for prefix, count in (("train", train), ("t10k", test)):
-        for kind, ndim in (("images-idx3", 3), ("labels-idx1", 1)):
-            name = f"{prefix}-{kind}-ubyte.gz"
-            with gzip.open(os.path.join(FASHION_MNIST, name)) as handle:
-                header = handle.read(4 + 4 * ndim)
-                dims = struct.unpack(f">{ndim}I", header[4:])
-                size = int(np.prod(dims[1:])) if ndim > 1 else 1
-                body = handle.read(count * size)
-            with gzip.open(os.path.join(folder, name), "wb") as handle:
-                handle.write(header[:4] + struct.pack(f">{ndim}I", count, *dims[1:]) + body)
-    return folder
-
 
 def step_rate(config, stage, batch_size, steps, jit):
     """images/s of full training steps of one stage on fixed random batches (Stage-II over an
@@ -64,25 +40,23 @@ def step_rate(config, stage, batch_size, steps, jit):
     embeddings = tf.random.normal([batch_size, config.embedding_dim])
     batch = {"images": tf.random.uniform([batch_size, size, size, config.channels], -1.0, 1.0),
              "embeddings": embeddings, "wrong_embeddings": tf.roll(embeddings, 1, 0)}
-    timer = StepTimer()
+    callback = StepTimer()
     model.fit(repeated_batch(batch), epochs=2, steps_per_epoch=steps,
-              callbacks=[timer], verbose=0, shuffle=False)
-    return batch_size * steps / timer.times[-1]
+              callbacks=[callback], verbose=0, shuffle=False)
+    return batch_size * steps / callback.timer.laps[-1]
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = harness.parser(__doc__, json="the results")
     parser.add_argument("--runs", nargs="+", default=["fast"],
                         help="PRESET[:field=value+...] each (as bench.quality_run), sizes for 384-d greyscale data")
     parser.add_argument("--rounds", type=int, default=1, help="rounds over the runs, alternating")
     parser.add_argument("--batch-size", type=int, default=StackGANConfig.preset_values("fast")["batch_size"])
     parser.add_argument("--timed-steps", type=int, default=5, help="steps timed per stage")
     parser.add_argument("--jit", action=argparse.BooleanOptionalAction, default=True)
-    parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args(argv)
     devices.prepare()
-    results = {"device": devices.describe_device(), "batch_size": args.batch_size, "jit": args.jit,
-               "load_average": [round(x, 2) for x in os.getloadavg()], "rates": {}}
+    results = {**harness.machine(), "batch_size": args.batch_size, "jit": args.jit, "rates": {}}
     print(f"device: {results['device']}; batch {args.batch_size}; jit {args.jit}; 384-d embeddings, 1 channel")
     for round_index in range(args.rounds):
         for spec in args.runs:
@@ -93,12 +67,11 @@ def main(argv=None):
                 rate = step_rate(config, stage, args.batch_size, args.timed_steps, args.jit)
                 results["rates"].setdefault(f"{name} stage {stage}", []).append(round(rate, 1))
                 print(f"round {round_index}: {name} stage {stage}: {rate:.1f} images/s", flush=True)
-    print("\n| run, stage | images/s per round |\n| --- | --- |")
-    for key, rates in results["rates"].items():
-        print(f"| {key} | {', '.join(map(str, rates))} |")
+    print()
+    harness.print_table(["run, stage", "images/s per round"],
+                        [(key, ", ".join(map(str, rates))) for key, rates in results["rates"].items()])
     if args.json:
-        with open(args.json, "w") as handle:
-            json.dump(results, handle, indent=2)
+        harness.write_json(args.json, results)
 
 
 if __name__ == "__main__":

@@ -20,9 +20,9 @@ fresh ones: the same expectation over latents, differing by D's one update, an O
 rate) change in G's gradient.
 """
 
-import argparse
 import dataclasses
 
+from bench import harness
 from bench.family_throughput import training_row
 from gan_tf import devices, training
 
@@ -51,7 +51,7 @@ def measure(family, preset, batch_size, steps, rounds):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--family", default="fashion_gan")
     parser.add_argument("--preset", default="fast")
     parser.add_argument("--batch-size", type=int, default=64)
@@ -62,12 +62,12 @@ def main(argv=None):
     rates = measure(args.family, args.preset, args.batch_size, args.steps, args.rounds)
     print(f"\n{devices.describe_device()}; {args.family} {args.preset}, batch {args.batch_size}, "
           f"{args.steps} steps x {args.rounds} alternating rounds")
-    print("| step | XLA | GFLOP/image/step | images/s per round | mean |")
-    print("| --- | --- | --- | --- | --- |")
+    rows = []
     for (name, jit), values in rates.items():
         speeds = [speed for speed, _ in values]
-        print(f"| {name} | {'on' if jit else 'off'} | {values[0][1] / 1e9:.3f} | "
-              f"{', '.join(f'{v:,.0f}' for v in speeds)} | {sum(speeds) / len(speeds):,.0f} |")
+        rows.append([name, "on" if jit else "off", f"{values[0][1] / 1e9:.3f}",
+                     ", ".join(f"{v:,.0f}" for v in speeds), f"{sum(speeds) / len(speeds):,.0f}"])
+    harness.print_table(["step", "XLA", "GFLOP/image/step", "images/s per round", "mean"], rows)
     return rates
 
 

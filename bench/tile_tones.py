@@ -3,6 +3,8 @@
     python -m bench.tile_tones --model runs/cyclegan [--images testA/a.jpg ...] [--overlap 8]
         [--picture docs/tiled_translation.jpg]
 
+Without `--images`, three horse2zebra test horses from `$GAN_TF_DATASETS` (`bench.harness`).
+
 A CycleGAN generator (A -> B) trained at T px translates real photos larger than T three ways:
 tiled (`gan_tf.tiling`, T-px tiles) with and without `match_tone`, and the export's resize
 policy (down to T, translate, up again). The reference is the same generator run once over the
@@ -13,21 +15,20 @@ absolute pixel difference, and the seam ratio: the mean absolute step between ne
 pixels across the tile-grid lines over that everywhere else (1: no seam).
 """
 
-import argparse
+import os
 
 import numpy as np
 import tensorflow as tf
 from PIL import Image
 
+from bench import harness
 from gan_tf.models.base import load_trained_model
 from gan_tf.networks.image_to_image import build_generator
 from gan_tf.registry import import_models
 from gan_tf.tiling import pixel_translator, tiled
 from gan_tf.translation import read_image
 
-DEFAULT_IMAGES = ["../shared/datasets/horse2zebra/testA/n02381460_1000.jpg",
-                  "../shared/datasets/horse2zebra/testA/n02381460_1010.jpg",
-                  "../shared/datasets/horse2zebra/testA/n02381460_1030.jpg"]
+DEFAULT_IMAGES = ["n02381460_1000.jpg", "n02381460_1010.jpg", "n02381460_1030.jpg"]  # horse2zebra/testA/
 
 
 def full_resolution(generator, config, height, width):
@@ -85,23 +86,23 @@ def measure(model, paths, overlap):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--model", required=True, help="a cyclegan run folder or .keras file")
-    parser.add_argument("--images", nargs="+", default=DEFAULT_IMAGES)
+    parser.add_argument("--images", nargs="+",
+                        help=f"default: {', '.join(DEFAULT_IMAGES)} of $GAN_TF_DATASETS/horse2zebra/testA")
     parser.add_argument("--overlap", type=int, help="default: 1/8 of the trained size")
     parser.add_argument("--picture", help="write input | whole image | tiled | tiled + match_tone here (JPEG)")
     args = parser.parse_args(argv)
+    images = args.images or [os.path.join(harness.DATASETS.path(None, "--images"), "horse2zebra", "testA", name)
+                             for name in DEFAULT_IMAGES]
     import_models()
     model = load_trained_model(args.model)
     overlap = model.config.image_size // 8 if args.overlap is None else args.overlap
-    rows, panels = measure(model, args.images, overlap)
-    print(f"{len(args.images)} images, {model.config.image_size}-px tiles; against the whole image "
+    rows, panels = measure(model, images, overlap)
+    print(f"{len(images)} images, {model.config.image_size}-px tiles; against the whole image "
           "translated at once (means over the images)\n")
-    print("| variant | tone shift (RMS of cell means, grey levels) | mean abs difference | seam ratio |")
-    print("| --- | --- | --- | --- |")
-    for name, values in rows.items():
-        tone, difference, seam = np.mean(values, 0)
-        print(f"| {name} | {tone:.2f} | {difference:.2f} | {seam:.2f} |")
+    harness.print_table(["variant", "tone shift (RMS of cell means, grey levels)", "mean abs difference", "seam ratio"],
+                        [(name, *(f"{mean:.2f}" for mean in np.mean(values, 0))) for name, values in rows.items()])
     if args.picture:
         strip = np.concatenate([np.clip(np.round(p), 0, 255).astype(np.uint8) for p in panels], 1)
         Image.fromarray(strip).save(args.picture, quality=85)

@@ -12,12 +12,12 @@ than the data's 256 px, for a machine with no larger photos. `grid`: the rows `-
 a `bench.quality_run` final grid (rows of three `--cell`-px images), unchanged but for the JPEG.
 """
 
-import argparse
 import io
 
 import numpy as np
 from PIL import Image
 
+from bench import harness
 from gan_tf import writes
 from gan_tf.images import make_grid
 from gan_tf.sampling import load_export
@@ -73,7 +73,7 @@ def translated_rows(model, signature, images, tile, overlap):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = harness.parser(__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     translate = commands.add_parser("translate", help="input | translation rows through an export")
     translate.add_argument("--model", required=True, help="an image-to-image SavedModel folder")
@@ -84,7 +84,8 @@ def main(argv=None):
     translate.add_argument("images", nargs="+")
     grid = commands.add_parser("grid", help="the first rows of a quality_run final grid")
     grid.add_argument("grid")
-    grid.add_argument("--rows", default="0,1,2", help="comma-separated row numbers, 0 the first")
+    grid.add_argument("--rows", type=harness.comma_list(int), default="0,1,2",
+                      help="comma-separated row numbers, 0 the first")
     grid.add_argument("--cell", type=int, default=256, help="the grid's image size")
     for command in (translate, grid):
         command.add_argument("--output", required=True, help="JPEG file")
@@ -92,7 +93,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.command == "grid":
         picture = np.asarray(Image.open(args.grid).convert("RGB"))
-        picture = grid_rows(picture, [int(row) for row in args.rows.split(",")], args.cell)
+        picture = grid_rows(picture, args.rows, args.cell)
     else:
         images = [read_image(path)[..., :3] for path in args.images]
         if args.mosaic:

@@ -2,8 +2,10 @@
 training budget, and how often a separately trained classifier reads a CVAE sample as its label.
 
     python -m bench.vae_elbo [--steps 100] [--batch-size 128] [--datasets mnist,fashion_mnist]
+        [--mnist DIR] [--fashion-mnist DIR]
 
-Each data set goes through the Beam preprocessing stage first (kept in --work-dir and reused).
+Each data set's IDX files (`--mnist`, `--fashion-mnist`, or `bench.harness`' environment
+variables) go through the Beam preprocessing stage first (kept in --work-dir and reused).
 The negative ELBO is reconstruction BCE summed over pixels + KL, in nats per test image, from
 one posterior sample per image (Bernoulli likelihood on gray values in [0, 1], as in the
 source). The classifier is a small CNN trained for one pass over the first 20,000 training
@@ -12,11 +14,11 @@ test accuracy is printed so the agreement figure can be judged against it.
 """
 
 import argparse
-import json
 
 import numpy as np
 
-from bench.report import SOURCES, preprocessed, train_on_data
+from bench import harness
+from bench.report import preprocessed, train_on_data
 from gan_tf.data import make_dataset
 from gan_tf.metrics.classifier import train_domain_classifier
 
@@ -38,18 +40,21 @@ def label_agreement(cvae, reader):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = harness.parser(__doc__, json="the rows")
     parser.add_argument("--steps", type=int, default=100, help="training steps per model")
     parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--datasets", default="mnist,fashion_mnist")
-    parser.add_argument("--work-dir", default="/tmp/gan_tf_bench", help="preprocessed data cache")
+    parser.add_argument("--datasets", type=harness.comma_list(choices=harness.IDX_FOLDERS, what="data sets"),
+                        default="mnist,fashion_mnist")
+    for folder in harness.IDX_FOLDERS.values():
+        folder.add_flag(parser)
+    harness.add_work_dir(parser)
     parser.add_argument("--jit", action=argparse.BooleanOptionalAction, default=False,
                         help="compile the train step with XLA")
-    parser.add_argument("--json", help="also write the rows here")
     args = parser.parse_args(argv)
+    sources = {name: harness.IDX_FOLDERS[name].path(getattr(args, name)) for name in args.datasets}
     rows = []
-    for name in args.datasets.split(","):
-        data = preprocessed(name, SOURCES[name], args.work_dir)
+    for name, source in sources.items():
+        data = preprocessed(name, source, args.work_dir)
         reader, reader_accuracy = train_domain_classifier(
             data, epochs=1, batch_size=args.batch_size, limit=CLASSIFIER_RECORDS, seed=1, verbose=0)
         for family in ("vae", "cvae"):
@@ -66,15 +71,12 @@ def main(argv=None):
             })
             print(rows[-1], flush=True)
     print(f"\n{args.steps} steps x batch {args.batch_size}, jit {args.jit}; nats per test image")
-    print("| data | model | train s | -ELBO | reconstruction | KL | CVAE label agreement | classifier acc |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for r in rows:
-        agreement = "-" if r["label_agreement"] is None else f"{r['label_agreement']:.3f}"
-        print(f"| {r['data']} | {r['model']} | {r['train_s']} | {r['neg_elbo']} | {r['reconstruction']} "
-              f"| {r['kl']} | {agreement} | {r['classifier_accuracy']} |")
+    harness.print_table(
+        ["data", "model", "train s", "-ELBO", "reconstruction", "KL", "CVAE label agreement", "classifier acc"],
+        [(r["data"], r["model"], r["train_s"], r["neg_elbo"], r["reconstruction"], r["kl"],
+          harness.number(r["label_agreement"], 3), r["classifier_accuracy"]) for r in rows])
     if args.json:
-        with open(args.json, "w") as handle:
-            json.dump(rows, handle, indent=2)
+        harness.write_json(args.json, rows)
 
 
 if __name__ == "__main__":

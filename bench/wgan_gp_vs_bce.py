@@ -16,10 +16,7 @@ are scored against the 10,000 real test images, beside the real-train vs real-te
 Both variants run in one process one after the other; on a shared machine their load differs.
 """
 
-import argparse
-import json
-
-from bench import quality
+from bench import harness, quality
 from bench.report import train_on_data
 from gan_tf import devices
 
@@ -53,7 +50,7 @@ def measure(data, classifier, seconds, batch_size, samples, jit):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = harness.parser(__doc__, json="the rows")
     parser.add_argument("--data", required=True, help="preprocessed Fashion-MNIST folder")
     parser.add_argument("--classifier", help="domain classifier .keras (default: train one)")
     parser.add_argument("--seconds", type=float, default=150.0,
@@ -61,26 +58,21 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--samples", type=int, default=5000, help="samples per variant (and floor)")
     parser.add_argument("--no-jit", dest="jit", action="store_false", help="run without XLA")
-    parser.add_argument("--json", help="also write the rows here")
     args = parser.parse_args(argv)
     devices.prepare()
-    device = devices.describe_device()
     rows = measure(args.data, args.classifier, args.seconds, args.batch_size, args.samples, args.jit)
-    print(f"\n{device}; batch {args.batch_size}, {args.seconds:g} s of training per variant "
+    print(f"\n{devices.describe_device()}; batch {args.batch_size}, {args.seconds:g} s of training per variant "
           f"(compiling included), jit {args.jit}; {args.samples} samples vs the 10,000 test images")
-    print("| variant | generator updates | real images/s | G updates/s | FID | KID | KID s.e. |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
-    for r in rows:
-        rates = (f"{r['generator_updates']} | {r['images_per_second']:.1f} | "
-                 f"{r['generator_updates_per_second']:.3f}") if "budget_s" in r else "- | - | -"
-        print(f"| {r['variant']} | {rates} | {r['fid']:.2f} | {r['kid']:.4f} | {r['kid_error']:.4f} |")
+    harness.print_table(
+        ["variant", "generator updates", "real images/s", "G updates/s", "FID", "KID", "KID s.e."],
+        [(r["variant"], r.get("generator_updates", "-"), harness.number(r.get("images_per_second")),
+          harness.number(r.get("generator_updates_per_second"), 3), f"{r['fid']:.2f}", f"{r['kid']:.4f}",
+          f"{r['kid_error']:.4f}") for r in rows])  # the floor row trains nothing
     bce, wgan = rows[1], rows[2]
     print(f"bce / wgan-gp throughput (generator updates/s): "
           f"{bce['generator_updates_per_second'] / wgan['generator_updates_per_second']:.2f}")
     if args.json:
-        with open(args.json, "w") as handle:
-            json.dump({"device": device, "batch_size": args.batch_size, "jit": args.jit, "rows": rows},
-                      handle, indent=2)
+        harness.write_json(args.json, {"batch_size": args.batch_size, "jit": args.jit, "rows": rows})
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ writes what the pipeline writes."""
 import json
 import os
 
+import pytest
+
 from bench import run_all
 from tests.extras import require_dask
 
@@ -43,6 +45,12 @@ def test_quick_suite_writes_every_section(small_idx_dir, tmp_path):
     assert "| vanilla |" in table and "| 256x192 | 64 / 8 | 20 |" in table
     assert "GFLOP/image/step | GFLOP/s | of matmul |" in table
     assert f"| {serving['flops_per_image'] / 1e9:,.3f} | {serving['gflops']:,.1f} | " in table
+
+
+def test_sections_that_read_fashion_mnist_stop_without_its_folder(monkeypatch):
+    monkeypatch.delenv("GAN_TF_FASHION_MNIST", raising=False)
+    with pytest.raises(SystemExit, match="^pass --fashion-mnist or set GAN_TF_FASHION_MNIST: "):
+        run_all.main(["--only", "serving,quality"])
 
 
 def test_beam_stages_split_a_whole_run_into_its_stages(small_idx_dir, tmp_path):
