@@ -27,7 +27,7 @@ class RunOptions:
     run_dir: str | None = option(None, "output folder (default: runs/{family})")
     epochs: int = option(10, "epochs to train", type=numbers.POSITIVE)
     batch_size: int | None = option(None, "global batch, split over the replicas of --strategy "
-                                    "(default: the preset's, else {batch})", type=numbers.POSITIVE)
+                                    "(default: {batch})", type=numbers.POSITIVE)
     steps_per_epoch: int | None = option(None, "batches per epoch (default: all)", type=numbers.POSITIVE)
     limit: int | None = option(None, "train on the first N records only", type=numbers.POSITIVE)
     seconds: float | None = option(None, "stop after this much training time (compiling included), "
