@@ -27,8 +27,8 @@ from bench import roofline
 from bench.fashion_gan_throughput import input_rate
 from bench.report import fit_timed, precision_policy
 from gan_tf import devices, jit_choice, training
-from gan_tf.config import StackGANConfig
 from gan_tf.data import load_metadata, repeated_batch
+from gan_tf.families.stackgan.config import StackGANConfig
 from gan_tf.registry import FAMILIES, family
 
 HEADER = (f"{'family':<12} {'batch':>5} {'jit on':>10} {'jit off':>10} {'input':>12}  (images/s) "

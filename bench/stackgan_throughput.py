@@ -24,9 +24,9 @@ import tensorflow as tf
 from bench.quality_run import parse_run
 from bench.report import StepTimer
 from gan_tf import devices, training
-from gan_tf.config import StackGANConfig
 from gan_tf.data import repeated_batch
-from gan_tf.models.stackgan import StackGANStageI
+from gan_tf.families.stackgan.config import StackGANConfig
+from gan_tf.families.stackgan.model import StackGANStageI
 
 FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
 
