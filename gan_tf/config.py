@@ -66,15 +66,18 @@ class Config:
     @classmethod
     def add_arguments(cls, parser, preset="source"):
         """Adds one `--field-name` flag per field; defaults stay None so unset flags are known.
-        `preset` is the preset the run starts from unless `--preset` names another: the
-        defaults shown are its values."""
+        `preset` is the preset the run starts from unless `--preset` names another (an alias's
+        own, which `--preset source` also names there): the defaults shown are its values."""
         hints = typing.get_type_hints(cls)
         shown = cls.preset_values(preset)
+        described = {name: ", ".join(f"{k}={v}" for k, v in values.items()) or "the defaults"
+                     for name, values in cls.presets().items()}
+        if preset != "source":  # an alias's own preset is its source (gan_tf.registry.preset_of)
+            described["source"] = f"as {preset}"
         group = parser.add_argument_group(f"{cls.__name__} hyper-parameters")
         group.add_argument("--preset", choices=list(cls.presets()), default=preset,
                            help="named configuration the other flags start from: "
-                           + "; ".join(f"{name}: {', '.join(f'{k}={v}' for k, v in values.items()) or 'the defaults'}"
-                                       for name, values in cls.presets().items()))
+                           + "; ".join(f"{name}: {text}" for name, text in described.items()))
         for field in cls.flag_fields():
             kind = hints[field.name]
             flag = "--" + field.name.replace("_", "-")

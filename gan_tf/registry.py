@@ -57,11 +57,12 @@ def family(name):
     return FAMILIES[key]
 
 
-def preset_of(name):
-    """The preset a run of `name` starts from unless told otherwise: an alias's (`wgan_gp`:
-    dcgan's `wgan_gp`), else "source"."""
-    entry = family(name)
-    return entry.aliases.get(name, "source")
+def preset_of(name, preset=None):
+    """The preset a run of `name` asking for `preset` starts from: `preset`, except that an
+    alias's own preset stands for "source" (and none): `wgan_gp` trains dcgan's `wgan_gp`
+    preset, its source configuration when it was a family of its own."""
+    own = family(name).aliases.get(name, "source")
+    return own if preset in (None, "source") else preset
 
 
 def run_name(name):

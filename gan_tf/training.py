@@ -51,15 +51,15 @@ class TrainingRun:
 
 def resolve_config(family, metadata=None, preset=None, **overrides):
     """(model class, config): the family's defaults, then the named `preset`'s values (default:
-    the preset `family` names, an alias's such as `wgan_gp`, else "source"), then `overrides`,
-    then the fields the data decides taken from `metadata`; a stage's class for families with
-    stages."""
+    "source"; for an alias such as `wgan_gp`, its own preset stands for "source"), then
+    `overrides`, then the fields the data decides taken from `metadata`; a stage's class for
+    families with stages."""
     entry = registry.family(family)
     config_class = entry.config_class
     fixed = set(overrides) & set(config_class.DATA_FIELDS)
     if fixed:
         raise ValueError(f"{', '.join(sorted(fixed))} of {entry.name} come from the data, not from settings")
-    config = config_class.from_preset(preset or registry.preset_of(family), **overrides)
+    config = config_class.from_preset(registry.preset_of(family, preset), **overrides)
     model_class = entry.model_class()
     if metadata is not None:
         config = model_class.config_for_data(config, metadata)
@@ -85,8 +85,8 @@ def train(family, data, options=None, *, preset=None, record=True, callbacks=(),
     `options` is a `RunOptions` (`gan_tf.run_options`: epochs, batch size, time budget,
     strategy, metrics, ...; `gan-tf train`'s flags are the same fields); `settings` are keywords
     over it (`epochs=20`) and config fields (`generator_filters=64`, ...) over the named
-    `preset`'s (default: the one `family` names, an alias's such as `wgan_gp`, else "source";
-    `gan-tf train FAMILY --help` lists both). The batch size is the global batch (default: the
+    `preset`'s (default: "source"; for an alias such as `wgan_gp`, its own preset stands for
+    "source"; `gan-tf train FAMILY --help` lists both). The batch size is the global batch (default: the
     one the preset was tuned at, else the family's). `jit`: True/False forces XLA on/off;
     "auto" times the train step both ways on one real batch and keeps the faster (cached per
     family, config, batch, device and precision). `seconds` stops training after that much
@@ -110,7 +110,7 @@ def train(family, data, options=None, *, preset=None, record=True, callbacks=(),
     options, overrides = RunOptions.split(options, settings)
     with process_state.restored():
         return _train(registry.family(family), registry.run_name(family), data, options,
-                      preset or registry.preset_of(family), record, callbacks, verbose, overrides)
+                      registry.preset_of(family, preset), record, callbacks, verbose, overrides)
 
 
 def _train(entry, run_name, data, options, preset, record, callbacks, verbose, overrides):
