@@ -13,7 +13,7 @@ import tensorflow as tf
 
 from bench import harness
 from gan_tf import devices
-from gan_tf.networks.fashion_gan import build_generator as fashion_gan_generator
+from gan_tf.families.fashion_gan.networks import build_generator as fashion_gan_generator
 from gan_tf.networks.image_to_image import resnet_generator, unet_generator
 from gan_tf.optimizers import FusedAdam
 

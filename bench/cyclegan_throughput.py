@@ -16,8 +16,8 @@ from bench import harness
 from bench.family_throughput import training_rate
 from bench.report import write_rates
 from gan_tf import devices, distribute
-from gan_tf.config import CycleGANConfig
-from gan_tf.models.cyclegan import CycleGAN
+from gan_tf.families.cyclegan.config import CycleGANConfig
+from gan_tf.families.cyclegan.model import CycleGAN
 
 
 def main(argv=None):

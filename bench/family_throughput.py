@@ -25,8 +25,8 @@ from bench import harness, roofline
 from bench.fashion_gan_throughput import input_rate
 from bench.report import fit_timed, precision_policy
 from gan_tf import devices, jit_choice, training
-from gan_tf.config import StackGANConfig
 from gan_tf.data import load_metadata, repeated_batch
+from gan_tf.families.stackgan.config import StackGANConfig
 from gan_tf.registry import family
 
 COLUMNS = ["family", "batch", "train, jit on", "train, jit off", "jit on/off", "input pipeline",

@@ -15,7 +15,7 @@ from bench import harness
 from bench.report import fit_timed, precision_policy, write_rates
 from gan_tf import devices, distribute, training
 from gan_tf.data import make_dataset
-from gan_tf.models.fashion_gan import FashionGAN
+from gan_tf.families.fashion_gan.model import FashionGAN
 
 
 def training_rate(data, batch_size, steps, jit, epochs=3, mixed=False, strategy=None):

@@ -347,8 +347,8 @@ def translate_batch_scenario(work):
     import keras
 
     from gan_tf import export
-    from gan_tf.config import CycleGANConfig
-    from gan_tf.models.cyclegan import CycleGAN
+    from gan_tf.families.cyclegan.config import CycleGANConfig
+    from gan_tf.families.cyclegan.model import CycleGAN
 
     keras.utils.set_random_seed(0)
     model = CycleGAN(CycleGANConfig(image_size=32, generator_filters=4, discriminator_filters=4, residual_blocks=1))

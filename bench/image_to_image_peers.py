@@ -29,10 +29,11 @@ import tensorflow as tf
 from bench import harness, roofline
 from bench.peers import keras_io_cyclegan, tf_pix2pix_tutorial
 from gan_tf import devices, jitter, training
-from gan_tf.config import CycleGANConfig, Pix2PixConfig
 from gan_tf.data import TANH_RANGE, repeated_batch, scale_images
-from gan_tf.models.cyclegan import CycleGAN
-from gan_tf.models.pix2pix import Pix2Pix
+from gan_tf.families.cyclegan.config import CycleGANConfig
+from gan_tf.families.cyclegan.model import CycleGAN
+from gan_tf.families.pix2pix.config import Pix2PixConfig
+from gan_tf.families.pix2pix.model import Pix2Pix
 
 PAIRS = {
     "cyclegan": {"gan_tf": lambda size, jit: training.build_model(

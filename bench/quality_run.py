@@ -235,7 +235,7 @@ def main(argv=None):
                         "data (split default test; CycleGAN: testA/testB) and draw its grid from it")
     parser.add_argument("--out", default="runs/quality", help="output folder")
     args = parser.parse_args(argv)
-    family = registry.family(args.family).name
+    family = args.family  # an alias (wgan_gp) is kept: train() starts its runs from the alias's preset
     translating = registry.family(family).draws_from == registry.IMAGES
     if (family != "pix2pix") != bool(args.classifier):
         parser.error(f"{family} {'takes no' if family == 'pix2pix' else 'needs'} --classifier")

@@ -22,10 +22,9 @@ import tensorflow as tf
 from bench import harness
 from bench.quality_run import parse_run
 from bench.report import StepTimer
-from gan_tf import devices, training
-from gan_tf.config import StackGANConfig
+from gan_tf import devices, registry, training
 from gan_tf.data import repeated_batch
-from gan_tf.models.stackgan import StackGANStageI
+from gan_tf.families.stackgan.model import StackGANStageI
 
 def step_rate(config, stage, batch_size, steps, jit):
     """images/s of full training steps of one stage on fixed random batches (Stage-II over an
@@ -51,7 +50,7 @@ def main(argv=None):
     parser.add_argument("--runs", nargs="+", default=["fast"],
                         help="PRESET[:field=value+...] each (as bench.quality_run), sizes for 384-d greyscale data")
     parser.add_argument("--rounds", type=int, default=1, help="rounds over the runs, alternating")
-    parser.add_argument("--batch-size", type=int, default=StackGANConfig.preset_values("fast")["batch_size"])
+    parser.add_argument("--batch-size", type=int, default=registry.family("stackgan").batch_size("fast"))
     parser.add_argument("--timed-steps", type=int, default=5, help="steps timed per stage")
     parser.add_argument("--jit", action=argparse.BooleanOptionalAction, default=True)
     args = parser.parse_args(argv)

@@ -110,18 +110,32 @@ def add_train(commands):
     )
     family_parsers = parser.add_subparsers(dest="family", required=True, metavar="FAMILY")
     for entry in FAMILIES.values():
-        family = family_parsers.add_parser(
-            entry.name, aliases=list(entry.aliases), help=entry.help(),
-            description=f"{entry.help()}. {entry.config_class.__doc__}")
-        add_run_options(family, entry)
-        entry.config_class.add_arguments(family)
-        family.set_defaults(run=run_train)
+        presets = {}  # {preset: the aliases that train it}; "source": other spellings of the name
+        for alias, preset in entry.aliases.items():
+            presets.setdefault(preset, []).append(alias)
+        add_family_parser(family_parsers, entry, "source", [entry.name, *presets.pop("source", [])])
+        for preset, names in presets.items():
+            add_family_parser(family_parsers, entry, preset, names)
 
 
-def add_run_options(parser, entry):
-    """--data and the options every family's `train` takes (`gan_tf.run_options`)."""
+def add_family_parser(family_parsers, entry, preset, names):
+    """`gan-tf train NAME` for `entry` (and its other `names`), starting from `preset`: an alias
+    such as `wgan_gp` is the family's command with its preset's defaults."""
+    from gan_tf.registry import run_name
+
+    summary = entry.help() if preset == "source" else f"{entry.name} --preset {preset}: {entry.help()}"
+    family = family_parsers.add_parser(names[0], aliases=names[1:], help=summary,
+                                       description=f"{summary}. {entry.config_class.__doc__}")
+    add_run_options(family, entry, run_name(names[0]))
+    entry.config_class.add_arguments(family, preset)
+    family.set_defaults(run=run_train)
+
+
+def add_run_options(parser, entry, run_name=None):
+    """--data and the options every family's `train` takes (`gan_tf.run_options`); `run_name`
+    names the default run folder, runs/<run_name> (default: the family's name)."""
     parser.add_argument("--data", required=True, help=f"preprocessed data folder ({entry.data})")
-    RunOptions.add_arguments(parser, family=entry.name, batch=entry.default_batch_size)
+    RunOptions.add_arguments(parser, family=run_name or entry.name, batch=entry.default_batch_size)
 
 
 def run_train(args, _beam_args):
@@ -195,7 +209,8 @@ def add_export(commands):
     parser.add_argument("run_dir", help="a training run folder (holding model.keras; refused when it holds "
                         "another family's model than the folder's run) or a .keras file")
     parser.add_argument("--output", default="saved_models", help="base folder (default: saved_models)")
-    parser.add_argument("--name", help="model name (default: the family's name)")
+    parser.add_argument("--name", help="model name (default: the family's name, or the name a run folder "
+                        "records: wgan_gp for a run of gan-tf train wgan_gp)")
     parser.add_argument("--version", type=numbers.POSITIVE, help="version number (default: next free)")
     parser.add_argument("--keep", type=numbers.POSITIVE, help="afterwards keep only the newest N versions")
     parser.add_argument("--max-count", type=numbers.POSITIVE, default=MAX_SAMPLE_COUNT,
@@ -225,9 +240,8 @@ def run_export(args, _beam_args):
 
     import_models()
     model = load_trained_model(args.run_dir)
-    if os.path.isdir(args.run_dir):
-        check_family(args.run_dir, model)
-    name = args.name or getattr(model, "export_name", None) or family_of(model).name
+    recorded = check_family(args.run_dir, model) if os.path.isdir(args.run_dir) else None
+    name = args.name or getattr(model, "export_name", None) or recorded or family_of(model).name
     tiling = {"overlap": args.tile_overlap, "batch_size": args.tile_batch} if args.tiled else None
     path = export.export(model, args.output, name, args.version, args.keep, args.max_count,
                          args.max_pixels, tiling, args.xla)

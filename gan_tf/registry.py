@@ -1,95 +1,81 @@
-"""The family registry: every model family is declared here once.
+"""The family registry: every folder under `gan_tf/families/` is one family, found here.
 
-A `Family` names the config dataclass (its fields become the CLI's flags), the model class
-(imported only when a run needs it, so `gan-tf --help` stays quick), the default global batch
-size, the kind of data it trains on and what it draws from. The CLI, the training driver
-(`gan_tf.training`), the export path and the benchmarks read the families from `FAMILIES`;
-adding a family is its networks file, its model file and one entry below (docs/extending.md:
-"Adding a family").
+Each folder declares its `Family` (`gan_tf.families.Family`): the config dataclass (its fields
+become the CLI's flags), the model class (imported only when a run needs it, so `gan-tf --help`
+stays quick), the default global batch, the kind of data it trains on and what it draws from.
+The CLI, the training driver (`gan_tf.training`), the export path and the benchmarks read the
+families from `FAMILIES`, in the order the folders declare; adding a family is adding its folder
+(docs/extending.md: "Adding a family").
 """
 
 import dataclasses
 import importlib
+import pkgutil
 
-from gan_tf import config as configs
+from gan_tf import families
+from gan_tf.families import CAPTIONS, IMAGES, LATENT  # noqa: F401 (registry.IMAGES, ...: what a family draws from)
 
-LATENT, IMAGES, CAPTIONS = "latent", "images", "captions"  # what a family's samples are drawn from
-
-
-@dataclasses.dataclass(frozen=True)
-class Family:
-    """One model family: `name` is its key (lower case, words joined by `_`); `aliases` are
-    older spellings still accepted; `model` is "module:Class" (a family with stages names its
-    first, and the class's `model_class_for(config)` picks the stage's)."""
-
-    name: str
-    config_class: type
-    model: str
-    summary: str
-    data: str
-    default_batch_size: int = 128
-    draws_from: str = LATENT
-    aliases: tuple[str, ...] = ()
-
-    def model_class(self):
-        module, name = self.model.split(":")
-        return getattr(importlib.import_module(module), name)
-
-    def help(self):
-        """One line for `--help`: what it is, its data and default batch."""
-        return f"{self.summary}; data: {self.data}; default batch {self.default_batch_size}"
-
-
-FAMILIES = {family.name: family for family in (
-    Family("fashion_gan", configs.FashionGANConfig, "gan_tf.models.fashion_gan:FashionGAN",
-           "DCGAN-style GAN of the source material", "images (Fashion-MNIST)"),
-    Family("vanilla", configs.VanillaGANConfig, "gan_tf.models.vanilla_gan:VanillaGAN",
-           "fully connected GAN", "images or 2-D points"),
-    Family("dcgan", configs.DCGANConfig, "gan_tf.models.dcgan:DCGAN",
-           "DCGAN (Radford et al. 2016)", "images (64x64 RGB by default)"),
-    Family("wgan_gp", configs.WGANGPConfig, "gan_tf.models.dcgan:WGANGP",
-           "WGAN-GP on the DCGAN networks", "images", aliases=("wgan-gp",)),
-    Family("cgan", configs.ConditionalGANConfig, "gan_tf.models.conditional_gan:ConditionalGAN",
-           "label-conditional GAN", "labelled images"),
-    Family("vae", configs.VAEConfig, "gan_tf.models.vae:VAE",
-           "variational autoencoder", "images"),
-    Family("cvae", configs.CVAEConfig, "gan_tf.models.vae:CVAE",
-           "label-conditional VAE", "labelled images"),
-    Family("cyclegan", configs.CycleGANConfig, "gan_tf.models.cyclegan:CycleGAN",
-           "unpaired image-to-image translation", "image_domains (trainA/trainB)",
-           default_batch_size=1, draws_from=IMAGES),
-    Family("pix2pix", configs.Pix2PixConfig, "gan_tf.models.pix2pix:Pix2Pix",
-           "paired image-to-image translation", "side_by_side pairs, or colour images "
-           "(colourisation)", default_batch_size=1, draws_from=IMAGES),
-    Family("stackgan", configs.StackGANConfig, "gan_tf.models.stackgan:StackGANStageI",
-           "two-stage text-to-image GAN (--stage 1, then --stage 2)", "captioned images",
-           default_batch_size=64, draws_from=CAPTIONS),
-)}
-
-_NAMES = {alias: family.name for family in FAMILIES.values() for alias in family.aliases}
+FAMILIES = {}
+_ALIASES = {}  # {alias: family name}
 
 
 def register(entry):
-    """Adds a family defined outside the package (a plugin, or a test of the template)."""
-    taken = set(FAMILIES) | set(_NAMES)
-    clashes = ({entry.name, *entry.aliases} & taken)
+    """Adds a family: each folder's at import, or one defined outside the package (a plugin, or
+    a test of the template)."""
+    taken = set(FAMILIES) | set(_ALIASES)
+    clashes = {entry.name, *entry.aliases} & taken
     if clashes:
         raise ValueError(f"family name(s) already taken: {', '.join(sorted(clashes))}")
     FAMILIES[entry.name] = entry
-    _NAMES.update({alias: entry.name for alias in entry.aliases})
+    _ALIASES.update({alias: entry.name for alias in entry.aliases})
+
+
+def declared_families():
+    """The `FAMILY` of every family folder, in their declared `order`: each folder of the
+    package `gan_tf.families` (gan_tf/families/<name>/, named after its family)."""
+    found = []
+    for folder in pkgutil.iter_modules(families.__path__):
+        if not folder.ispkg:
+            continue
+        entry = importlib.import_module(f"{families.__name__}.{folder.name}").FAMILY
+        if entry.name != folder.name:
+            raise ValueError(f"gan_tf/families/{folder.name}/ declares the family {entry.name!r}: "
+                             "a family's folder is named after it")
+        found.append(entry)
+    return sorted(found, key=lambda entry: (entry.order, entry.name))
+
+
+for _entry in declared_families():
+    register(_entry)
 
 
 def family(name):
     """The `Family` called `name` (or one of its aliases)."""
-    key = _NAMES.get(name, name)
+    key = _ALIASES.get(name, name)
     if key not in FAMILIES:
         raise ValueError(f"unknown family {name!r}; families: {', '.join(FAMILIES)}")
     return FAMILIES[key]
 
 
+def preset_of(name, preset=None):
+    """The preset a run of `name` asking for `preset` starts from: `preset`, except that an
+    alias's own preset stands for "source" (and none): `wgan_gp` trains dcgan's `wgan_gp`
+    preset, its source configuration when it was a family of its own."""
+    own = family(name).aliases.get(name, "source")
+    return own if preset in (None, "source") else preset
+
+
+def run_name(name):
+    """The name a run of `name` is filed under (its default folder `runs/<name>`): the family's,
+    or the preset's for an alias that trains one, so `gan-tf train wgan_gp` keeps its own
+    runs/wgan_gp beside runs/dcgan."""
+    preset = preset_of(name)
+    return family(name).name if preset == "source" else preset
+
+
 def names(with_aliases=False):
     """Family keys (and their aliases) in registry order."""
-    return [*FAMILIES, *(_NAMES if with_aliases else ())]
+    return [*FAMILIES, *(_ALIASES if with_aliases else ())]
 
 
 def import_models():

@@ -7,7 +7,8 @@
 - `save_model`: the final `model.keras` is written beside itself and renamed into place, so a
   kill leaves the previous file or none, never half a zip.
 - `note_data_fields`: says when the data gives a family another shape than its default.
-- `check_family`: a run folder's `model.keras` must be of the family the folder records.
+- `check_family`: a run folder's `model.keras` must be of the family the folder records; the
+  name it records (the family's, or an alias such as `wgan_gp`) names its export.
 """
 
 import json
@@ -44,10 +45,10 @@ def _describe(changes):
     return ", ".join(f"{name} {old} -> {new}" for name, (old, new) in sorted(changes.items()))
 
 
-def resume(checkpoint, model, config, run_dir):
+def resume(checkpoint, model, config, run_dir, name=None):
     """Restores `checkpoint` (an `EpochCheckpoint`) into `model`, built from `config`; returns
     the finished epochs. Refuses a checkpoint of other settings; applies changed optimizer
-    settings and records them."""
+    settings and records them, with the `name` the run is trained under (`record_config`)."""
     tempfiles.clean_stale(run_dir)  # a killed final save's temporary .keras
     saved = checkpoint.saved_config()
     changes = differences(saved, config) if saved is not None else {}
@@ -66,13 +67,14 @@ def resume(checkpoint, model, config, run_dir):
         optimizer.learning_rate = rate
     if epoch and changes:
         print(f"resuming with changed optimizer settings: {_describe(changes)}", flush=True)
-    record_config(run_dir, config, epoch, changes if epoch else {})
+    record_config(run_dir, config, epoch, changes if epoch else {}, name)
     return epoch
 
 
-def record_config(run_dir, config, epoch, changes):
-    """Writes `<run_dir>/config.json`: the family, the settings in force and every change made
-    on resume."""
+def record_config(run_dir, config, epoch, changes, name=None):
+    """Writes `<run_dir>/config.json`: the family (the `name` the run is trained under: the
+    family's, or an alias such as `wgan_gp`; default: the config's family), the settings in
+    force and every change made on resume."""
     path = os.path.join(run_dir, CONFIG_FILE)
     history = []
     if epoch:
@@ -84,8 +86,8 @@ def record_config(run_dir, config, epoch, changes):
     if changes:
         history.append({"after_epoch": epoch,
                         "changed": {name: [old, new] for name, (old, new) in sorted(changes.items())}})
-    writes.write_json(path, {"family": registry.family_of_config(config).name, "config": _plain(config),
-                             "changes": history})
+    writes.write_json(path, {"family": name or registry.family_of_config(config).name,
+                             "config": _plain(config), "changes": history})
 
 
 def save_model(model, path, kept=""):
@@ -113,22 +115,28 @@ class OtherFamilyError(ValueError):
 def check_family(run_dir, model):
     """Refuses `model`, loaded from `run_dir`'s `model.keras`, when it is of another family
     than the run `run_dir/config.json` records (a file copied in): exported, it would be
-    published as that run. Folders recorded before config.json named the family are told by
-    their config's fields; a folder without config.json records nothing to compare."""
+    published as that run. Returns the name the folder records (the family's, or the alias
+    the run was trained under, `wgan_gp`: its export's name), or None. Folders recorded before
+    config.json named the family are told by their config's fields; a folder without
+    config.json records nothing to compare."""
     try:
         with open(os.path.join(run_dir, CONFIG_FILE)) as handle:
             recorded = json.load(handle)
     except (OSError, ValueError):
-        return
+        return None
     held = registry.family_of(model).name
-    families = ([recorded["family"]] if "family" in recorded
-                else registry.families_with_fields(recorded.get("config", {})))
+    name = recorded.get("family")
+    if name:  # a run recorded under an alias (wgan_gp) is a run of its family (dcgan)
+        families = [registry.family(name).name if name in registry.names(with_aliases=True) else name]
+    else:
+        families = registry.families_with_fields(recorded.get("config", {}))
     if families and held not in families:
         path = os.path.join(run_dir, "model.keras")
         raise OtherFamilyError(
             f"{path} holds a {held} model, but {run_dir} is a {' or '.join(families)} run (its "
             f"{CONFIG_FILE}); nothing exported: export the file itself (gan-tf export {path}) to "
             f"publish it as {held}, or train again into this folder")
+    return name
 
 
 SHAPE_FIELDS = ("image_shape", "channels", "num_classes", "input_channels", "output_channels",

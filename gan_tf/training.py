@@ -49,8 +49,9 @@ class TrainingRun:
     quality: list
 
 
-def resolve_config(family, metadata=None, preset="source", **overrides):
-    """(model class, config): the family's defaults, then the named `preset`'s values, then
+def resolve_config(family, metadata=None, preset=None, **overrides):
+    """(model class, config): the family's defaults, then the named `preset`'s values (default:
+    "source"; for an alias such as `wgan_gp`, its own preset stands for "source"), then
     `overrides`, then the fields the data decides taken from `metadata`; a stage's class for
     families with stages."""
     entry = registry.family(family)
@@ -58,9 +59,7 @@ def resolve_config(family, metadata=None, preset="source", **overrides):
     fixed = set(overrides) & set(config_class.DATA_FIELDS)
     if fixed:
         raise ValueError(f"{', '.join(sorted(fixed))} of {entry.name} come from the data, not from settings")
-    values = config_class.preset_values(preset)
-    values.pop("batch_size", None)  # a preset may name the batch it was tuned at: a run option
-    config = config_class.from_dict({**values, **overrides})
+    config = config_class.from_preset(registry.preset_of(family, preset), **overrides)
     model_class = entry.model_class()
     if metadata is not None:
         config = model_class.config_for_data(config, metadata)
@@ -79,25 +78,26 @@ def build_model(model_class, config, strategy=None, jit=True):
     return model
 
 
-def train(family, data, options=None, *, preset="source", record=True, callbacks=(), verbose="auto",
+def train(family, data, options=None, *, preset=None, record=True, callbacks=(), verbose="auto",
           **settings):
     """Trains `family` on the preprocessed folder `data`; returns a `TrainingRun`.
 
     `options` is a `RunOptions` (`gan_tf.run_options`: epochs, batch size, time budget,
     strategy, metrics, ...; `gan-tf train`'s flags are the same fields); `settings` are keywords
     over it (`epochs=20`) and config fields (`generator_filters=64`, ...) over the named
-    `preset`'s (`gan-tf train FAMILY --help` lists both). The batch size is the global batch
-    (default: the preset's `batch_size`, else the family's). `jit`: True/False forces XLA
-    on/off; "auto" times the train step both ways on one real batch and keeps the faster
-    (cached per family, config, batch, device and precision). `seconds` stops training after
-    that much training time (choosing XLA and compiling included). With `record` (the default)
-    the run writes to `run_dir` (default `runs/<family>`): a checkpoint after every epoch, from
-    which the same call resumes (`fresh` discards it; other data than it was trained on is
-    refused unless `allow_data_change`), sample grids, TensorBoard logs (losses every
-    `log_every` steps), and `model.keras` at the end, with the sample grids animated into
-    `progress.gif` (`animate`, `gan_tf.animation`); `record=False` writes nothing
-    (benchmarks). `classifier` (a domain classifier `.keras`) adds FID/KID/... every
-    `metrics_every` epochs and/or every `metrics_seconds` seconds; for CycleGAN the classifier
+    `preset`'s (default: "source"; for an alias such as `wgan_gp`, its own preset stands for
+    "source"; `gan-tf train FAMILY --help` lists both). The batch size is the global batch (default: the
+    one the preset was tuned at, else the family's). `jit`: True/False forces XLA on/off;
+    "auto" times the train step both ways on one real batch and keeps the faster (cached per
+    family, config, batch, device and precision). `seconds` stops training after that much
+    training time (choosing XLA and compiling included). With `record` (the default) the run
+    writes to `run_dir` (default `runs/<family>`; an alias that names a preset keeps its own,
+    `runs/wgan_gp`): a checkpoint after every epoch, from which the same call resumes (`fresh`
+    discards it; other data than it was trained on is refused unless `allow_data_change`),
+    sample grids, TensorBoard logs (losses every `log_every` steps), and `model.keras` at the
+    end, with the sample grids animated into `progress.gif` (`animate`, `gan_tf.animation`);
+    `record=False` writes nothing (benchmarks). `classifier` (a domain classifier `.keras`) adds
+    FID/KID/... every `metrics_every` epochs and/or every `metrics_seconds` seconds; for CycleGAN the classifier
     is a domain-A-vs-B one and both test domains' translations are scored, and `score_split`
     does the same for pix2pix and colourisation, scoring the translations of that split against
     their real targets (`gan_tf.metrics.translation`). `callbacks` are added after the run's own.
@@ -109,10 +109,11 @@ def train(family, data, options=None, *, preset="source", record=True, callbacks
     """
     options, overrides = RunOptions.split(options, settings)
     with process_state.restored():
-        return _train(registry.family(family), data, options, preset, record, callbacks, verbose, overrides)
+        return _train(registry.family(family), registry.run_name(family), data, options,
+                      registry.preset_of(family, preset), record, callbacks, verbose, overrides)
 
 
-def _train(entry, data, options, preset, record, callbacks, verbose, overrides):
+def _train(entry, run_name, data, options, preset, record, callbacks, verbose, overrides):
     devices.enable_memory_growth()
     # Before any other TensorFlow work: MultiWorkerMirroredStrategy starts the collective runtime.
     strategy = distribute.make_strategy(options.strategy, tpu=options.tpu)
@@ -122,8 +123,7 @@ def _train(entry, data, options, preset, record, callbacks, verbose, overrides):
     precision = distribute.set_mixed_precision(options.mixed_precision)
     metadata = load_metadata(data)
     model_class, config = resolve_config(entry.name, metadata, preset, **overrides)
-    batch_size = (options.batch_size or entry.config_class.preset_values(preset).get("batch_size")
-                  or entry.default_batch_size)
+    batch_size = options.batch_size or entry.batch_size(preset)
     distribute.check_batch_size(strategy, batch_size)
     jit = options.jit
     if jit and strategy.num_replicas_in_sync > 1 and not isinstance(strategy, tf.distribute.TPUStrategy):
@@ -132,7 +132,7 @@ def _train(entry, data, options, preset, record, callbacks, verbose, overrides):
         jit = False
 
     if record:
-        run_dir = options.run_dir or os.path.join("runs", entry.name)
+        run_dir = options.run_dir or os.path.join("runs", run_name)
         if not distribute.is_chief(strategy):
             # Every worker runs the callbacks; only the chief's files are the run's.
             run_dir = os.path.join(run_dir, f"worker-{strategy.cluster_resolver.task_id}")
@@ -150,7 +150,7 @@ def _train(entry, data, options, preset, record, callbacks, verbose, overrides):
         model = build_model(model_class, config, strategy, bool(jit))
         setup_started = time.perf_counter()
         jit, jit_note = _choose_xla(model, jit, entry, config, data, batch_size, precision, strategy)
-        print(f"{entry.name}: {devices.describe_device()}, {precision}, XLA {'on' if jit else 'off'}"
+        print(f"{run_name}: {devices.describe_device()}, {precision}, XLA {'on' if jit else 'off'}"
               f"{jit_note}, global batch {batch_size}"
               + (f", {strategy.num_replicas_in_sync} replicas on {workers} worker(s)"
                  if strategy.num_replicas_in_sync > 1 else ""), flush=True)
@@ -166,7 +166,7 @@ def _train(entry, data, options, preset, record, callbacks, verbose, overrides):
                 data_print = data_fingerprint.fingerprint(data, metadata, options.limit)
                 if checkpoint.saved_epoch() is not None:
                     data_fingerprint.check(run_dir, data_print, options.allow_data_change)
-                first_epoch = run_state.resume(checkpoint, model, config, run_dir)
+                first_epoch = run_state.resume(checkpoint, model, config, run_dir, run_name)
                 data_fingerprint.record(run_dir, data_print)
             if first_epoch:
                 print(f"resuming {run_dir} after epoch {first_epoch}", flush=True)

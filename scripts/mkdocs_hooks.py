@@ -113,12 +113,17 @@ def _family_section(entry, parser):
     config = entry.config_class
     presets = {name: values for name, values in config.presets().items() if name != "source"}
     defaults = {field.name: field.default for field in dataclasses.fields(config)}
-    aliases = f" (also `{'`, `'.join(entry.aliases)}`)" if entry.aliases else ""
-    parts = [f"### `gan-tf train {entry.name}`{aliases} {{ #gan-tf-train-{entry.name} }}", "",
+    by_preset = {}  # {preset: its aliases}; "source": other spellings of the name
+    for alias, preset in entry.aliases.items():
+        by_preset.setdefault(preset, []).append(f"`{alias}`")
+    aliases = "; ".join(", ".join(names) + ("" if preset == "source" else f": `--preset {preset}`")
+                        for preset, names in by_preset.items())
+    parts = [f"### `gan-tf train {entry.name}`{f' (also {aliases})' if aliases else ''} "
+             f"{{ #gan-tf-train-{entry.name} }}", "",
              f"{_sentence(entry.summary)} Data: {_text(entry.data)}. Default global batch: "
              f"{entry.default_batch_size}"
-             + "".join(f"; `--preset {name}` trains at batch {values['batch_size']}"
-                       for name, values in presets.items() if "batch_size" in values) + ".",
+             + "".join(f"; `--preset {name}` trains at batch {batch}"
+                       for name, batch in entry.preset_batch_sizes.items()) + ".",
              "", _text(config.__doc__ or "")]
     header = ["option", "default (`source`)", *(f"`{name}`" for name in presets)]
     rows = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
@@ -138,14 +143,15 @@ def _family_section(entry, parser):
 
 
 def _train_section(summary, parser):
-    """`gan-tf train`: the options every family takes once, then each family's own."""
-    from gan_tf.registry import FAMILIES
+    """`gan-tf train`: the options every family takes once, then each family's own (an alias
+    that trains a preset, such as `wgan_gp`, links to its family's section)."""
+    from gan_tf.registry import FAMILIES, family
 
     families = _subcommands(parser)
     parts = ["## `gan-tf train` { #gan-tf-train }", "", _sentence(summary), "",
              "```text\nusage: gan-tf train FAMILY [options]\n```", "", _text(parser.description), "",
              "| family | trains |", "| --- | --- |"]
-    parts += [f"| [`{name}`](#gan-tf-train-{name}) | {_cell(help_text)} |"
+    parts += [f"| [`{name}`](#gan-tf-train-{family(name).name}) | {_cell(help_text)} |"
               for name, _aliases, help_text, _family in families]
     first = families[0][3]
     group = _config_group(first)
@@ -154,7 +160,8 @@ def _train_section(summary, parser):
               "`--data` names the preprocessed data folder (its kind is listed per family below).",
               "", _options_table(first, shared)]
     for name, _aliases, _help_text, family_parser in families:
-        parts += ["", _family_section(FAMILIES[name], family_parser)]
+        if name in FAMILIES:
+            parts += ["", _family_section(FAMILIES[name], family_parser)]
     return "\n".join(parts)
 
 

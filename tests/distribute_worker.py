@@ -33,9 +33,10 @@ def build(family):
     steps would hide a constant factor)."""
     import keras
 
-    from gan_tf.config import FashionGANConfig, VAEConfig
-    from gan_tf.models.fashion_gan import FashionGAN
-    from gan_tf.models.vae import VAE
+    from gan_tf.families.fashion_gan.config import FashionGANConfig
+    from gan_tf.families.fashion_gan.model import FashionGAN
+    from gan_tf.families.vae.config import VAEConfig
+    from gan_tf.families.vae.model import VAE
 
     keras.utils.set_random_seed(0)
     sgd = lambda: keras.optimizers.SGD(0.05)
@@ -60,10 +61,12 @@ def run_on_random_batch(family, strategy):
 
     from bench.family_throughput import family_config, synthetic_batch
     from gan_tf.registry import family as registered
+    from gan_tf.registry import preset_of
 
     keras.utils.set_random_seed(0)
     model_class = registered(family).model_class()
     config = family_config(model_class, 32)
+    config = dataclasses.replace(config, **config.preset_values(preset_of(family)))  # wgan-gp: its preset
     if family == "stackgan":  # also the generator average's cross-replica update
         config = dataclasses.replace(config, generator_ema=0.9)
     with strategy.scope():

@@ -8,9 +8,9 @@ import pytest
 import tensorflow as tf
 
 from gan_tf import losses
-from gan_tf.config import FashionGANConfig
 from gan_tf.data import make_dataset
-from gan_tf.models.fashion_gan import FashionGAN
+from gan_tf.families.fashion_gan.config import FashionGANConfig
+from gan_tf.families.fashion_gan.model import FashionGAN
 
 TINY_WGAN_GP = FashionGANConfig(generator_filters=8, discriminator_filters=(8, 8, 8, 8),
                                 latent_dim=16, loss="wasserstein", gradient_penalty=10.0,
@@ -116,7 +116,7 @@ def test_joint_discriminator_call_matches_two_calls():
 
 
 def test_batch_norm_discriminator_is_called_per_half():
-    from gan_tf.models.dcgan import DCGAN
+    from gan_tf.families.dcgan.model import DCGAN
 
     assert not DCGAN().joint_discriminator_call  # DCGAN's critic has BatchNorm
 

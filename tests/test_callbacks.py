@@ -7,10 +7,10 @@ import tensorflow as tf
 from PIL import Image
 
 from gan_tf.callbacks import ModelMonitor
-from gan_tf.config import FashionGANConfig
 from gan_tf.data import make_dataset
+from gan_tf.families.fashion_gan.config import FashionGANConfig
+from gan_tf.families.fashion_gan.model import FashionGAN
 from gan_tf.images import make_grid
-from gan_tf.models.fashion_gan import FashionGAN
 
 
 def test_make_grid_places_images_row_by_row():

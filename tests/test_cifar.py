@@ -91,7 +91,7 @@ def test_missing_cifar_file_and_bad_label_are_reported(tmp_path):
 
 def test_dcgan_trains_on_32x32_rgb_with_one_layer_fewer(cifar_data_dir):
     from gan_tf.data import load_metadata
-    from gan_tf.models.dcgan import DCGAN
+    from gan_tf.families.dcgan.model import DCGAN
 
     config = DCGAN.config_for_data(
         DCGAN.config_class(generator_filters=4, discriminator_filters=4, latent_dim=8),

@@ -86,8 +86,9 @@ def test_export_refuses_a_run_folders_model_of_another_family(tmp_path, capsys, 
     itself exports under its own family. A folder recorded before config.json named the family
     is told by its config's fields."""
     from gan_tf import run_state
-    from gan_tf.config import DCGANConfig, FashionGANConfig
-    from gan_tf.models.dcgan import DCGAN
+    from gan_tf.families.dcgan.config import DCGANConfig
+    from gan_tf.families.dcgan.model import DCGAN
+    from gan_tf.families.fashion_gan.config import FashionGANConfig
 
     run_dir = tmp_path / "fashion_gan"
     run_state.record_config(str(run_dir), FashionGANConfig(), 0, {})
@@ -149,8 +150,8 @@ def test_expected_failures_print_one_line_naming_the_file(small_data_dir, small_
 def test_export_options_and_serving_config_refusals(tmp_path, capsys):
     import tensorflow as tf
 
-    from gan_tf.config import FashionGANConfig
-    from gan_tf.models.fashion_gan import FashionGAN
+    from gan_tf.families.fashion_gan.config import FashionGANConfig
+    from gan_tf.families.fashion_gan.model import FashionGAN
 
     model_file = str(tmp_path / "model.keras")
     FashionGAN(FashionGANConfig(generator_filters=8, discriminator_filters=(8, 8, 8, 8), latent_dim=16)).save(model_file)
@@ -234,9 +235,9 @@ def test_numbers_are_range_checked_where_they_are_parsed(argv, message, capsys):
 
 
 def test_a_count_over_the_exports_own_limit_is_one_line(tmp_path, capsys):
-    from gan_tf.config import FashionGANConfig
     from gan_tf.export import export
-    from gan_tf.models.fashion_gan import FashionGAN
+    from gan_tf.families.fashion_gan.config import FashionGANConfig
+    from gan_tf.families.fashion_gan.model import FashionGAN
 
     model = FashionGAN(FashionGANConfig(generator_filters=8, discriminator_filters=(8, 8, 8, 8), latent_dim=16))
     model.compile()

@@ -6,9 +6,9 @@ import tensorflow as tf
 
 from gan_tf import export
 from gan_tf.callbacks import ModelMonitor
-from gan_tf.config import ConditionalGANConfig
 from gan_tf.data import load_metadata
-from gan_tf.models.conditional_gan import ConditionalGAN
+from gan_tf.families.cgan.config import ConditionalGANConfig
+from gan_tf.families.cgan.model import ConditionalGAN
 
 TINY = ConditionalGANConfig(latent_dim=8, embedding_dim=4, generator_filters=8,
                             discriminator_filters=8)

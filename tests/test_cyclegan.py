@@ -11,9 +11,9 @@ from PIL import Image
 
 from gan_tf import export
 from gan_tf.callbacks import LinearDecay, ModelMonitor
-from gan_tf.config import CycleGANConfig
+from gan_tf.families.cyclegan.config import CycleGANConfig
+from gan_tf.families.cyclegan.model import CycleGAN
 from gan_tf.history_pool import HistoryPool
-from gan_tf.models.cyclegan import CycleGAN
 
 TINY = CycleGANConfig(image_size=64, generator_filters=4, discriminator_filters=4,
                       residual_blocks=1, constant_epochs=1, decay_epochs=1)

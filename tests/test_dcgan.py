@@ -1,13 +1,17 @@
 """DCGAN and WGAN-GP: the lab's network shapes, CelebA-layout folders through Beam, real fits."""
 
+import json
+import zipfile
+
 import keras
 import numpy as np
 import pytest
 from PIL import Image
 
-from gan_tf.config import DCGANConfig, WGANGPConfig
-from gan_tf.models.dcgan import DCGAN, WGANGP
-from gan_tf.networks import dcgan as networks
+from gan_tf.families.dcgan import networks
+from gan_tf.families.dcgan.config import DCGANConfig
+from gan_tf.families.dcgan.model import DCGAN, WGANGP
+from gan_tf.models.base import load_trained_model
 
 
 def layers_of(model, kind):
@@ -37,7 +41,7 @@ def test_default_networks_have_the_lab_shapes_at_64x64():
 
 
 def test_cifar_sized_networks_and_wgan_gp_critic_without_batch_norm():
-    model = WGANGP(WGANGPConfig(image_shape=(32, 32, 3)))
+    model = DCGAN(DCGANConfig.from_preset("wgan_gp", image_shape=(32, 32, 3)))
     assert model.generator.output_shape == (None, 32, 32, 3)
     assert not layers_of(model.discriminator, keras.layers.BatchNormalization)
     assert not any(getattr(l, "activation", None) is keras.activations.sigmoid
@@ -74,11 +78,12 @@ def celeba_data_dir(tmp_path_factory):
     return output
 
 
-@pytest.mark.parametrize("model_class", [DCGAN, WGANGP])
-def test_short_fit_on_a_celeba_layout_folder_gives_finite_losses(celeba_data_dir, model_class):
+@pytest.mark.parametrize("preset", ["source", "wgan_gp"])
+def test_short_fit_on_a_celeba_layout_folder_gives_finite_losses(celeba_data_dir, preset):
     from gan_tf.data import load_metadata
 
-    config = model_class.config_class(generator_filters=4, discriminator_filters=4, latent_dim=8)
+    model_class = DCGAN
+    config = DCGANConfig.from_preset(preset, generator_filters=4, discriminator_filters=4, latent_dim=8)
     config = model_class.config_for_data(config, load_metadata(celeba_data_dir))
     assert config.image_shape == (64, 64, 3)
     dataset = model_class.training_dataset(celeba_data_dir, config, batch_size=4)
@@ -93,13 +98,34 @@ def test_short_fit_on_a_celeba_layout_folder_gives_finite_losses(celeba_data_dir
 
 
 def test_wgan_gp_reloads_as_itself_with_its_config(tmp_path):
-    model = WGANGP(WGANGPConfig(image_shape=(32, 32, 3), generator_filters=4,
-                                discriminator_filters=4, latent_dim=8))
+    model = WGANGP(DCGANConfig.from_preset("wgan_gp", image_shape=(32, 32, 3), generator_filters=4,
+                                           discriminator_filters=4, latent_dim=8))
     model.compile()
     path = str(tmp_path / "model.keras")
     model.save(path)
     loaded = keras.models.load_model(path)
     assert type(loaded) is WGANGP and loaded.config == model.config
     assert loaded.critic_steps == 5 and loaded.d_optimizer.beta_2 == 0.9
+    latent = np.random.randn(2, 8).astype("float32")
+    np.testing.assert_allclose(loaded.generator(latent), model.generator(latent), atol=1e-6)
+
+
+def test_a_wgan_gp_file_saved_before_the_family_folders_loads(tmp_path):
+    """A `.keras` file names its class's module: files saved when WGAN-GP was a family of its
+    own name gan_tf.models.dcgan, gone since. Keras finds the class by its registered name."""
+    model = WGANGP(DCGANConfig.from_preset("wgan_gp", image_shape=(32, 32, 3), generator_filters=4,
+                                           discriminator_filters=4, latent_dim=8))
+    path, old = str(tmp_path / "new.keras"), str(tmp_path / "old.keras")
+    model.save(path)
+    with zipfile.ZipFile(path) as new_file, zipfile.ZipFile(old, "w") as old_file:
+        for item in new_file.infolist():
+            data = new_file.read(item)
+            if item.filename == "config.json":
+                saved = json.loads(data)
+                assert (saved["module"], saved["registered_name"]) == ("gan_tf.families.dcgan.model", "gan_tf>WGANGP")
+                data = json.dumps({**saved, "module": "gan_tf.models.dcgan"})
+            old_file.writestr(item, data)
+    loaded = load_trained_model(old)
+    assert type(loaded) is WGANGP and loaded.config == model.config and loaded.export_name == "wgan_gp"
     latent = np.random.randn(2, 8).astype("float32")
     np.testing.assert_allclose(loaded.generator(latent), model.generator(latent), atol=1e-6)

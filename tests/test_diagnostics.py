@@ -5,9 +5,9 @@ import numpy as np
 
 from gan_tf import diagnostics
 from gan_tf.callbacks import TrainingDiagnostics
-from gan_tf.config import FashionGANConfig
 from gan_tf.data import make_dataset
-from gan_tf.models.fashion_gan import FashionGAN
+from gan_tf.families.fashion_gan.config import FashionGANConfig
+from gan_tf.families.fashion_gan.model import FashionGAN
 
 TINY = FashionGANConfig(generator_filters=8, discriminator_filters=(8, 8, 8, 8), latent_dim=16)
 

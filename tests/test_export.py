@@ -7,8 +7,8 @@ import pytest
 import tensorflow as tf
 
 from gan_tf import export, serving
-from gan_tf.config import FashionGANConfig
-from gan_tf.models.fashion_gan import FashionGAN
+from gan_tf.families.fashion_gan.config import FashionGANConfig
+from gan_tf.families.fashion_gan.model import FashionGAN
 
 TINY = FashionGANConfig(generator_filters=8, discriminator_filters=(8, 8, 8, 8), latent_dim=16)
 

@@ -1,28 +1,26 @@
-"""docs/family_template.py, registered as a new family, trains through the one driver and
-exports: adding a family needs nothing beyond its files and its registry entry."""
+"""docs/family_template/, added as a family folder, is found by the registry, trains through
+the one driver and exports: adding a family needs nothing beyond its folder."""
 
-import importlib.util
 import os
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf import export, registry, training
+from gan_tf import export, families, registry, training
 
-TEMPLATE = os.path.join(os.path.dirname(__file__), "..", "docs", "family_template.py")
+TEMPLATE = os.path.join(os.path.dirname(__file__), "..", "docs", "family_template")
 
 
 @pytest.fixture(scope="module")
-def template_family():
-    spec = importlib.util.spec_from_file_location("family_template", TEMPLATE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    entry = registry.Family("template_gan", module.TemplateGANConfig, "family_template:TemplateGAN",
-                            "template", "images")
-    import sys
-
-    sys.modules["family_template"] = module
+def template_family(tmp_path_factory):
+    """The template folder as gan_tf/families/template_gan/ (a folder on the package's path),
+    found and registered as the registry finds and registers every family folder."""
+    folders = tmp_path_factory.mktemp("families")
+    (folders / "template_gan").symlink_to(os.path.abspath(TEMPLATE), target_is_directory=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(families, "__path__", [*families.__path__, str(folders)])
+        entry = next(entry for entry in registry.declared_families() if entry.name == "template_gan")
     registry.register(entry)
     yield entry
     del registry.FAMILIES["template_gan"]

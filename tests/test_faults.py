@@ -19,9 +19,9 @@ import tensorflow as tf
 
 from gan_tf import cli, run_state, training
 from gan_tf.callbacks import EpochCheckpoint, NonFiniteLossError, NonFiniteStateError, StopOnNonFiniteLoss
-from gan_tf.config import FashionGANConfig
 from gan_tf.data import make_dataset
-from gan_tf.models.fashion_gan import FashionGAN
+from gan_tf.families.fashion_gan.config import FashionGANConfig
+from gan_tf.families.fashion_gan.model import FashionGAN
 
 TINY = FashionGANConfig(generator_filters=8, discriminator_filters=(8, 8, 8, 8), latent_dim=16)
 TINY_FLAGS = ["--generator-filters", "8", "--discriminator-filters", "8,8,8,8", "--latent-dim", "16"]

@@ -11,12 +11,13 @@ import pytest
 import tensorflow as tf
 
 from gan_tf import averaging, export
-from gan_tf.config import ConditionalGANConfig, FashionGANConfig
 from gan_tf.data import load_metadata, make_dataset
+from gan_tf.families.cgan.config import ConditionalGANConfig
+from gan_tf.families.cgan.model import ConditionalGAN
+from gan_tf.families.fashion_gan.config import FashionGANConfig
+from gan_tf.families.fashion_gan.model import FashionGAN
 from gan_tf.images import to_uint8
 from gan_tf.models.base import load_trained_model
-from gan_tf.models.conditional_gan import ConditionalGAN
-from gan_tf.models.fashion_gan import FashionGAN
 from tests.average_checks import fit_and_check_average
 
 

@@ -6,9 +6,9 @@ import json
 import numpy as np
 
 from gan_tf import jit_choice
-from gan_tf.config import VAEConfig
 from gan_tf.data import make_dataset
-from gan_tf.models.vae import VAE
+from gan_tf.families.vae.config import VAEConfig
+from gan_tf.families.vae.model import VAE
 
 
 def test_choice_restores_the_state_and_is_cached(small_data_dir, tmp_path):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gan_tf.data import make_dataset
-from gan_tf.models.vae import CVAE
+from gan_tf.families.cvae.model import CVAE
 from tests.conftest import SHARED_DATASETS, read_idx, write_idx
 
 MNIST_DIR = os.path.join(SHARED_DATASETS, "mnist")

@@ -8,11 +8,12 @@ import pytest
 import tensorflow as tf
 
 from gan_tf import export, jitter, tiling
-from gan_tf.config import CycleGANConfig, Pix2PixConfig
 from gan_tf.data import load_metadata
+from gan_tf.families.cyclegan.config import CycleGANConfig
+from gan_tf.families.cyclegan.model import CycleGAN
+from gan_tf.families.pix2pix.config import Pix2PixConfig
+from gan_tf.families.pix2pix.model import Pix2Pix
 from gan_tf.metrics import translation
-from gan_tf.models.cyclegan import CycleGAN
-from gan_tf.models.pix2pix import Pix2Pix
 from gan_tf.networks.image_to_image import build_generator
 
 PATCHES = {"image_size": 32, "load_size": 64, "generator_filters": 4, "discriminator_filters": 4}

@@ -6,9 +6,9 @@ import pytest
 import tensorflow as tf
 
 from gan_tf import export
-from gan_tf.config import Pix2PixConfig
 from gan_tf.data import load_metadata
-from gan_tf.models.pix2pix import Pix2Pix
+from gan_tf.families.pix2pix.config import Pix2PixConfig
+from gan_tf.families.pix2pix.model import Pix2Pix
 
 TINY = Pix2PixConfig(image_size=64, generator_filters=4, discriminator_filters=4)
 

@@ -112,9 +112,30 @@ def test_family_entry_matches_its_model(name):
 
 
 def test_aliases_and_unknown_names():
-    assert registry.family("wgan-gp") is registry.FAMILIES["wgan_gp"]
+    # wgan_gp is the dcgan family's `wgan_gp` preset, under its own name.
+    assert registry.family("wgan-gp") is registry.family("wgan_gp") is registry.FAMILIES["dcgan"]
+    assert registry.preset_of("wgan-gp") == registry.preset_of("wgan_gp") == "wgan_gp"
     with pytest.raises(ValueError, match="unknown family 'gan'"):
         registry.family("gan")
+
+
+def test_wgan_gp_trains_the_dcgan_preset_into_its_own_run_folder():
+    for name in ("wgan_gp", "wgan-gp"):
+        args = cli.build_parser().parse_args(["train", name, "--data", "d"])
+        assert (registry.family(args.family).name, args.preset) == ("dcgan", "wgan_gp")
+        assert registry.run_name(name) == "wgan_gp"
+    assert cli.build_parser().parse_args(["train", "dcgan", "--data", "d"]).preset == "source"
+    assert (registry.preset_of("dcgan"), registry.run_name("dcgan")) == ("source", "dcgan")
+
+
+@pytest.mark.parametrize("name", list(registry.FAMILIES))
+def test_a_family_is_its_folder_and_its_presets_hold_config_values_only(name):
+    entry = registry.FAMILIES[name]
+    assert entry.config_class.__module__ == f"gan_tf.families.{name}.config"
+    assert entry.model.startswith(f"gan_tf.families.{name}.model:")
+    for preset in entry.config_class.presets():
+        entry.config_class.from_preset(preset)  # every value names a field
+    assert set(entry.preset_batch_sizes) | set(entry.aliases.values()) <= set(entry.config_class.presets())
 
 
 def test_cli_offers_every_family_and_no_data_field_as_flag(capsys):

@@ -12,13 +12,13 @@ import tensorflow as tf
 
 from gan_tf import cli, export, serving
 from gan_tf.caption_data import fixed_captions, make_caption_dataset, read_captioned
-from gan_tf.config import StackGANConfig
 from gan_tf.data import load_metadata
+from gan_tf.families.stackgan import networks
+from gan_tf.families.stackgan.config import StackGANConfig
+from gan_tf.families.stackgan.model import StackGANStageI, StackGANStageII
 from gan_tf.images import to_uint8
 from gan_tf.layers import ConditioningAugmentation
 from gan_tf.models.base import load_trained_model
-from gan_tf.models.stackgan import StackGANStageI, StackGANStageII
-from gan_tf.networks import stackgan as networks
 from tests.average_checks import fit_and_check_average
 from tests.extras import require_minilm_weights
 

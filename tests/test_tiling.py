@@ -13,8 +13,8 @@ from PIL import Image
 
 from bench.faults import bad_translate_batch
 from gan_tf import cli, export, tiling
-from gan_tf.config import CycleGANConfig
-from gan_tf.models.cyclegan import CycleGAN
+from gan_tf.families.cyclegan.config import CycleGANConfig
+from gan_tf.families.cyclegan.model import CycleGAN
 from gan_tf.layers import normalization
 from tests.write_faults import CODES, fail_writes_under, files_under
 

@@ -118,7 +118,7 @@ def test_every_fast_preset_trains_at_its_batch_through_the_driver(family, reques
     preset = entry.config_class.preset_values("fast")
     run = train(family, data, preset="fast", run_dir=str(tmp_path), epochs=1, limit=128,
                 jit=False, verbose=0)
-    assert run.batch_size == preset.get("batch_size", entry.default_batch_size)
+    assert run.batch_size == entry.batch_size("fast")
     assert all(getattr(run.config, field) == value for field, value in preset.items() if field != "batch_size")
     splits = load_metadata(data)["splits"]  # an epoch: the largest training split, up to the limit
     assert run.clock.step == max(min(128, splits[name]["count"]) for name in ("train", "trainA", "trainB")

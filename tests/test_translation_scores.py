@@ -12,10 +12,10 @@ import tensorflow as tf
 
 from bench import quality_run
 from gan_tf import export, training
-from gan_tf.config import Pix2PixConfig
 from gan_tf.data import load_metadata
+from gan_tf.families.pix2pix.config import Pix2PixConfig
+from gan_tf.families.pix2pix.model import Pix2Pix
 from gan_tf.metrics import translation
-from gan_tf.models.pix2pix import Pix2Pix
 
 TINY = {"image_size": 32, "generator_filters": 4, "discriminator_filters": 4, "jitter": False}
 

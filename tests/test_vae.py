@@ -9,9 +9,11 @@ import tensorflow as tf
 
 from gan_tf import cli
 from gan_tf.callbacks import PictureMonitor
-from gan_tf.config import CVAEConfig, VAEConfig
+from gan_tf.families.cvae.config import CVAEConfig
+from gan_tf.families.cvae.model import CVAE
+from gan_tf.families.vae.config import VAEConfig
+from gan_tf.families.vae.model import VAE
 from gan_tf.metrics.classifier import build_domain_classifier
-from gan_tf.models.vae import CVAE, VAE
 from tests.conftest import read_idx
 
 METRICS = {"loss", "reconstruction_loss", "kl_loss"}

@@ -7,7 +7,8 @@ import pytest
 import tensorflow as tf
 
 from gan_tf import export
-from gan_tf.models.vae import CVAE, VAE
+from gan_tf.families.cvae.model import CVAE
+from gan_tf.families.vae.model import VAE
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import pytest
 import tensorflow as tf
 
 from gan_tf import toy_data
-from gan_tf.config import VanillaGANConfig
-from gan_tf.models.vanilla_gan import VanillaGAN
+from gan_tf.families.vanilla.config import VanillaGANConfig
+from gan_tf.families.vanilla.model import VanillaGAN
 from tests.conftest import SHARED_DATASETS, copy_idx_subset
 
 POINTS = VanillaGANConfig(image_shape=(2,), output_activation="linear", latent_dim=8,

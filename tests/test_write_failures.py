@@ -16,9 +16,9 @@ import tensorflow as tf
 from PIL import Image
 
 from gan_tf import callbacks, cli, export, writes
-from gan_tf.config import FashionGANConfig
+from gan_tf.families.fashion_gan.config import FashionGANConfig
+from gan_tf.families.fashion_gan.model import FashionGAN
 from gan_tf.images import save_png
-from gan_tf.models.fashion_gan import FashionGAN
 from tests.write_faults import CODES, fail_writes_under, files_under
 
 TINY_FLAGS = ["--generator-filters", "8", "--discriminator-filters", "8,8,8,8", "--latent-dim", "16"]

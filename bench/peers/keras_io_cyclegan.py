@@ -1,6 +1,6 @@
 """The keras.io CycleGAN example (A_K_Nain, https://keras.io/examples/generative/cyclegan/,
 source keras-team/keras-io examples/generative/cyclegan.py), as it writes its networks and its
-training step, for side-by-side benchmarks against `gan_tf.models.cyclegan.CycleGAN`.
+training step, for side-by-side benchmarks against `gan_tf.families.cyclegan.model.CycleGAN`.
 
 Networks: ResNet generator = ReflectionPadding2D(3), Conv2D(64, 7, no bias), instance norm,
 ReLU; two downsample blocks (Conv2D 3x3 stride 2 "same", norm, ReLU) to 128 and 256 filters;

@@ -1,6 +1,6 @@
 """The TensorFlow docs' pix2pix tutorial (https://www.tensorflow.org/tutorials/generative/pix2pix,
 source tensorflow/docs site/en/tutorials/generative/pix2pix.ipynb), as it writes its networks
-and its training step, for side-by-side benchmarks against `gan_tf.models.pix2pix.Pix2Pix`.
+and its training step, for side-by-side benchmarks against `gan_tf.families.pix2pix.model.Pix2Pix`.
 
 Networks: U-Net generator of `downsample` blocks (Conv2D 4x4 stride 2 "same", no bias,
 BatchNorm except the first, LeakyReLU) from 256 to 1 px (64, 128, 256, then 512 filters) and

@@ -1,10 +1,11 @@
 """What every family shares, adversarial or not.
 
-A family is a `GenerativeModel` subclass with a `config_class` (a `gan_tf.config.Config`
-dataclass whose defaults are the source's) and `build_networks()`. The base keeps the config
-for `get_config` (so `.keras` files reload), owns the seeded random stream and saves its state
-with the weights (so resumed runs continue it), reads its training data through the one
-reader, and names the hooks that the callbacks and the export path call.
+A family's model (`gan_tf/families/<name>/model.py`) is a `GenerativeModel` subclass with a
+`config_class` (a `gan_tf.config.Config` dataclass whose defaults are the source's) and
+`build_networks()`. The base keeps the config for `get_config` (so `.keras` files reload), owns
+the seeded random stream and saves its state with the weights (so resumed runs continue it),
+reads its training data through the one reader, and names the hooks that the callbacks and the
+export path call.
 """
 
 import dataclasses
@@ -23,7 +24,12 @@ _SEED_STATE = "seed_generator_state"
 
 def load_trained_model(path):
     """A trained model from a run folder (its `model.keras`) or a `.keras` file, loaded in
-    Keras' safe mode (no Python code from the file); the family's class must be imported."""
+    Keras' safe mode (no Python code from the file). Every family's model class is imported
+    first, so a file of any family loads (also one saved before the families moved to
+    `gan_tf.families`: Keras finds a class by its registered name, "gan_tf>" + class name)."""
+    from gan_tf.registry import import_models
+
+    import_models()
     if os.path.isdir(path):
         path = os.path.join(path, "model.keras")
     if not os.path.isfile(path):

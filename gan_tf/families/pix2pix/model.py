@@ -14,9 +14,9 @@ import keras
 import tensorflow as tf
 
 from gan_tf import losses
-from gan_tf.config import Pix2PixConfig
 from gan_tf.data import load_metadata
 from gan_tf.distribute import minimize
+from gan_tf.families.pix2pix.config import Pix2PixConfig
 from gan_tf.models.image_to_image import ImageTranslationModel
 from gan_tf.networks.image_to_image import patchgan_discriminator, unet_generator
 

@@ -22,13 +22,13 @@ from keras import ops
 
 from gan_tf import losses, plots
 from gan_tf.caption_data import embedding_dim, fixed_captions, make_caption_dataset
-from gan_tf.config import StackGANConfig
 from gan_tf.data import TANH_RANGE
 from gan_tf.distribute import draw_per_replica, minimize
+from gan_tf.families.stackgan import networks
+from gan_tf.families.stackgan.config import StackGANConfig
 from gan_tf.images import to_uint8
 from gan_tf.models.base import load_trained_model
 from gan_tf.models.two_player import TwoPlayerModel
-from gan_tf.networks import stackgan as networks
 
 DEFAULT_KL_WEIGHT = {1: 1.0, 2: 2.0}
 TEXT_ENCODERS = ("minilm",)  # encoders the export can put in front of the generator

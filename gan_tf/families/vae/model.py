@@ -1,11 +1,10 @@
-"""VAE and conditional VAE (CVAE): an encoder to a Gaussian posterior, a Bernoulli decoder.
+"""The VAE: an encoder to a Gaussian posterior, a Bernoulli decoder.
 
 Loss per image = binary cross-entropy summed over pixels + kl_weight * KL(q(z|x) || N(0, I));
 with kl_weight 1 it is the negative ELBO in nats. `fit` and `evaluate` report `loss`,
-`reconstruction_loss` and `kl_loss`. The CVAE feeds the one-hot label to both networks.
+`reconstruction_loss` and `kl_loss`. The conditional VAE (`gan_tf.families.cvae`) is this model
+with the one-hot label fed to both networks.
 """
-
-import dataclasses
 
 import keras
 import numpy as np
@@ -15,12 +14,12 @@ from keras import ops
 from gan_tf import losses, plots
 from gan_tf.callbacks import PictureMonitor
 from gan_tf.distribute import global_value, loss_scaled, minimize, step_logs
-from gan_tf.config import CVAEConfig, VAEConfig
 from gan_tf.data import load_metadata, make_dataset, scale_images
+from gan_tf.families.vae import networks
+from gan_tf.families.vae.config import VAEConfig
 from gan_tf.images import make_grid, to_uint8
 from gan_tf.layers import Sampling
 from gan_tf.models.base import GenerativeModel
-from gan_tf.networks import vae as networks
 from gan_tf.optimizers import FusedAdam
 
 PICTURE_RECORDS = 5000  # test images encoded for the latent scatter plot
@@ -243,37 +242,3 @@ class VAE(GenerativeModel):
             "encode": (encode, [image_spec] + labels_spec),
             "decode": (decode, [latent_spec] + labels_spec),
         }
-
-
-@keras.saving.register_keras_serializable(package="gan_tf")
-class CVAE(VAE):
-    """`CVAE()` then `compile()` then `fit((images, labels))`; integer labels in [0, classes)."""
-
-    config_class = CVAEConfig
-    uses_labels = True
-
-    @property
-    def num_classes(self):
-        return self.config.num_classes
-
-    @classmethod
-    def config_for_data(cls, config, metadata):
-        config = super().config_for_data(config, metadata)
-        return dataclasses.replace(config, num_classes=int(metadata["num_classes"]))
-
-    def conditioning_size(self, config):
-        return config.num_classes
-
-    def condition(self, labels):
-        return [ops.one_hot(ops.cast(labels, "int32"), self.num_classes)]
-
-    def monitor_images(self, count, seed):
-        """Prior samples labelled 0, 1, 2, ... in turn."""
-        labels = tf.range(count) % self.num_classes
-        return self.generate_images(self.seeded_latent(count, seed), labels)
-
-    def grid_pictures(self):
-        """One row per class, the same GRID_SIDE prior draws in every row."""
-        latent = tf.tile(self.seeded_latent(GRID_SIDE, self.config.seed), [self.num_classes, 1])
-        labels = tf.repeat(tf.range(self.num_classes), GRID_SIDE)
-        return {"class_grid": make_grid(self.generate_images(latent, labels), GRID_SIDE)}

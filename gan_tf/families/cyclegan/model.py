@@ -14,8 +14,8 @@ import keras
 import tensorflow as tf
 
 from gan_tf import losses
-from gan_tf.config import CycleGANConfig
 from gan_tf.distribute import minimize
+from gan_tf.families.cyclegan.config import CycleGANConfig
 from gan_tf.history_pool import HistoryPool
 from gan_tf.models.image_to_image import ImageTranslationModel, require_splits
 from gan_tf.networks.image_to_image import build_generator, patchgan_discriminator

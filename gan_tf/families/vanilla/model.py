@@ -6,10 +6,10 @@ the quickest end-to-end check that the shared adversarial step really learns.
 
 import keras
 
-from gan_tf.config import VanillaGANConfig
 from gan_tf.data import TANH_RANGE
+from gan_tf.families.vanilla import networks
+from gan_tf.families.vanilla.config import VanillaGANConfig
 from gan_tf.models.adversarial import AdversarialModel
-from gan_tf.networks import mlp
 
 
 @keras.saving.register_keras_serializable(package="gan_tf")
@@ -21,9 +21,9 @@ class VanillaGAN(AdversarialModel):
     value_range = TANH_RANGE
 
     def build_networks(self, config):
-        self.generator = mlp.build_generator(
+        self.generator = networks.build_generator(
             config.latent_dim, config.hidden_units, config.image_shape, config.output_activation
         )
-        self.discriminator = mlp.build_discriminator(
+        self.discriminator = networks.build_discriminator(
             config.image_shape, tuple(reversed(config.hidden_units))
         )
