@@ -155,3 +155,25 @@ def test_stackgan_quality_run_scores_both_stages_on_the_test_captions(classifier
     assert json.load(open(os.path.join(out, "quality.json")))["runs"][1]["measurements"] == stage2["measurements"]
     assert Image.open(os.path.join(out, "class_agreement.png")).size[0] == 640
     assert np.asarray(Image.open(stage2["grid"])).shape[:2] == (12 * 34 + 2, 240 + 2 * 34 + 2)
+
+
+def test_quality_curves_draws_the_runs_of_several_folders_together(tmp_path):
+    from bench import quality_curves
+
+    def folder(name, family, rates):
+        path = tmp_path / name
+        path.mkdir()
+        measurements = [{"seconds": 60.0 * (i + 1), "step": i + 1, "b_to_a_target_rate": rate}
+                        for i, rate in enumerate(rates)]
+        results = {"family": family, "baselines": {"inputs unchanged": {"b_to_a_target_rate": 0.02}},
+                   "runs": [{"run": name, "measurements": measurements}]}
+        (path / "quality.json").write_text(json.dumps(results))
+        return str(path)
+
+    first, second = folder("fast", "cyclegan", [0.3, 0.4]), folder("source", "cyclegan", [0.9])
+    results = quality_curves.combined([first, second])
+    assert [run["run"] for run in results["runs"]] == ["fast", "source"]
+    quality_curves.main([first, second, "--out", str(tmp_path / "plots")])
+    assert os.listdir(tmp_path / "plots") == ["b_to_a_target_rate.png"]
+    with pytest.raises(SystemExit, match="different families"):
+        quality_curves.combined([first, folder("other", "pix2pix", [0.5])])
