@@ -49,7 +49,8 @@ def test_patch_trained_pix2pix_trains_on_crops_and_serves_whole_images_in_tiles(
     assert served.shape == images.shape
     np.testing.assert_allclose(served, expected, atol=1)  # graph vs eager float rounding
     loaded = tf.saved_model.load(export.export(model, str(tmp_path), "pix2pix"))
-    np.testing.assert_array_equal(loaded.signatures["translate"](images=tf.constant(images))["images"].numpy(), served)
+    np.testing.assert_allclose(loaded.signatures["translate"](images=tf.constant(images))["images"].numpy(), served,
+                               atol=1)  # the SavedModel's graph rounds as the eager translation does, to 1 level
 
 
 def test_patch_trained_monitor_shows_central_crops_at_the_load_size(small_horse2zebra_data):

@@ -44,10 +44,11 @@ def fresh_env(wheel, tmp_path):
     site = subprocess.check_output(
         [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True).strip()
     before = set(os.listdir(site))
-    # Installed before the .pth exists: through it pip would see this environment's editable
-    # gan_tf of the same version and install nothing.
+    # pip run for another interpreter (--python) may still see this environment's editable
+    # gan_tf of the same version and install nothing: --ignore-installed installs regardless.
     installed = subprocess.run([sys.executable, "-m", "pip", "--python", python, "install", "--no-deps",
-                                "--no-index", wheel], capture_output=True, text=True, timeout=300)
+                                "--no-index", "--ignore-installed", wheel],
+                               capture_output=True, text=True, timeout=300)
     assert installed.returncode == 0, installed.stdout + installed.stderr
     added = set(os.listdir(site)) - before
     assert added, installed.stdout + installed.stderr
