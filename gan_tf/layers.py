@@ -189,10 +189,6 @@ class RefineImage(keras.layers.Layer):
         return input_shape[0]
 
 
-# ITU-R 601 luma weights, as `tf.image.rgb_to_grayscale`: the grey a colourisation input is.
-LUMA_WEIGHTS = (0.2989, 0.5870, 0.1140)
-
-
 @keras.saving.register_keras_serializable(package="gan_tf")
 class KeepLuminance(keras.layers.Layer):
     """A colour image whose luminance is the grey input's: `colour` shifted by the grey minus its
@@ -201,8 +197,7 @@ class KeepLuminance(keras.layers.Layer):
 
     def call(self, inputs):
         grey, colour = inputs
-        weights = ops.convert_to_tensor(LUMA_WEIGHTS, dtype=colour.dtype)
-        own = ops.sum(colour * weights, axis=-1, keepdims=True)
+        own = tf.image.rgb_to_grayscale(colour)  # the grey a colourisation input is made as
         return ops.clip(colour + ops.cast(grey, colour.dtype) - own, -1.0, 1.0)
 
     def compute_output_shape(self, input_shape):

@@ -8,10 +8,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 from keras.src.backend.common import global_state  # Keras' global seed: no public getter
+from keras.src.random.seed_generator import GLOBAL_SEED_GENERATOR
+from keras.src.utils.rng_utils import GLOBAL_RANDOM_SEED
 from tensorflow.python.eager import context  # TensorFlow's global seed: no public getter
 
 # What `keras.utils.set_random_seed` sets besides the Python, NumPy and TensorFlow seeds.
-KERAS_SEED_ATTRIBUTES = ("global_random_seed", "global_seed_generator")
+KERAS_SEED_ATTRIBUTES = (GLOBAL_RANDOM_SEED, GLOBAL_SEED_GENERATOR)
 
 
 @contextlib.contextmanager
