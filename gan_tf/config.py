@@ -141,7 +141,9 @@ class ImageTranslationConfig(Config):
 
     `upsample` "resize" replaces the generators' transposed convolutions (see
     `gan_tf.networks.image_to_image`); `anneal` > 0 takes both learning rates linearly to zero
-    over that fraction of a `--seconds` budget, as the latent GANs' fast presets do.
+    over that fraction of a `--seconds` budget, as the latent GANs' fast presets do;
+    `generator_ema` (0: off, as the papers) is the decay of a moving average of each
+    generator's weights that translates every image outside training (`gan_tf.averaging`).
     `load_size` 0 trains on whole images resized to `image_size` (jittered to 286/256 of it)
     and serves by resizing to it. A `load_size` above `image_size` is patch training: images
     are resized to `load_size` and the networks see random `image_size` crops of them, so they
@@ -159,4 +161,5 @@ class ImageTranslationConfig(Config):
     constant_epochs: int = 100
     decay_epochs: int = 100
     anneal: float = 0.0
+    generator_ema: float = 0.0
     jitter: bool = True

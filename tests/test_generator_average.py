@@ -1,7 +1,7 @@
 """The generator average (`gan_tf.averaging`): its update formula and ramp, and `generator_ema`
-on the latent GANs: the averaged generator follows the trained one update by update (both
-train steps) and draws every image outside training: samples, `call`, the SavedModel and a
-reloaded `.keras` file."""
+on the latent GANs and the image-to-image families: each averaged generator follows the trained
+one update by update and draws every image outside training: samples or translations, `call`,
+the SavedModel and a reloaded `.keras` file."""
 
 import dataclasses
 
@@ -15,7 +15,11 @@ from gan_tf.data import load_metadata, make_dataset
 from gan_tf.families.cgan.config import ConditionalGANConfig
 from gan_tf.families.cgan.model import ConditionalGAN
 from gan_tf.families.fashion_gan.config import FashionGANConfig
+from gan_tf.families.cyclegan.config import CycleGANConfig
+from gan_tf.families.cyclegan.model import CycleGAN
 from gan_tf.families.fashion_gan.model import FashionGAN
+from gan_tf.families.pix2pix.config import Pix2PixConfig
+from gan_tf.families.pix2pix.model import Pix2Pix
 from gan_tf.images import to_uint8
 from gan_tf.models.base import load_trained_model
 from tests.average_checks import fit_and_check_average
@@ -73,6 +77,43 @@ def test_averaged_generator_follows_training_and_draws_outside_it(make, small_da
     model.save(path)
     np.testing.assert_array_equal(load_trained_model(path).draw(6, tf.constant(4, tf.int64))["images"].numpy(),
                                   drawn["images"].numpy())
+
+
+def cyclegan(data_dir):
+    config = CycleGANConfig(image_size=32, generator_filters=4, residual_blocks=1, discriminator_filters=4,
+                            jitter=False, generator_ema=0.3)
+    return CycleGAN(config), CycleGAN.training_dataset(data_dir, config, batch_size=2)
+
+
+def pix2pix(data_dir):
+    config = Pix2Pix.config_for_data(
+        Pix2PixConfig(image_size=32, generator_filters=4, discriminator_filters=4, generator_ema=0.3),
+        load_metadata(data_dir))
+    return Pix2Pix(config), Pix2Pix.training_dataset(data_dir, config, batch_size=2)
+
+
+@pytest.mark.parametrize("make, data", [(cyclegan, "small_horse2zebra_data"), (pix2pix, "small_facades_data")])
+def test_averaged_generators_of_image_to_image_families_translate_outside_training(make, data, request, tmp_path):
+    model, dataset = make(request.getfixturevalue(data))
+    model.compile(jit_compile=False)
+    fit_and_check_average(model, dataset, 0.3, model.averaged_names)
+
+    images = tf.constant(np.random.default_rng(0).integers(0, 256, (2, 32, 32, model.generators[0].input_shape[-1])),
+                         tf.uint8)
+    served = tf.saved_model.load(export.export(model, str(tmp_path / "export"), "model"))
+    reloaded_path = str(tmp_path / "model.keras")
+    model.save(reloaded_path)
+    reloaded = load_trained_model(reloaded_path)
+    for (signature, network), name in zip(model.translation_networks().items(), model.averaged_names):
+        assert network is getattr(model, f"averaged_{name}")
+        by_average = model.to_uint8(network(tf.cast(images, tf.float32) / 127.5 - 1.0, training=False)).numpy()
+        by_trained = model.to_uint8(getattr(model, name)(tf.cast(images, tf.float32) / 127.5 - 1.0,
+                                                         training=False)).numpy()
+        assert not np.array_equal(by_average, by_trained)
+        np.testing.assert_allclose(served.signatures[signature](images=images)["images"].numpy(), by_average, atol=1)
+        np.testing.assert_allclose(reloaded.translation_networks()[signature](
+            tf.cast(images, tf.float32) / 127.5 - 1.0, training=False).numpy(),
+            network(tf.cast(images, tf.float32) / 127.5 - 1.0, training=False).numpy(), rtol=1e-5, atol=1e-5)
 
 
 def test_decay_outside_zero_to_one_is_refused():

@@ -159,7 +159,7 @@ class ImageTranslationModel(TwoPlayerModel):
         return {name: self.translation_endpoint(network) for name, network in self.translation_networks().items()}
 
     def serving_networks(self):
-        return list(self.generators)
+        return list(self.translation_networks().values())
 
 
 def require_splits(data_dir, splits, family):

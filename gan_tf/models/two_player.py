@@ -3,9 +3,10 @@ pix2pix.
 
 It owns what they share: one optimizer for the generators' variables and one for the
 discriminators' (built at `compile`, so a restored checkpoint brings back their slots), their
-serialization in `.keras` files, loss trackers named in `loss_names`, and, for a family with
-one `generator` whose config has `generator_ema` (a decay, 0: off), a moving average of that
-generator (`gan_tf.averaging`) that draws every image outside training. A family gives its
+serialization in `.keras` files, loss trackers named in `loss_names`, and, when the config has
+`generator_ema` (a decay, 0: off), a moving average of each generator named in
+`averaged_names` (`gan_tf.averaging`, kept as `averaged_<name>`) that draws every image outside
+training. A family gives its
 networks (`generator_variables`, `discriminator_variables`) and a `train_step` that ends with
 `return self.report(name=loss, ...)`, which updates every named tracker with the loss's global
 value (all replicas' shares) and returns the logs `fit` shows.
@@ -24,6 +25,7 @@ class TwoPlayerModel(GenerativeModel):
     """Generator and discriminator optimizers plus named loss trackers."""
 
     loss_names = ()
+    averaged_names = ("generator",)  # the attributes holding the generators that draw images
 
     def __init__(self, config=None, **kwargs):
         super().__init__(config, **kwargs)
@@ -31,7 +33,9 @@ class TwoPlayerModel(GenerativeModel):
         decay = getattr(self.config, "generator_ema", 0.0)
         if not 0.0 <= decay < 1.0:
             raise ValueError(f"generator_ema is a decay in [0, 1) (0: off), got {decay}")
-        self.averaged_generator = averaging.averaged_copy(self.generator) if decay else None
+        self.averaging = bool(decay)
+        for name in self.averaged_names if self.averaging else ():
+            setattr(self, f"averaged_{name}", averaging.averaged_copy(getattr(self, name)))
 
     def generator_variables(self):
         raise NotImplementedError
@@ -39,22 +43,26 @@ class TwoPlayerModel(GenerativeModel):
     def discriminator_variables(self):
         raise NotImplementedError
 
+    def drawing(self, name="generator"):
+        """The network that draws images outside training for the generator attribute `name`:
+        its moving average when `generator_ema` is on, else the generator itself."""
+        return getattr(self, f"averaged_{name}" if self.averaging else name)
+
     @property
     def drawing_generator(self):
-        """The network that draws images outside training: the moving average of the trained
-        generator when `generator_ema` is on, else the generator itself."""
-        return self.generator if self.averaged_generator is None else self.averaged_generator
+        return self.drawing()
 
-    def generator_for(self, training):
-        """The trained generator in training, the drawing one otherwise."""
-        return self.generator if training else self.drawing_generator
+    def generator_for(self, training, name="generator"):
+        """The trained generator `name` in training, its drawing network otherwise."""
+        return getattr(self, name) if training else self.drawing(name)
 
     def update_generator_average(self):
-        """After a generator update: moves the average toward the trained weights (a no-op
+        """After a generator update: moves each average toward its trained weights (a no-op
         with `generator_ema` off)."""
-        if self.averaged_generator is not None:
+        if self.averaging:
             decay = averaging.ramped_decay(self.config.generator_ema, self.g_optimizer.iterations)
-            averaging.update_average(self.averaged_generator, self.generator, decay)
+            for name in self.averaged_names:
+                averaging.update_average(getattr(self, f"averaged_{name}"), getattr(self, name), decay)
 
     def default_optimizers(self):
         """(generator optimizer, discriminator optimizer) when compile() gets none: one Adam per

@@ -29,6 +29,7 @@ class CycleGAN(ImageTranslationModel):
 
     config_class = CycleGANConfig
     loss_names = ("g_loss", "f_loss", "cycle_loss", "identity_loss", "d_a_loss", "d_b_loss")
+    averaged_names = ("generator_g", "generator_f")
 
     def build_networks(self, config):
         super().build_networks(config)
@@ -56,7 +57,7 @@ class CycleGAN(ImageTranslationModel):
         return [self.discriminator_a, self.discriminator_b]
 
     def call(self, real_a, training=False):
-        return self.generator_g(real_a, training=training)
+        return self.generator_for(training, "generator_g")(real_a, training=training)
 
     # -- Training --------------------------------------------------------------------------
 
@@ -91,6 +92,7 @@ class CycleGAN(ImageTranslationModel):
             else:
                 identity = tf.zeros(())
         minimize(tape, total, self.g_optimizer, self.generator_variables())
+        self.update_generator_average()
         with d_tape:
             if config.pool_size:
                 fake_a_logits = self.discriminator_a(self.pool_a(fake_a), training=True)
@@ -147,8 +149,8 @@ class CycleGAN(ImageTranslationModel):
         else:
             inputs = self.monitor_inputs
         rows = []
-        for real, forward, backward in ((inputs[0], self.generator_g, self.generator_f),
-                                        (inputs[1], self.generator_f, self.generator_g)):
+        g, f = self.drawing("generator_g"), self.drawing("generator_f")
+        for real, forward, backward in ((inputs[0], g, f), (inputs[1], f, g)):
             translated = forward(real, training=False)
             rows.append(tf.stack([real, translated, backward(translated, training=False)], 1))
         images = tf.concat(rows, 0)
@@ -156,4 +158,4 @@ class CycleGAN(ImageTranslationModel):
 
     def translation_networks(self):
         """`a_to_b` (G, also serving_default) and `b_to_a` (F): uint8 `images` -> `images`."""
-        return {"a_to_b": self.generator_g, "b_to_a": self.generator_f}
+        return {"a_to_b": self.drawing("generator_g"), "b_to_a": self.drawing("generator_f")}

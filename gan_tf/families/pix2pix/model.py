@@ -56,7 +56,7 @@ class Pix2Pix(ImageTranslationModel):
         return [self.discriminator]
 
     def call(self, inputs, training=False):
-        return self.generator(inputs, training=training)
+        return self.generator_for(training)(inputs, training=training)
 
     def train_step(self, data):
         """One update of G on gan_weight x BCE + l1_weight x L1, then of D on the same
@@ -74,6 +74,7 @@ class Pix2Pix(ImageTranslationModel):
                 d_loss = 0.5 * self.d_loss_fn(real_logits, fake_logits)
             total = self.config.gan_weight * g_loss + self.config.l1_weight * l1_loss
         minimize(g_tape, total, self.g_optimizer, self.generator_variables())
+        self.update_generator_average()
         if adversarial:
             minimize(d_tape, d_loss, self.d_optimizer, self.discriminator_variables())
         return self.report(g_loss=g_loss, l1_loss=l1_loss, d_loss=d_loss)
@@ -127,11 +128,11 @@ class Pix2Pix(ImageTranslationModel):
             targets = tf.fill(shape + (config.output_channels,), -1.0)
         else:
             inputs, targets = (tf.convert_to_tensor(x) for x in self.monitor_inputs)
-        outputs = self.generator(inputs, training=False)
+        outputs = self.drawing_generator(inputs, training=False)
         as_output = lambda x: tf.image.grayscale_to_rgb(x) if x.shape[-1] != outputs.shape[-1] else x
         images = tf.stack([as_output(inputs), outputs, targets], 1)
         return self.to_uint8(tf.reshape(images, (-1,) + tuple(images.shape[2:])))
 
     def translation_networks(self):
         """`translate` (also serving_default): uint8 input `images` -> uint8 output `images`."""
-        return {"translate": self.generator}
+        return {"translate": self.drawing_generator}
