@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from gan_tf import records
-from gan_tf.data import TANH_RANGE, DataError, load_metadata, scale_images, shard_paths
+from gan_tf.data import TANH_RANGE, DataError, DataFolder, scale_images
 
 
 def embedding_dim(metadata, data_dir):
@@ -27,16 +27,16 @@ def embedding_dim(metadata, data_dir):
 
 def read_captioned(data_dir, split="train", limit=None):
     """(dataset of (id, uint8 image, label, captions, embeddings), record count)."""
-    metadata = load_metadata(data_dir)
-    dim = embedding_dim(metadata, data_dir)
-    files = shard_paths(data_dir, split, metadata)
-    channels = metadata["image_shape"][-1]
+    folder = DataFolder.open(data_dir)
+    dim = embedding_dim(folder.metadata, folder)
+    files = folder.shards(split)
+    channels = folder.image_shape[-1]
     dataset = tf.data.Dataset.from_tensor_slices(files).interleave(
         tf.data.TFRecordDataset, cycle_length=min(len(files), 8),
         num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     dataset = dataset.map(lambda s: records.parse_example(s, channels, embedding_dim=dim),
                           num_parallel_calls=tf.data.AUTOTUNE)
-    count = metadata["splits"][split]["count"]
+    count = folder.count(split)
     if limit:
         dataset, count = dataset.take(limit), min(count, limit)
     dataset = dataset.apply(tf.data.experimental.assert_cardinality(count)).enumerate()
@@ -57,7 +57,7 @@ def fixed_captions(data_dir, count):
     """(captions, embeddings [count, dim], labels [count]): the first caption of the first
     `count` records of the test split (train if none): the same inputs every time, for pictures
     that stay comparable across epochs and for scoring the text conditioning."""
-    split = "test" if "test" in load_metadata(data_dir)["splits"] else "train"
+    split = "test" if "test" in DataFolder.open(data_dir).splits else "train"
     dataset, _ = read_captioned(data_dir, split, limit=count)
     captions, embeddings, labels = [], [], []
     for _, _, label, texts, vectors in dataset:

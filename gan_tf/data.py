@@ -13,6 +13,7 @@ counts epochs in steps.
 """
 
 import contextlib
+import hashlib
 import os
 
 import tensorflow as tf
@@ -26,15 +27,68 @@ TANH_RANGE = (-1.0, 1.0)
 DEFAULT_SHUFFLE_BUFFER = 60_000
 
 
+class DataFolder(os.PathLike):
+    """A preprocessed data folder, opened once: its path and its `metadata.json`, read and
+    checked when opened. Everything that takes a data folder takes this or a path string; a
+    `train` call opens the folder once and hands this object to the model, the callbacks and
+    the readers, so the metadata is read one time however many readers it builds. It is a
+    path-like object (`os.path.join(folder, ...)`, `str(folder)` give its path)."""
+
+    def __init__(self, path, metadata, metadata_sha256):
+        self.path = os.fspath(path)
+        self.metadata = metadata
+        self.metadata_sha256 = metadata_sha256
+
+    @classmethod
+    def open(cls, data):
+        """`data` itself when it is already open, else the folder at path `data`."""
+        if isinstance(data, cls):
+            return data
+        path = os.path.join(os.fspath(data), records.METADATA_FILE)
+        if not tf.io.gfile.exists(path):
+            raise DataError(
+                f"{path} not found: {data} is not a finished preprocessed data set; "
+                f"run `gan-tf preprocess ... --output {data}` first"
+            )
+        with tf.io.gfile.GFile(path, "rb") as handle:
+            text = handle.read()
+        return cls(data, parse_metadata(path, text.decode("utf-8", "replace"), data), hashlib.sha256(text).hexdigest())
+
+    def __fspath__(self):
+        return self.path
+
+    def __str__(self):
+        return self.path
+
+    def __repr__(self):
+        return f"DataFolder({self.path!r})"
+
+    @property
+    def splits(self):
+        return list(self.metadata["splits"])
+
+    @property
+    def image_shape(self):
+        return tuple(self.metadata["image_shape"])
+
+    @property
+    def paired(self):
+        """Whether the records hold (image, target) pairs (pix2pix data)."""
+        return "target_shape" in self.metadata
+
+    def count(self, split):
+        return self.metadata["splits"][split]["count"]
+
+    def shards(self, split):
+        """The paths of `split`'s shards; a DataError naming the splits there are if it has none."""
+        if split not in self.metadata["splits"]:
+            raise DataError(f"{self.path} has no split {split!r}; it has {', '.join(self.splits)}")
+        return [os.path.join(self.path, name) for name in self.metadata["splits"][split]["shards"]]
+
+
 def load_metadata(data_dir):
-    path = os.path.join(data_dir, records.METADATA_FILE)
-    if not tf.io.gfile.exists(path):
-        raise DataError(
-            f"{path} not found: {data_dir} is not a finished preprocessed data set; "
-            f"run `gan-tf preprocess ... --output {data_dir}` first"
-        )
-    with tf.io.gfile.GFile(path) as handle:
-        return parse_metadata(path, handle.read(), data_dir)
+    """The metadata of a data folder (a path or an open `DataFolder`)."""
+    return DataFolder.open(data_dir).metadata
 
 
 def is_record_error(error):
@@ -59,11 +113,10 @@ def record_errors(data_dir):
 def corrupt_shard_error(data_dir, error):
     """A `DataError` naming the shard and index of the first record of `data_dir` that cannot
     be read or decoded (a truncated copy, a disk error), for an error that names neither."""
-    metadata = load_metadata(data_dir)
-    target_channels = metadata.get("target_shape", [None])[-1]
-    for split in metadata["splits"]:
-        found = locate_bad_record(data_dir, shard_paths(data_dir, split, metadata),
-                                  metadata["image_shape"][-1], target_channels)
+    folder = DataFolder.open(data_dir)
+    target_channels = folder.metadata.get("target_shape", [None])[-1]
+    for split in folder.splits:
+        found = locate_bad_record(str(folder), folder.shards(split), folder.image_shape[-1], target_channels)
         if found:
             return found
     return DataError(f"{data_dir}: a shard could not be read ({error.message.splitlines()[0]}); "
@@ -86,18 +139,9 @@ def repeated_batch(batch):
     return tf.data.Dataset.from_tensors(batch).repeat().with_options(options)
 
 
-def shard_paths(data_dir, split, metadata=None):
-    metadata = metadata or load_metadata(data_dir)
-    if split not in metadata["splits"]:
-        raise DataError(
-            f"{data_dir} has no split {split!r}; it has {', '.join(metadata['splits'])}"
-        )
-    return [os.path.join(data_dir, name) for name in metadata["splits"][split]["shards"]]
-
-
 def batches_per_epoch(data_dir, batch_size, split="train", limit=None, drop_remainder=True):
     """Number of batches one pass over a split gives."""
-    count = load_metadata(data_dir)["splits"][split]["count"]
+    count = DataFolder.open(data_dir).count(split)
     count = min(count, limit) if limit else count
     return count // batch_size if drop_remainder else -(-count // batch_size)
 
@@ -124,16 +168,18 @@ def make_dataset(
     batch the same size, which GAN steps and XLA prefer. With `first_epoch` (and a `seed`) the
     dataset is endless and starts at that pass of the seeded shuffle: a run resumed at epoch e
     sees exactly the batches an uninterrupted run would, provided the global seed is the same
-    when the dataset is made (fit it with `steps_per_epoch=batches_per_epoch(...)`). batch the same size, which GAN steps and XLA prefer. `with_targets` reads paired records
+    when the dataset is made (fit it with `steps_per_epoch=batches_per_epoch(...)`).
+    `with_targets` reads paired records
     (their metadata has a `target_shape`) as (images, targets) batches. `augment` maps each
     example's tuple of uint8 images, (image,) or (image, target), to a tuple of one or two
     same-size images on the 0-255 scale (random jitter, resizing, greyscale inputs for
     colourisation, ...); it runs after the cache, so random choices differ every epoch, and two
     images out make an (images, targets) batch.
     """
-    metadata = load_metadata(data_dir)
-    files = shard_paths(data_dir, split, metadata)
-    check_split(data_dir, split, metadata)
+    folder = DataFolder.open(data_dir)
+    metadata = folder.metadata
+    files = folder.shards(split)
+    check_split(str(folder), split, metadata)
     workers = worker_count(tf.distribute.get_strategy())
     if workers > 1 and len(files) < workers:
         raise DataError(f"{data_dir}: {len(files)} {split} shards cannot be shared by {workers} "

@@ -6,13 +6,10 @@ rerunning the same command used to resume without a word, mixing two trainings i
 shard, count and source checksum) and the counts, shape and `--limit` in words for the message.
 """
 
-import hashlib
 import json
 import os
 
-import tensorflow as tf
-
-from gan_tf import records, writes
+from gan_tf import writes
 
 FINGERPRINT_FILE = "data.json"
 
@@ -21,13 +18,13 @@ class DataChangedError(ValueError):
     """A run would resume on other data than its checkpoint was trained on."""
 
 
-def fingerprint(data_dir, metadata, limit):
-    """What identifies the data a run trains on (the folder's path does not: it may move)."""
-    with tf.io.gfile.GFile(os.path.join(data_dir, records.METADATA_FILE), "rb") as handle:
-        checksum = hashlib.sha256(handle.read()).hexdigest()
-    return {"metadata_sha256": checksum,
+def fingerprint(folder, limit):
+    """What identifies the data a run trains on (the folder's path does not: it may move), of
+    an open `gan_tf.data.DataFolder`."""
+    metadata = folder.metadata
+    return {"metadata_sha256": folder.metadata_sha256,
             "counts": {split: info.get("count") for split, info in sorted(metadata["splits"].items())},
-            "image_shape": metadata.get("image_shape"), "limit": limit, "data": data_dir}
+            "image_shape": metadata.get("image_shape"), "limit": limit, "data": str(folder)}
 
 
 def _differences(saved, new):

@@ -25,7 +25,7 @@ import tensorflow as tf
 from gan_tf import callbacks as cb
 from gan_tf import (animation, data_fingerprint, devices, distribute, folder_lock, jit_choice, process_state,
                     registry, run_state, stopping, writes)
-from gan_tf.data import batches_per_epoch, load_metadata, make_dataset, record_errors
+from gan_tf.data import DataFolder, batches_per_epoch, make_dataset, record_errors
 from gan_tf.run_options import RunOptions
 
 LOCK_FILE = ".lock"  # in the run folder: one training at a time (gan_tf.folder_lock)
@@ -80,7 +80,8 @@ def build_model(model_class, config, strategy=None, jit=True):
 
 def train(family, data, options=None, *, preset=None, record=True, callbacks=(), verbose="auto",
           **settings):
-    """Trains `family` on the preprocessed folder `data`; returns a `TrainingRun`.
+    """Trains `family` on the preprocessed folder `data` (a path or an open
+    `gan_tf.data.DataFolder`); returns a `TrainingRun`.
 
     `options` is a `RunOptions` (`gan_tf.run_options`: epochs, batch size, time budget,
     strategy, metrics, ...; `gan-tf train`'s flags are the same fields); `settings` are keywords
@@ -121,7 +122,8 @@ def _train(entry, run_name, data, options, preset, record, callbacks, verbose, o
     if options.deterministic:
         tf.config.experimental.enable_op_determinism()
     precision = distribute.set_mixed_precision(options.mixed_precision)
-    metadata = load_metadata(data)
+    data = DataFolder.open(data)  # the one reading of metadata.json; everything below gets `data`
+    metadata = data.metadata
     model_class, config = resolve_config(entry.name, metadata, preset, **overrides)
     batch_size = options.batch_size or entry.batch_size(preset)
     distribute.check_batch_size(strategy, batch_size)
@@ -163,7 +165,7 @@ def _train(entry, run_name, data, options, preset, record, callbacks, verbose, o
             with strategy.scope():
                 model.use_data_for_monitoring(data, options.monitor_images)
                 checkpoint = cb.EpochCheckpoint(backup_dir)
-                data_print = data_fingerprint.fingerprint(data, metadata, options.limit)
+                data_print = data_fingerprint.fingerprint(data, options.limit)
                 if checkpoint.saved_epoch() is not None:
                     data_fingerprint.check(run_dir, data_print, options.allow_data_change)
                 first_epoch = run_state.resume(checkpoint, model, config, run_dir, run_name)
@@ -176,14 +178,13 @@ def _train(entry, run_name, data, options, preset, record, callbacks, verbose, o
         clock = cb.TrainingClock(initial_step=first_epoch * steps, setup_seconds=time.perf_counter() - setup_started)
         run_callbacks = [clock, cb.StopOnNonFiniteLoss(checkpoint)]  # stops fit before a bad state is saved
         if options.seconds:
-            run_callbacks += [cb.TimeLimit(options.seconds, clock),
-                              *model.budget_callbacks(options.seconds, clock)]
+            run_callbacks += [cb.TimeLimit(options.seconds, clock), *budget_callbacks(model, options.seconds, clock)]
         if run_dir:
             samples, log_dir = os.path.join(run_dir, "samples"), os.path.join(run_dir, "logs")
             run_callbacks += [
                 checkpoint,
                 cb.ModelMonitor(samples, log_dir, num_images=options.monitor_images, seed=config.seed),
-                *model.training_callbacks(data, samples, log_dir),
+                *family_callbacks(model, data, samples, log_dir),
                 *measuring_callbacks(model, entry, data, batch_size, log_dir, clock, options),
                 *([cb.StepLogger(log_dir, options.log_every, clock)] if options.log_every else []),
                 keras.callbacks.TensorBoard(log_dir),  # after the callbacks that add to the logs
@@ -281,6 +282,26 @@ def _training_data(model_class, config, data, metadata, strategy, workers, batch
     return dataset, steps_per_epoch or cardinality
 
 
+def family_callbacks(model, data, output_dir, log_dir):
+    """The callbacks a recorded run adds for what `model` declares: the papers' epoch schedule
+    of an image-to-image config (`constant_epochs`, then linear decay over `decay_epochs`), and
+    the pictures of its `picture_inputs` (the VAEs')."""
+    config, found = model.config, []
+    if hasattr(config, "decay_epochs"):
+        found.append(cb.LinearDecay(config.learning_rate, config.constant_epochs, config.decay_epochs))
+    pictures = model.picture_inputs(data)
+    if pictures is not None:
+        found.append(cb.PictureMonitor(output_dir, log_dir, *pictures))
+    return found
+
+
+def budget_callbacks(model, seconds, clock):
+    """For a run bounded to `seconds` on `clock`: with a config `anneal` > 0, the two players'
+    learning rates fall to zero over that fraction of the budget."""
+    anneal = getattr(model.config, "anneal", 0.0)
+    return [cb.TimeAnnealing(seconds, anneal, clock)] if anneal else []
+
+
 def translation_scores(entry, data, split, classifier, log_dir, clock, every, every_seconds):
     """The `TranslationScores` callback of an image-to-image family: pix2pix's translations of
     `split` against their targets, or CycleGAN's of both test domains read by the domain
@@ -295,7 +316,7 @@ def translation_scores(entry, data, split, classifier, log_dir, clock, every, ev
 
         score = translation.cycle_scorer(data, classifier_features(classifier))
     elif entry.name == "pix2pix" and split and not classifier:
-        splits = load_metadata(data)["splits"]
+        splits = DataFolder.open(data).splits
         if split not in splits:
             raise ValueError(f"{data} has no split {split!r} to score (it has {', '.join(splits)})")
         score = translation.paired_scorer(data, split)

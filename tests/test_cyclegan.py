@@ -14,6 +14,7 @@ from gan_tf.callbacks import LinearDecay, ModelMonitor
 from gan_tf.families.cyclegan.config import CycleGANConfig
 from gan_tf.families.cyclegan.model import CycleGAN
 from gan_tf.history_pool import HistoryPool
+from gan_tf.training import family_callbacks
 
 TINY = CycleGANConfig(image_size=64, generator_filters=4, discriminator_filters=4,
                       residual_blocks=1, constant_epochs=1, decay_epochs=1)
@@ -77,7 +78,7 @@ def trained(small_horse2zebra_data):
     model.compile(jit_compile=False)  # XLA compilation would dominate two tiny epochs on CPU
     before = {n.name: [w.numpy() for w in n.trainable_weights] for n in model.generators + model.discriminators}
     dataset = CycleGAN.training_dataset(small_horse2zebra_data, TINY, batch_size=2)
-    history = model.fit(dataset, epochs=2, verbose=0, callbacks=model.training_callbacks(None, None, None))
+    history = model.fit(dataset, epochs=2, verbose=0, callbacks=family_callbacks(model, None, None, None))
     return model, before, history
 
 

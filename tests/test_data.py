@@ -152,3 +152,16 @@ def test_a_bad_png_mid_shard_is_named_with_its_index_in_one_line(data_copy, tmp_
     err = capsys.readouterr().err
     assert err.startswith(f"gan-tf train: error: {first_shard(data_copy)}: record 5 cannot be read")
     assert len(err.splitlines()) == 1
+
+
+def test_an_open_folder_is_a_path_that_carries_its_metadata(small_data_dir):
+    folder = data.DataFolder.open(small_data_dir)
+    assert data.DataFolder.open(folder) is folder
+    assert os.path.join(folder, "metadata.json") == os.path.join(small_data_dir, "metadata.json")
+    assert f"{folder}" == small_data_dir and "train" in folder.splits
+    assert folder.shards("train") == [os.path.join(small_data_dir, name)
+                                      for name in folder.metadata["splits"]["train"]["shards"]]
+    batch = next(iter(data.make_dataset(folder, batch_size=4, limit=4)))
+    assert batch.shape == (4, *folder.image_shape)
+    with pytest.raises(data.DataError, match="no split 'nope'; it has"):
+        folder.shards("nope")

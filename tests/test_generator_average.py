@@ -60,7 +60,7 @@ def test_averaged_generator_follows_training_and_draws_outside_it(make, small_da
     model.compile()
     fit_and_check_average(model, dataset, 0.3)
 
-    drawn = model.draw(6, tf.constant(4, tf.int64))
+    drawn = model.sample(6, tf.constant(4, tf.int64))
     inputs = [drawn["latent"]] + ([] if "labels" not in drawn else [drawn["labels"]])
     by_average = model.averaged_generator(inputs if len(inputs) > 1 else inputs[0], training=False)
     by_trained = model.generator(inputs if len(inputs) > 1 else inputs[0], training=False)
@@ -75,7 +75,7 @@ def test_averaged_generator_follows_training_and_draws_outside_it(make, small_da
         drawn["images"].numpy())
     path = str(tmp_path / "model.keras")
     model.save(path)
-    np.testing.assert_array_equal(load_trained_model(path).draw(6, tf.constant(4, tf.int64))["images"].numpy(),
+    np.testing.assert_array_equal(load_trained_model(path).sample(6, tf.constant(4, tf.int64))["images"].numpy(),
                                   drawn["images"].numpy())
 
 

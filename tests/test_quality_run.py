@@ -35,7 +35,7 @@ def test_scored_samples_are_the_exports_samples(name, signature, tmp_path):
     if model.uses_labels and signature == "serving_default":
         inputs["labels"] = model.sample_labels(6)  # what `gan-tf sample` sends
     exported = loaded.signatures[signature](**inputs)["images"].numpy()
-    np.testing.assert_array_equal(np.asarray(model.sample_images(6, 3)), exported)
+    np.testing.assert_array_equal(np.asarray(model.sample(6, 3)["images"]), exported)
 
 
 class RealImages:
@@ -50,8 +50,8 @@ class RealImages:
     def sample_labels(self, count):
         return self.labels[:count]
 
-    def sample_images(self, count, seed):
-        return self.images[:count]
+    def sample(self, count, seed, conditions=None):
+        return {"images": self.images[:count]}
 
 
 def test_class_agreement_is_the_classifiers_accuracy_on_the_requested_labels(classifier_path, small_data_dir):
@@ -148,7 +148,7 @@ def test_stackgan_quality_run_scores_both_stages_on_the_test_captions(classifier
     model = load_trained_model(os.path.join(out, stage2["run"]))
     _, embeddings, labels = fixed_captions(small_captioned_data, 100)
     assert len(labels) == 32
-    images = model.draw_conditioned(embeddings, 0)
+    images = model.sample(len(embeddings), 0, embeddings)["images"]
     assert images.shape == (32, 32, 32, 1) and images.dtype == tf.uint8
     _, probabilities = classifier_features(classifier_path)(images)
     assert stage2["measurements"][-1]["class_agreement"] == pytest.approx(np.mean(probabilities.argmax(1) == labels))

@@ -326,12 +326,13 @@ def test_generator_average_draws_every_image_outside_training(small_captioned_da
 
 def test_anneal_lowers_both_stages_learning_rates_at_the_end_of_a_budget():
     from gan_tf.callbacks import TimeAnnealing, TrainingClock
+    from gan_tf.training import budget_callbacks
 
-    assert StackGANStageI(TINY).budget_callbacks(100.0, TrainingClock()) == []
+    assert budget_callbacks(StackGANStageI(TINY), 100.0, TrainingClock()) == []
     for config in (dataclasses.replace(TINY, anneal=0.5), dataclasses.replace(TINY, stage=2, anneal=0.5)):
         model = StackGANStageI.model_class_for(config)(config)
         model.compile()
-        (annealing,) = model.budget_callbacks(100.0, TrainingClock(setup_seconds=75.0))
+        (annealing,) = budget_callbacks(model, 100.0, TrainingClock(setup_seconds=75.0))
         assert isinstance(annealing, TimeAnnealing) and annealing.fraction == 0.5
         annealing.set_model(model)
         annealing.on_train_begin()

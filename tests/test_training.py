@@ -124,3 +124,16 @@ def test_every_fast_preset_trains_at_its_batch_through_the_driver(family, reques
     assert run.clock.step == max(min(128, splits[name]["count"]) for name in ("train", "trainA", "trainB")
                                  if name in splits) // run.batch_size
     assert all(np.isfinite(values).all() for values in run.history.values())
+
+
+def test_a_recorded_train_call_reads_the_data_folders_metadata_once(small_data_dir, tmp_path, monkeypatch):
+    """The driver opens the folder once (`DataFolder`) and hands it to the model, the monitor,
+    the fingerprint, the diagnostics and the readers."""
+    from gan_tf import data, train
+
+    reads = []
+    parse = data.parse_metadata
+    monkeypatch.setattr(data, "parse_metadata", lambda *args: reads.append(args[0]) or parse(*args))
+    train("fashion_gan", small_data_dir, run_dir=str(tmp_path), epochs=1, batch_size=32, limit=64,
+          jit=False, verbose=0, **TINY)
+    assert reads == [os.path.join(small_data_dir, "metadata.json")]

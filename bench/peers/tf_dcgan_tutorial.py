@@ -58,7 +58,7 @@ cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
 
 class TutorialDCGAN(keras.Model):
     """The tutorial's `train_step` inside a `keras.Model`, so `fit` and the quality callbacks
-    drive it like our families; `sample_images` draws as our exports do."""
+    drive it like our families; `sample` draws as our exports do."""
 
     uses_labels = False
 
@@ -88,9 +88,9 @@ class TutorialDCGAN(keras.Model):
     def sample_labels(self, count):
         return None
 
-    def sample_images(self, count, seed):
+    def sample(self, count, seed, conditions=None):
         noise = tf.random.stateless_normal([count, NOISE_DIM], seed=[seed, 0])
-        return to_uint8(self.generator(noise, training=False), TANH_RANGE)
+        return {"images": to_uint8(self.generator(noise, training=False), TANH_RANGE)}
 
 
 def build(name, data):
@@ -105,4 +105,4 @@ def build(name, data):
 
 def grid(model, count=100):
     """uint8 grid of `count` samples (seed 0), as our final grids are drawn."""
-    return make_grid(model.sample_images(count, 0).numpy(), 10)
+    return make_grid(model.sample(count, 0)["images"].numpy(), 10)

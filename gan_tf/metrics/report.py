@@ -45,15 +45,13 @@ def quality_report(real, generated, kid_subsets=100, kid_subset_size=1000, k=3):
 
 def model_sample_batches(model, count, batch_size=250, seed=0, conditions=None):
     """uint8 samples of a model, `batch_size` at a time, batch i drawn as `gan-tf sample
-    --count batch_size --seed seed+i` draws it (`model.sample_images`); with `conditions`
+    --count batch_size --seed seed+i` draws it (`model.sample`); with `conditions`
     ((inputs, labels) from `model.scoring_inputs`) from batch i of the inputs, as the export's
-    `serving_default` draws them with seed seed+i (`model.draw_conditioned`)."""
+    `serving_default` draws them with seed seed+i."""
     for index, start in enumerate(range(0, count, batch_size)):
         size = min(batch_size, count - start)
-        if conditions is None:
-            yield np.asarray(model.sample_images(size, seed + index))
-        else:
-            yield np.asarray(model.draw_conditioned(conditions[0][start:start + size], seed + index))
+        inputs = None if conditions is None else conditions[0][start:start + size]
+        yield np.asarray(model.sample(size, seed + index, inputs)["images"])
 
 
 def sample_label_batches(model, count, batch_size=250, conditions=None):

@@ -167,12 +167,6 @@ class AdversarialModel(TwoPlayerModel):
         """uint8 images for a latent batch, in inference mode."""
         return to_uint8(self.generate(latent, training=False), self.value_range)
 
-    def seeded_latent(self, count, seed):
-        """The same latent batch for the same (count, seed), on every machine and run."""
-        return tf.random.stateless_normal(
-            tf.stack([count, self.latent_dim]), seed=tf.stack([tf.cast(seed, tf.int64), 0])
-        )
-
     def monitor_images(self, count, seed):
         """uint8 images from fixed latents, for `ModelMonitor`."""
         return self.generate_images(self.seeded_latent(count, seed))
@@ -196,7 +190,7 @@ class AdversarialModel(TwoPlayerModel):
                 [tf.TensorSpec([None, self.latent_dim], tf.float32, name="latent")],
             ),
             "sample": (
-                self.draw,
+                self.sample,
                 [tf.TensorSpec([], tf.int32, name="count"), tf.TensorSpec([], tf.int64, name="seed")],
             ),
         }

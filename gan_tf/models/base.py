@@ -169,31 +169,32 @@ class GenerativeModel(keras.Model):
         2, ... in turn); None for unconditional families."""
         return tf.range(count) % self.num_classes if self.uses_labels else None
 
-    def draw(self, count, seed):
-        """{"images": uint8, "latent"[, "labels"]} of a family drawing from a latent prior:
+    def seeded_latent(self, count, seed):
+        """The same prior draw of `latent_dim` normals for the same (count, seed), on every
+        machine and run (the families drawing from a latent prior)."""
+        return tf.random.stateless_normal(
+            tf.stack([count, self.latent_dim]), seed=tf.stack([tf.cast(seed, tf.int64), 0])
+        )
+
+    def sample(self, count, seed, conditions=None):
+        """What the export's sampling signature and `gan-tf sample` return for (count, seed),
+        `images` (uint8) always the final images, as a user sees them and the quality metrics
+        score them. A family drawing from a latent prior gives {"images", "latent"[, "labels"]}:
         `count` images from the prior draw of (count, seed), conditional families with
-        `sample_labels(count)`. The export's `sample` signature returns it as is."""
+        `sample_labels(count)`. A family drawing from `conditions` (StackGAN's text embeddings)
+        draws one image per row of them."""
+        if conditions is not None:
+            raise ValueError(f"{type(self).__name__} draws from a latent prior: it takes no conditions")
         latent, labels = self.seeded_latent(count, seed), self.sample_labels(count)
         if labels is None:
             return {"images": self.generate_images(latent), "latent": latent}
         return {"images": self.generate_images(latent, labels), "latent": latent, "labels": labels}
 
-    def sample_images(self, count, seed):
-        """uint8 images exactly as `gan-tf sample` draws them for (count, seed): what a user
-        sees and what the quality metrics score."""
-        return self.draw(count, seed)["images"]
-
     def scoring_inputs(self, data_dir, count):
         """(inputs, labels) of up to `count` held-out conditions the quality metrics draw from
-        for a family that draws from data (StackGAN: test captions' embeddings, the classes
-        they name), through `draw_conditioned`; None for families drawing from a latent prior
-        (`sample_images`)."""
+        (`sample`'s `conditions`) for a family that draws from data (StackGAN: test captions'
+        embeddings, the classes they name); None for families drawing from a latent prior."""
         return None
-
-    def draw_conditioned(self, inputs, seed):
-        """uint8 images for a batch of `scoring_inputs`' inputs and a seed, as the export's
-        `serving_default` draws them."""
-        raise NotImplementedError(f"{type(self).__name__} draws from a latent prior: use sample_images")
 
     def monitor_columns(self, count):
         """Columns of the monitor grid for `count` pictures; None lets the grid be square."""
@@ -204,15 +205,12 @@ class GenerativeModel(keras.Model):
         by default; a family may draw more (StackGAN: captions beside both stages' images)."""
         return make_grid(self.monitor_images(count, seed), columns or self.monitor_columns(count))
 
-    def training_callbacks(self, data_dir, output_dir, log_dir):
-        """Extra callbacks `gan-tf train` adds for this family (pictures, a learning-rate
-        schedule, ...); none by default."""
-        return []
-
-    def budget_callbacks(self, seconds, clock):
-        """Callbacks for a run bounded to `seconds` of training on `clock` (a schedule that
-        needs to know when the run ends); none by default."""
-        return []
+    def picture_inputs(self, data_dir):
+        """(images, labels, class names) of fixed data whose `monitor_pictures` a recorded run
+        saves every epoch (the VAEs' latent pictures); None for families without such pictures.
+        The driver builds the callbacks from this and from the config (`anneal`, the
+        image-to-image epoch decay): models do not make callbacks."""
+        return None
 
     def serving_networks(self):
         """The networks an export needs (never a discriminator)."""

@@ -1,6 +1,6 @@
 """The base CycleGAN and pix2pix share, over `TwoPlayerModel`'s optimizers and named loss
-trackers: jittered data, fixed monitor inputs, the learning-rate schedule and the
-image-in/image-out serving endpoints.
+trackers: jittered data, fixed monitor inputs and the image-in/image-out serving endpoints
+(the driver adds the papers' learning-rate schedule, `gan_tf.training.family_callbacks`).
 
 A family lists its networks in `generators`/`discriminators` (one Adam each for all generators
 and for all discriminators, as in the papers' code), names its reported losses in `loss_names`,
@@ -19,7 +19,6 @@ import numpy as np
 import tensorflow as tf
 
 from gan_tf import jitter, tiling
-from gan_tf.callbacks import LinearDecay
 from gan_tf.data import TANH_RANGE, load_metadata, make_dataset
 from gan_tf.images import to_uint8
 from gan_tf.models.two_player import TwoPlayerModel
@@ -55,10 +54,6 @@ class ImageTranslationModel(TwoPlayerModel):
 
     def monitor_columns(self, count):
         return 3  # input | translated | reconstructed (or target)
-
-    def training_callbacks(self, data_dir, output_dir, log_dir):
-        config = self.config
-        return [LinearDecay(config.learning_rate, config.constant_epochs, config.decay_epochs)]
 
     # -- Data ------------------------------------------------------------------------------
 

@@ -15,7 +15,6 @@ value (all replicas' shares) and returns the logs `fit` shows.
 import keras
 
 from gan_tf import averaging
-from gan_tf.callbacks import TimeAnnealing
 from gan_tf.distribute import global_value, loss_scaled, step_logs
 from gan_tf.models.base import GenerativeModel
 from gan_tf.optimizers import FusedAdam
@@ -97,12 +96,6 @@ class TwoPlayerModel(GenerativeModel):
     def compile_from_config(self, config):
         self.compile(g_optimizer=keras.optimizers.deserialize(config["g_optimizer"]),
                      d_optimizer=keras.optimizers.deserialize(config["d_optimizer"]))
-
-    def budget_callbacks(self, seconds, clock):
-        """With a config `anneal` > 0, both learning rates fall to zero over that fraction of
-        the budget."""
-        anneal = getattr(self.config, "anneal", 0.0)
-        return [TimeAnnealing(seconds, anneal, clock)] if anneal else []
 
     @property
     def metrics(self):

@@ -103,7 +103,7 @@ class ConditionalGAN(AdversarialModel):
                  tf.TensorSpec([None], tf.int32, name="labels")],
             ),
             "sample": (
-                self.draw,
+                self.sample,
                 [tf.TensorSpec([], tf.int32, name="count"), tf.TensorSpec([], tf.int64, name="seed")],
             ),
             "serving_default_label": (

@@ -185,11 +185,13 @@ class StackGANStageI(TwoPlayerModel):
         _, embeddings, labels = fixed_captions(data_dir, count)
         return embeddings, labels
 
-    def draw_conditioned(self, embeddings, seed):
-        """The last stage's uint8 images for `embeddings` and `seed`, as `serving_default` and
-        `captions` return them."""
-        images = self.seeded_stage_images(tf.constant(embeddings), tf.constant(seed, tf.int64))
-        return images[f"stage{self.stage}_images"]
+    def sample(self, count, seed, conditions=None):
+        """Each stage's uint8 images for the embeddings `conditions` and `seed`, as
+        `serving_default` and `captions` return them, and the last stage's again as `images`."""
+        if conditions is None:
+            raise ValueError("StackGAN draws from text embeddings: pass them as `conditions`")
+        stages = self.seeded_stage_images(tf.constant(conditions), tf.constant(seed, tf.int64))
+        return {**stages, "images": stages[f"stage{self.stage}_images"]}
 
     def _monitor_stages(self, count, seed):
         if self.monitor_embeddings is None:

@@ -12,9 +12,8 @@ import tensorflow as tf
 from keras import ops
 
 from gan_tf import losses, plots
-from gan_tf.callbacks import PictureMonitor
 from gan_tf.distribute import global_value, loss_scaled, minimize, step_logs
-from gan_tf.data import load_metadata, make_dataset, scale_images
+from gan_tf.data import DataFolder, make_dataset, scale_images
 from gan_tf.families.vae import networks
 from gan_tf.families.vae.config import VAEConfig
 from gan_tf.images import make_grid, to_uint8
@@ -159,12 +158,6 @@ class VAE(GenerativeModel):
 
     # -- Data and pictures -----------------------------------------------------------------
 
-    def seeded_latent(self, count, seed):
-        """The same prior draw for the same (count, seed), on every machine and run."""
-        return tf.random.stateless_normal(
-            tf.stack([count, self.latent_dim]), seed=tf.stack([tf.cast(seed, tf.int64), 0])
-        )
-
     def generate_images(self, latent, labels=None):
         """uint8 images decoded from z [, integer labels], in inference mode."""
         return to_uint8(self.decode(latent, labels), self.value_range)
@@ -194,16 +187,15 @@ class VAE(GenerativeModel):
     def grid_pictures(self):
         return {"latent_grid": make_grid(self.generate_images(self.latent_grid()), GRID_SIDE)}
 
-    def training_callbacks(self, data_dir, output_dir, log_dir):
-        """A `PictureMonitor` drawing the latent pictures from the test split (train if none)."""
-        metadata = load_metadata(data_dir)
-        split = "test" if "test" in metadata["splits"] else "train"
+    def picture_inputs(self, data_dir):
+        """The latent pictures' records: the first of the test split (train if none)."""
+        folder = DataFolder.open(data_dir)
+        split = "test" if "test" in folder.splits else "train"
         images, labels = next(iter(make_dataset(
-            data_dir, split, batch_size=PICTURE_RECORDS, with_labels=True, shuffle=False,
+            folder, split, batch_size=PICTURE_RECORDS, with_labels=True, shuffle=False,
             limit=PICTURE_RECORDS, drop_remainder=False, value_range=self.value_range,
         )))
-        return [PictureMonitor(output_dir, log_dir, images.numpy(), labels.numpy(),
-                               metadata.get("class_names"))]
+        return images.numpy(), labels.numpy(), folder.metadata.get("class_names")
 
     # -- Serving -----------------------------------------------------------------------------
 
