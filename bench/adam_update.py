@@ -1,4 +1,4 @@
-"""One Adam update of a generator's worth of parameters: `gan_tf.optimizers.FusedAdam` beside
+"""One Adam update of a generator's worth of parameters: `gan_tf.training.optimizers.FusedAdam` beside
 `keras.optimizers.Adam`, the optimizer it replaces.
 
     python -m bench.adam_update [--network pix2pix|cyclegan|fashion_gan] [--updates 10] [--rounds 2]
@@ -12,10 +12,10 @@ import keras
 import tensorflow as tf
 
 from bench import harness
-from gan_tf import devices
 from gan_tf.families.fashion_gan.networks import build_generator as fashion_gan_generator
 from gan_tf.networks.image_to_image import resnet_generator, unet_generator
-from gan_tf.optimizers import FusedAdam
+from gan_tf.training import devices
+from gan_tf.training.optimizers import FusedAdam
 
 NETWORKS = {
     "pix2pix": lambda: unet_generator(256, 3, 3),

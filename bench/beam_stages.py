@@ -22,7 +22,7 @@ import zlib
 
 from bench import harness
 from bench.beam_rate import preprocessing_rate
-from gan_tf import records
+from gan_tf.data import records
 from gan_tf.pipeline.datasets import idx_source
 from gan_tf.pipeline.preprocess import pixel_sums
 from gan_tf.pipeline.sources.idx import CHUNK_RECORDS, read_idx_chunks

@@ -15,9 +15,9 @@ trains on all local GPUs (--batch-size is then the global batch).
 from bench import harness
 from bench.family_throughput import training_rate
 from bench.report import write_rates
-from gan_tf import devices, distribute
 from gan_tf.families.cyclegan.config import CycleGANConfig
 from gan_tf.families.cyclegan.model import CycleGAN
+from gan_tf.training import devices, distribute
 
 
 def main(argv=None):

@@ -3,15 +3,15 @@
     python -m bench.export_cost [--families fashion_gan,vae,...]
 
 Each model is built untrained (export cost does not depend on the weights' values), exported
-through `gan_tf.export` (SavedModel, warm-up records, atomic rename) into a temporary folder.
+through `gan_tf.serving.export` (SavedModel, warm-up records, atomic rename) into a temporary folder.
 """
 
 import os
 import tempfile
 
 from bench import harness
-from gan_tf import export
 from gan_tf.registry import family
+from gan_tf.serving import export
 
 
 def folder_size(path):

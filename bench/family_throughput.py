@@ -24,10 +24,10 @@ import tensorflow as tf
 from bench import harness, roofline
 from bench.fashion_gan_throughput import input_rate
 from bench.report import fit_timed, precision_policy
-from gan_tf import devices, jit_choice, training
-from gan_tf.data import load_metadata, repeated_batch
+from gan_tf.data.reader import load_metadata, repeated_batch
 from gan_tf.families.stackgan.config import StackGANConfig
 from gan_tf.registry import family
+from gan_tf.training import devices, driver as training, jit_choice
 
 COLUMNS = ["family", "batch", "train, jit on", "train, jit off", "jit on/off", "input pipeline",
            "GFLOP/image/step", "GFLOP/s", "of matmul"]
@@ -73,7 +73,7 @@ def batch_size_for(name, batch_size):
 def training_row(model_class, config, batch_size, steps, jit, epochs=2, mixed=False, strategy=None,
                  count_flops=True, setup=None):
     """{images_per_second, jit, flops_per_image} of `fit` on one fixed (global) batch, after
-    the first epoch; `jit` "auto" times the step both ways first (`gan_tf.jit_choice`, measured
+    the first epoch; `jit` "auto" times the step both ways first (`gan_tf.training.jit_choice`, measured
     afresh: no cache); `mixed`: under the mixed precision policy; `strategy`: a
     `tf.distribute` strategy (default: none). FLOPs are one train step's over the batch (None
     without `count_flops`); `setup(model)` runs on the built model before anything else."""

@@ -13,9 +13,9 @@ training rate, input never limits training.
 
 from bench import harness
 from bench.report import fit_timed, precision_policy, write_rates
-from gan_tf import devices, distribute, training
-from gan_tf.data import make_dataset
+from gan_tf.data.reader import make_dataset
 from gan_tf.families.fashion_gan.model import FashionGAN
+from gan_tf.training import devices, distribute, driver as training
 
 
 def training_rate(data, batch_size, steps, jit, epochs=3, mixed=False, strategy=None):

@@ -50,7 +50,8 @@ def inject(moment):
     """Patches this (child) process to kill itself at `moment`."""
     import keras
 
-    from gan_tf import callbacks, export
+    from gan_tf.serving import export
+    from gan_tf.training import callbacks
 
     if moment == "mid-epoch":  # the second step of epoch 2
         original_step = callbacks.TrainingClock.on_train_batch_end
@@ -103,7 +104,8 @@ def inject_disk_full(moment):
     """Patches this (child) process so the write site of `moment` meets a full disk."""
     import keras
 
-    from gan_tf import callbacks, export
+    from gan_tf.serving import export
+    from gan_tf.training import callbacks
 
     if moment == "disk-full-checkpoint":  # epoch 2's state half-staged
         original_stage = callbacks.EpochCheckpoint._stage
@@ -166,7 +168,7 @@ def kill_and_resume(data, work, moment, reference):
 
 
 def export_scenario(work, reference_run):
-    from gan_tf.sampling import sample_grid
+    from gan_tf.serving.sample_client import sample_grid
 
     clean, base = os.path.join(work, "export-clean"), os.path.join(work, "export-killed")
     gan_tf(["export", reference_run, "--output", clean])
@@ -183,8 +185,8 @@ def export_scenario(work, reference_run):
 
 
 def nan_scenarios(data, work, rates=(1e2, 1e4, 1e6)):
-    from gan_tf import training
-    from gan_tf.callbacks import NonFiniteLossError, non_finite_arrays
+    from gan_tf.training import driver as training
+    from gan_tf.training.callbacks import NonFiniteLossError, non_finite_arrays
 
     settings = dict(epochs=EPOCHS, batch_size=BATCH, limit=LIMIT, monitor_images=4, jit=False,
                     log_every=0, verbose=0, generator_filters=8, discriminator_filters=(8, 8, 8, 8),
@@ -318,7 +320,7 @@ def disk_full_scenarios(data, work, reference_run, reference):
 
 def bomb_png(path, side=30000):
     """A few bytes of PNG whose header claims side x side pixels."""
-    from gan_tf.records import PNG_SIGNATURE, _png_chunk
+    from gan_tf.data.records import PNG_SIGNATURE, _png_chunk
 
     header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
     with open(path, "wb") as handle:
@@ -346,9 +348,9 @@ def translate_batch_scenario(work):
     """A tiny CycleGAN export translating a batch holding three bad files."""
     import keras
 
-    from gan_tf import export
     from gan_tf.families.cyclegan.config import CycleGANConfig
     from gan_tf.families.cyclegan.model import CycleGAN
+    from gan_tf.serving import export
 
     keras.utils.set_random_seed(0)
     model = CycleGAN(CycleGANConfig(image_size=32, generator_filters=4, discriminator_filters=4, residual_blocks=1))

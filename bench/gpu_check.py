@@ -24,9 +24,9 @@ import os
 
 from bench import family_throughput, harness, quality_run, roofline, serving_latency
 from bench.report import preprocessed
-from gan_tf import devices
 from gan_tf.metrics.classifier import train_domain_classifier
 from gan_tf.registry import family
+from gan_tf.training import devices
 
 SCALES = {
     "default": {"batch_size": 256, "translation_size": 256, "train_steps": 20, "serving_repeats": 20,

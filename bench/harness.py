@@ -20,7 +20,8 @@ import os
 import tempfile
 import time
 
-from gan_tf import registry, writes
+from gan_tf import registry
+from gan_tf.files import writes
 
 WORK_DIR = os.path.join(tempfile.gettempdir(), "gan_tf_bench")
 
@@ -139,9 +140,9 @@ def print_row(cells):
 
 
 def machine():
-    """What a figure depends on besides the code: the device (as `gan_tf.devices` names it)
+    """What a figure depends on besides the code: the device (as `gan_tf.training.devices` names it)
     and the load average (other jobs on a shared machine)."""
-    from gan_tf import devices
+    from gan_tf.training import devices
 
     return {"device": devices.describe_device(), "load_average": [round(x, 2) for x in os.getloadavg()]}
 
@@ -149,7 +150,7 @@ def machine():
 def write_json(path, results, kept=""):
     """Writes `results` (a dict, or a list of rows, written as {"rows": ...}) with `machine()`
     beside them (where the results name the device or load average themselves, taken at the
-    start of the run, theirs stay), through `gan_tf.writes`: never half a file; `kept` says
+    start of the run, theirs stay), through `gan_tf.files.writes`: never half a file; `kept` says
     what a failed write leaves."""
     results = results if isinstance(results, dict) else {"rows": results}
     writes.write_json(path, {**machine(), **results}, kept, default=float)

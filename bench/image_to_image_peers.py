@@ -9,7 +9,7 @@ whose history pool costs a third discriminator pass; cyclegan_nopool: the same w
 pool, the example's work; pix2pix: U-Net and PatchGAN) and the peer are built with XLA on
 and/or off, warmed up with one step each (tracing, compiling), then timed in rounds (gan_tf
 then peer, then peer then gan_tf, ...) of `--steps` `fit` steps on one fixed batch of 1 image
-(`gan_tf.data.repeated_batch`: without tf.data's autotuning, whose thread made some rounds wait
+(`gan_tf.data.reader.repeated_batch`: without tf.data's autotuning, whose thread made some rounds wait
 idle as long again at the end of `fit`): the first horse2zebra trainA/trainB images or the
 first facades pair (label map -> photo, as the tutorial) from `--data` (default
 `$GAN_TF_DATASETS`, `bench.harness`), random images in [-1, 1] with `--data none`. A round
@@ -28,12 +28,13 @@ import tensorflow as tf
 
 from bench import harness, roofline
 from bench.peers import keras_io_cyclegan, tf_pix2pix_tutorial
-from gan_tf import devices, jitter, training
-from gan_tf.data import TANH_RANGE, repeated_batch, scale_images
+from gan_tf.data import jitter
+from gan_tf.data.reader import TANH_RANGE, repeated_batch, scale_images
 from gan_tf.families.cyclegan.config import CycleGANConfig
 from gan_tf.families.cyclegan.model import CycleGAN
 from gan_tf.families.pix2pix.config import Pix2PixConfig
 from gan_tf.families.pix2pix.model import Pix2Pix
+from gan_tf.training import devices, driver as training
 
 PAIRS = {
     "cyclegan": {"gan_tf": lambda size, jit: training.build_model(

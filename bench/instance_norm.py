@@ -1,4 +1,4 @@
-"""Instance normalisation: `gan_tf.layers.InstanceNormalization` (fused kernels) beside
+"""Instance normalisation: `gan_tf.networks.layers.InstanceNormalization` (fused kernels) beside
 `keras.layers.GroupNormalization(groups=-1)`, the layer it replaces, forward and backward.
 
     python -m bench.instance_norm [--shapes 1x256x256x64 1x64x64x256 ...] [--calls 10] [--repeats 5]
@@ -12,8 +12,8 @@ import keras
 import tensorflow as tf
 
 from bench import harness
-from gan_tf import devices
-from gan_tf.layers import InstanceNormalization
+from gan_tf.networks.layers import InstanceNormalization
+from gan_tf.training import devices
 
 DEFAULT_SHAPES = ("1x256x256x64", "1x128x128x128", "1x64x64x256", "4x64x64x256")
 

@@ -50,15 +50,16 @@ import sys
 
 from bench import harness, quality
 from bench.peers import tf_dcgan_tutorial
-from gan_tf import callbacks as cb
-from gan_tf import cli, devices, export, registry, training
-from gan_tf.caption_data import fixed_captions
-from gan_tf.images import make_grid, save_png
+from gan_tf import cli, registry
+from gan_tf.data.captions import fixed_captions
 from gan_tf.metrics import translation
 from gan_tf.metrics.features import classifier_features
 from gan_tf.metrics.report import real_image_batches
-from gan_tf.plots import line_plot
-from gan_tf.sampling import caption_rows, load_export
+from gan_tf.serving import export
+from gan_tf.serving.sample_client import caption_rows, load_export
+from gan_tf.training import callbacks as cb, devices, driver as training
+from gan_tf.viz.images import make_grid, save_png
+from gan_tf.viz.plots import line_plot
 
 
 # (metric, axis label, log axis): FD spans decades; agreement and -ELBO do not.

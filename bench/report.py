@@ -8,7 +8,7 @@ import os
 import keras
 
 from bench.harness import Timer, write_json
-from gan_tf import distribute, training
+from gan_tf.training import distribute, driver as training
 
 
 def write_rates(path, batch_size, rows):
@@ -44,7 +44,7 @@ class StepTimer(keras.callbacks.Callback):
 
 @contextlib.contextmanager
 def precision_policy(mixed):
-    """Keras' mixed precision policy (`gan_tf.distribute`) for one measurement when `mixed`,
+    """Keras' mixed precision policy (`gan_tf.training.distribute`) for one measurement when `mixed`,
     float32 again afterwards, so the rows of one run do not leak policies into each other."""
     distribute.set_mixed_precision(mixed)
     try:
@@ -62,7 +62,7 @@ def fit_timed(model, dataset, steps, epochs=2):
 
 
 def train_on_data(family, data, batch_size, jit, steps=None, seconds=None, **overrides):
-    """A `gan_tf.training.TrainingRun` after a fixed budget on a preprocessed data set, writing
+    """A `gan_tf.training.driver.TrainingRun` after a fixed budget on a preprocessed data set, writing
     nothing: `steps` updates, or as many as fit in `seconds` (compiling included); its `clock`
     has the updates made and the rate after the first (compiling) one."""
     return training.train(family, data, batch_size=batch_size, jit=jit, epochs=1,

@@ -114,7 +114,7 @@ def main(argv=None):
     parser = harness.parser(__doc__)
     parser.add_argument("--size", type=int, default=MATMUL_SIZE, help="matrix side")
     args = parser.parse_args(argv)
-    from gan_tf import devices
+    from gan_tf.training import devices
 
     devices.prepare()
     print(f"{devices.describe_device()}: float32 {args.size}x{args.size} matmul "

@@ -34,7 +34,7 @@ import os
 
 from bench import beam_rate, family_throughput, harness, quality, roofline, serving_latency, tiled_translation
 from bench.report import preprocessed
-from gan_tf import devices
+from gan_tf.training import devices
 
 SECTIONS = ("beam", "train", "serving", "quality", "tiles")
 READING_DATA = ("beam", "train", "quality")  # the sections that need --fashion-mnist

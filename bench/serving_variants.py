@@ -70,8 +70,8 @@ def measure(args):
     from bench.export_cost import export_untrained
     from bench.family_throughput import family_config
     from bench.serving_latency import default_endpoint, signature_inputs
-    from gan_tf import export
     from gan_tf.registry import family
+    from gan_tf.serving import export
 
     model_class = family(args.family).model_class()
     config = family_config(model_class, args.translation_size)

@@ -14,8 +14,8 @@ each figure and its ratio to the real images'.
 import tensorflow as tf
 
 from bench import harness
-from gan_tf.caption_data import fixed_captions, make_caption_dataset
-from gan_tf.data import UNIT_RANGE
+from gan_tf.data.captions import fixed_captions, make_caption_dataset
+from gan_tf.data.reader import UNIT_RANGE
 from gan_tf.models.base import load_trained_model
 
 BATCH = 250

@@ -22,9 +22,10 @@ import tensorflow as tf
 from bench import harness
 from bench.quality_run import parse_run
 from bench.report import StepTimer
-from gan_tf import devices, registry, training
-from gan_tf.data import repeated_batch
+from gan_tf import registry
+from gan_tf.data.reader import repeated_batch
 from gan_tf.families.stackgan.model import StackGANStageI
+from gan_tf.training import devices, driver as training
 
 def step_rate(config, stage, batch_size, steps, jit):
     """images/s of full training steps of one stage on fixed random batches (Stage-II over an

@@ -24,7 +24,7 @@ import dataclasses
 
 from bench import harness
 from bench.family_throughput import training_row
-from gan_tf import devices, training
+from gan_tf.training import devices, driver as training
 
 # name: (simultaneous_updates, joint D call)
 VARIANTS = {"sources' step, two D calls (the book's)": (False, False),

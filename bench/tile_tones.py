@@ -6,7 +6,7 @@
 Without `--images`, three horse2zebra test horses from `$GAN_TF_DATASETS` (`bench.harness`).
 
 A CycleGAN generator (A -> B) trained at T px translates real photos larger than T three ways:
-tiled (`gan_tf.tiling`, T-px tiles) with and without `match_tone`, and the export's resize
+tiled (`gan_tf.serving.tiling`, T-px tiles) with and without `match_tone`, and the export's resize
 policy (down to T, translate, up again). The reference is the same generator run once over the
 whole photo (cropped to a square) at full resolution (its instance norm then takes one set of statistics for the
 whole image: what tiling approximates). Per variant, against the reference: the RMS difference
@@ -25,8 +25,8 @@ from bench import harness
 from gan_tf.models.base import load_trained_model
 from gan_tf.networks.image_to_image import build_generator
 from gan_tf.registry import import_models
-from gan_tf.tiling import pixel_translator, tiled
-from gan_tf.translation import read_image
+from gan_tf.serving.tiling import pixel_translator, tiled
+from gan_tf.serving.translate_client import read_image
 
 DEFAULT_IMAGES = ["n02381460_1000.jpg", "n02381460_1010.jpg", "n02381460_1030.jpg"]  # horse2zebra/testA/
 

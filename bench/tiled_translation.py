@@ -12,9 +12,9 @@ untimed call on a single tile (first calls build and trace).
 import numpy as np
 
 from bench import harness
-from gan_tf import devices
 from gan_tf.networks.image_to_image import build_generator
-from gan_tf.tiling import tile_count, translate_tiled
+from gan_tf.serving.tiling import tile_count, translate_tiled
+from gan_tf.training import devices
 
 COLUMNS = ["generator", "image", "tile / overlap", "tiles", "batch", "seconds", "megapixels/s"]
 

@@ -18,11 +18,11 @@ import numpy as np
 from PIL import Image
 
 from bench import harness
-from gan_tf import writes
-from gan_tf.images import make_grid
-from gan_tf.sampling import load_export
-from gan_tf.tiling import as_channels, export_signature, translate_tiled
-from gan_tf.translation import read_image
+from gan_tf.files import writes
+from gan_tf.serving.sample_client import load_export
+from gan_tf.serving.tiling import as_channels, export_signature, translate_tiled
+from gan_tf.serving.translate_client import read_image
+from gan_tf.viz.images import make_grid
 
 GRID_PADDING = 2  # make_grid's
 

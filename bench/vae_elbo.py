@@ -19,7 +19,7 @@ import numpy as np
 
 from bench import harness
 from bench.report import preprocessed, train_on_data
-from gan_tf.data import make_dataset
+from gan_tf.data.reader import make_dataset
 from gan_tf.metrics.classifier import train_domain_classifier
 
 SAMPLES_PER_CLASS = 100

@@ -18,7 +18,7 @@ Both variants run in one process one after the other; on a shared machine their 
 
 from bench import harness, quality
 from bench.report import train_on_data
-from gan_tf import devices
+from gan_tf.training import devices
 
 VARIANTS = {  # FashionGAN settings over its defaults
     "bce (fashion_gan defaults)": {},

@@ -8,14 +8,14 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name):
-    """`gan_tf.train` is `gan_tf.training.train` and `gan_tf.translate_tiled` is
-    `gan_tf.tiling.translate_tiled`, imported on first use (they import TensorFlow)."""
+    """`gan_tf.train` is `gan_tf.training.driver.train` and `gan_tf.translate_tiled` is
+    `gan_tf.serving.tiling.translate_tiled`, imported on first use (they import TensorFlow)."""
     if name == "train":
-        from gan_tf.training import train
+        from gan_tf.training.driver import train
 
         return train
     if name == "translate_tiled":
-        from gan_tf.tiling import translate_tiled
+        from gan_tf.serving.tiling import translate_tiled
 
         return translate_tiled
     raise AttributeError(f"module 'gan_tf' has no attribute {name!r}")

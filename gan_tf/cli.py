@@ -12,10 +12,11 @@ import argparse
 import os
 import sys
 
-from gan_tf import numbers, stopping
 from gan_tf.config import MAX_PIXELS, MAX_SAMPLE_COUNT
+from gan_tf.console import numbers
 from gan_tf.pipeline.catalog import KINDS
-from gan_tf.run_options import RunOptions
+from gan_tf.training import stopping
+from gan_tf.training.run_options import RunOptions
 
 # Options of `gan-tf preprocess` that go to `gan_tf.pipeline.catalog.make_source` under the same names.
 SOURCE_OPTIONS = ("source", "image_size", "channels", "input_side", "embedder", "embeddings",
@@ -132,16 +133,16 @@ def add_family_parser(family_parsers, entry, preset, names):
 
 
 def add_run_options(parser, entry, run_name=None):
-    """--data and the options every family's `train` takes (`gan_tf.run_options`); `run_name`
+    """--data and the options every family's `train` takes (`gan_tf.training.run_options`); `run_name`
     names the default run folder, runs/<run_name> (default: the family's name)."""
     parser.add_argument("--data", required=True, help=f"preprocessed data folder ({entry.data})")
     RunOptions.add_arguments(parser, family=run_name or entry.name, batch=entry.default_batch_size)
 
 
 def run_train(args, _beam_args):
-    from gan_tf import devices
     from gan_tf.registry import family
-    from gan_tf.training import train
+    from gan_tf.training import devices
+    from gan_tf.training.driver import train
 
     devices.prepare()  # this process is the run's: glibc keeps the memory TensorFlow frees
     overrides = family(args.family).config_class.overrides_from_args(args)
@@ -166,10 +167,10 @@ def add_train_classifier(commands):
 def run_train_classifier(args, _beam_args):
     """Unpaired domains (trainA/trainB) get a domain-A-vs-B classifier (CycleGAN's scores),
     labelled data a class classifier."""
-    from gan_tf import writes
-    from gan_tf.data import load_metadata
+    from gan_tf.data.reader import load_metadata
+    from gan_tf.files import writes
     from gan_tf.metrics import classifier
-    from gan_tf.run_state import save_model
+    from gan_tf.training.run_state import save_model
 
     writes.check_writable(os.path.dirname(os.path.abspath(args.output)), "folder of --output")
     if {"trainA", "trainB"} <= set(load_metadata(args.data)["splits"]):
@@ -233,10 +234,10 @@ def add_export(commands):
 
 
 def run_export(args, _beam_args):
-    from gan_tf import export
     from gan_tf.models.base import load_trained_model
     from gan_tf.registry import family_of, import_models
-    from gan_tf.run_state import check_family
+    from gan_tf.serving import export
+    from gan_tf.training.run_state import check_family
 
     import_models()
     model = load_trained_model(args.run_dir)
@@ -264,8 +265,8 @@ def add_serving_config(commands):
 
 
 def run_serving_config(args, _beam_args):
-    from gan_tf import writes
-    from gan_tf.serving import model_names, serving_config
+    from gan_tf.files import writes
+    from gan_tf.serving.tf_serving import model_names, serving_config
 
     writes.check_writable(os.path.dirname(os.path.abspath(args.output)), "folder of --output")
     names = model_names(args.base)
@@ -291,9 +292,9 @@ def add_sample(commands):
 
 
 def run_sample(args, _beam_args):
-    from gan_tf import writes
-    from gan_tf.images import save_png
-    from gan_tf.sampling import sample_grid
+    from gan_tf.files import writes
+    from gan_tf.serving.sample_client import sample_grid
+    from gan_tf.viz.images import save_png
 
     writes.check_writable(os.path.dirname(os.path.abspath(args.output)), "folder of --output")
     grid, what = sample_grid(args.model, args.count, args.seed, args.classes, args.captions)
@@ -329,7 +330,7 @@ def add_translate(commands):
 
 
 def run_translate(args, _beam_args):
-    from gan_tf.translation import translate_files
+    from gan_tf.serving.translate_client import translate_files
 
     rejected = []
     for outcome in translate_files(args.model, args.inputs, args.output, args.tile, args.overlap,
@@ -361,7 +362,7 @@ def add_animate(commands):
 
 
 def run_animate(args, _beam_args):
-    from gan_tf.animation import animate, describe
+    from gan_tf.viz.animation import animate, describe
 
     for path, epochs, stopped in animate(args.run_dir, args.output, args.fps):
         print(f"wrote {path}: {describe(epochs, stopped)}")
@@ -398,7 +399,7 @@ def main(argv=None):
     if extra and args.command != "preprocess":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if not args.verbose:
-        from gan_tf import native_logs
+        from gan_tf.console import native_logs
 
         native_logs.import_tensorflow_quietly()
         if args.command == "preprocess":
@@ -422,7 +423,7 @@ def main(argv=None):
 def one_line(error):
     """What a person can act on: the error's first line (Beam appends the worker's stack), with
     the file named and a hint for the errors of the file system; --debug shows the rest."""
-    from gan_tf.writes import WriteError
+    from gan_tf.files.writes import WriteError
 
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     if isinstance(error, WriteError):

@@ -112,7 +112,7 @@ def _parser_for(kind):
 class AdversarialConfig(Config):
     """Options of the shared adversarial base, so every GAN family offers them.
 
-    `loss`: bce, least_squares, hinge or wasserstein (`gan_tf.losses.LOSSES`);
+    `loss`: bce, least_squares, hinge or wasserstein (`gan_tf.training.losses.LOSSES`);
     `gradient_penalty`: WGAN-GP weight lambda (0 = off); `critic_steps`: discriminator
     updates per generator update (WGAN's n_critic); `label_smoothing` / `label_noise`:
     one-sided softening of the real targets (bce only); `simultaneous_updates`: both networks
@@ -121,7 +121,7 @@ class AdversarialConfig(Config):
     bounded by `--seconds`, the fraction of the budget at its end over which both learning
     rates fall linearly to zero (0 = constant rates); `generator_ema`: the decay of a moving
     average of the generator's weights that draws every image outside training (0 = off, as
-    the sources; `gan_tf.averaging`).
+    the sources; `gan_tf.training.averaging`).
     """
 
     loss: str = "bce"
@@ -143,7 +143,7 @@ class ImageTranslationConfig(Config):
     `gan_tf.networks.image_to_image`); `anneal` > 0 takes both learning rates linearly to zero
     over that fraction of a `--seconds` budget, as the latent GANs' fast presets do;
     `generator_ema` (0: off, as the papers) is the decay of a moving average of each
-    generator's weights that translates every image outside training (`gan_tf.averaging`).
+    generator's weights that translates every image outside training (`gan_tf.training.averaging`).
     `load_size` 0 trains on whole images resized to `image_size` (jittered to 286/256 of it)
     and serves by resizing to it. A `load_size` above `image_size` is patch training: images
     are resized to `load_size` and the networks see random `image_size` crops of them, so they

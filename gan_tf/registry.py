@@ -3,7 +3,7 @@
 Each folder declares its `Family` (`gan_tf.families.Family`): the config dataclass (its fields
 become the CLI's flags), the model class (imported only when a run needs it, so `gan-tf --help`
 stays quick), the default global batch, the kind of data it trains on and what it draws from.
-The CLI, the training driver (`gan_tf.training`), the export path and the benchmarks read the
+The CLI, the training driver (`gan_tf.training.driver`), the export path and the benchmarks read the
 families from `FAMILIES`, in the order the folders declare; adding a family is adding its folder
 (docs/extending.md: "Adding a family").
 """

@@ -36,8 +36,10 @@ import numpy as np
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
-from gan_tf import __version__, folder_lock, records, writes
-from gan_tf.tempfiles import clean_stale, temp_name
+from gan_tf import __version__
+from gan_tf.data import records
+from gan_tf.files import folder_lock, writes
+from gan_tf.files.tempfiles import clean_stale, temp_name
 from gan_tf.pipeline.grouping import group_into
 
 DEFAULT_SHARDS = {"train": 8, "test": 2, "val": 2}

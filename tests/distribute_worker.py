@@ -60,8 +60,7 @@ def run_on_random_batch(family, strategy):
     import keras
 
     from bench.family_throughput import family_config, synthetic_batch
-    from gan_tf.registry import family as registered
-    from gan_tf.registry import preset_of
+    from gan_tf.registry import family as registered, preset_of
 
     keras.utils.set_random_seed(0)
     model_class = registered(family).model_class()
@@ -78,7 +77,7 @@ def run_on_random_batch(family, strategy):
 
 
 def run(family, data_dir, strategy):
-    from gan_tf.data import make_dataset
+    from gan_tf.data.reader import make_dataset
 
     with strategy.scope():
         model = build(family)
@@ -92,7 +91,7 @@ def pool_per_replica(strategy):
     over the replicas (replica 0 gets 0 and 2, replica 1 gets 1 and 3)."""
     import numpy as np
 
-    from gan_tf.history_pool import HistoryPool
+    from gan_tf.training.history_pool import HistoryPool
 
     with strategy.scope():
         pool = HistoryPool(2, (1, 1, 1), seed=0)

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf import losses
-from gan_tf.data import make_dataset
+from gan_tf.data.reader import make_dataset
 from gan_tf.families.fashion_gan.config import FashionGANConfig
 from gan_tf.families.fashion_gan.model import FashionGAN
+from gan_tf.training import losses
 
 TINY_WGAN_GP = FashionGANConfig(generator_filters=8, discriminator_filters=(8, 8, 8, 8),
                                 latent_dim=16, loss="wasserstein", gradient_penalty=10.0,

@@ -6,7 +6,9 @@ import os
 import numpy as np
 from PIL import Image
 
-from gan_tf import animation, callbacks, cli
+from gan_tf import cli
+from gan_tf.training import callbacks
+from gan_tf.viz import animation
 
 
 def gif_frames(path):
@@ -79,7 +81,7 @@ def test_missing_epochs_are_named_and_an_empty_run_refused(tmp_path, capsys):
 
 def test_an_epoch_cut_short_is_labelled_with_its_steps(tmp_path, capsys):
     """ModelMonitor marks the grid of an epoch the --seconds budget stopped (PNG text)."""
-    from gan_tf.images import save_png
+    from gan_tf.viz.images import save_png
 
     run_dir = str(tmp_path / "run")
     grids = fake_run(run_dir, [1, 2])

@@ -58,7 +58,7 @@ def test_metadata_counts_the_shards(small_data_dir):
 def test_reader_auto_shards_by_file(small_data_dir):
     import tensorflow as tf
 
-    from gan_tf.data import make_dataset
+    from gan_tf.data.reader import make_dataset
 
     options = make_dataset(small_data_dir, batch_size=8, limit=16).options()
     assert options.experimental_distribute.auto_shard_policy == tf.data.experimental.AutoShardPolicy.FILE

@@ -6,11 +6,11 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from gan_tf.callbacks import ModelMonitor
-from gan_tf.data import make_dataset
+from gan_tf.data.reader import make_dataset
 from gan_tf.families.fashion_gan.config import FashionGANConfig
 from gan_tf.families.fashion_gan.model import FashionGAN
-from gan_tf.images import make_grid
+from gan_tf.training.callbacks import ModelMonitor
+from gan_tf.viz.images import make_grid
 
 
 def test_make_grid_places_images_row_by_row():

@@ -90,7 +90,7 @@ def test_missing_cifar_file_and_bad_label_are_reported(tmp_path):
 
 
 def test_dcgan_trains_on_32x32_rgb_with_one_layer_fewer(cifar_data_dir):
-    from gan_tf.data import load_metadata
+    from gan_tf.data.reader import load_metadata
     from gan_tf.families.dcgan.model import DCGAN
 
     config = DCGAN.config_for_data(

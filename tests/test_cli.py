@@ -85,10 +85,10 @@ def test_export_refuses_a_run_folders_model_of_another_family(tmp_path, capsys, 
     """A DCGAN's model.keras copied into a FashionGAN run folder: refused, naming both; the file
     itself exports under its own family. A folder recorded before config.json named the family
     is told by its config's fields."""
-    from gan_tf import run_state
     from gan_tf.families.dcgan.config import DCGANConfig
     from gan_tf.families.dcgan.model import DCGAN
     from gan_tf.families.fashion_gan.config import FashionGANConfig
+    from gan_tf.training import run_state
 
     run_dir = tmp_path / "fashion_gan"
     run_state.record_config(str(run_dir), FashionGANConfig(), 0, {})
@@ -184,7 +184,7 @@ def run_cli(argv, log_level):
 
 
 def test_native_start_up_lines_are_recognised_and_nothing_else():
-    from gan_tf.native_logs import NATIVE_LOG_LINE
+    from gan_tf.console.native_logs import NATIVE_LOG_LINE
 
     native = [b"I0000 00:00:1795804625.243279   17907 port.cc:153] oneDNN custom operations are on.",
               b"E0000 00:00:1795793212.728273    3821 cuda_platform.cc:52] failed call to cuInit",
@@ -235,9 +235,9 @@ def test_numbers_are_range_checked_where_they_are_parsed(argv, message, capsys):
 
 
 def test_a_count_over_the_exports_own_limit_is_one_line(tmp_path, capsys):
-    from gan_tf.export import export
     from gan_tf.families.fashion_gan.config import FashionGANConfig
     from gan_tf.families.fashion_gan.model import FashionGAN
+    from gan_tf.serving.export import export
 
     model = FashionGAN(FashionGANConfig(generator_filters=8, discriminator_filters=(8, 8, 8, 8), latent_dim=16))
     model.compile()

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf import export
-from gan_tf.callbacks import ModelMonitor
-from gan_tf.data import load_metadata
+from gan_tf.data.reader import load_metadata
 from gan_tf.families.cgan.config import ConditionalGANConfig
 from gan_tf.families.cgan.model import ConditionalGAN
+from gan_tf.serving import export
+from gan_tf.training.callbacks import ModelMonitor
 
 TINY = ConditionalGANConfig(latent_dim=8, embedding_dim=4, generator_filters=8,
                             discriminator_filters=8)

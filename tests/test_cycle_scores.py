@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf import export, training
 from gan_tf.families.cyclegan.config import CycleGANConfig
 from gan_tf.families.cyclegan.model import CycleGAN
 from gan_tf.metrics import translation
 from gan_tf.metrics.classifier import train_domains_classifier
 from gan_tf.metrics.features import classifier_features
+from gan_tf.serving import export
+from gan_tf.training import driver as training
 
 TINY = {"image_size": 32, "generator_filters": 4, "discriminator_filters": 4, "residual_blocks": 1,
         "jitter": False, "pool_size": 0}

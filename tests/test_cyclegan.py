@@ -9,12 +9,12 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from gan_tf import export
-from gan_tf.callbacks import LinearDecay, ModelMonitor
 from gan_tf.families.cyclegan.config import CycleGANConfig
 from gan_tf.families.cyclegan.model import CycleGAN
-from gan_tf.history_pool import HistoryPool
-from gan_tf.training import family_callbacks
+from gan_tf.serving import export
+from gan_tf.training.callbacks import LinearDecay, ModelMonitor
+from gan_tf.training.driver import family_callbacks
+from gan_tf.training.history_pool import HistoryPool
 
 TINY = CycleGANConfig(image_size=64, generator_filters=4, discriminator_filters=4,
                       residual_blocks=1, constant_epochs=1, decay_epochs=1)

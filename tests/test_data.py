@@ -8,7 +8,7 @@ import shutil
 import pytest
 import tensorflow as tf
 
-from gan_tf import data, example_proto, records
+from gan_tf.data import example_proto, reader as data, records
 
 
 def test_batches_are_scaled_to_the_requested_range(small_data_dir):

@@ -80,7 +80,7 @@ def celeba_data_dir(tmp_path_factory):
 
 @pytest.mark.parametrize("preset", ["source", "wgan_gp"])
 def test_short_fit_on_a_celeba_layout_folder_gives_finite_losses(celeba_data_dir, preset):
-    from gan_tf.data import load_metadata
+    from gan_tf.data.reader import load_metadata
 
     model_class = DCGAN
     config = DCGANConfig.from_preset(preset, generator_filters=4, discriminator_filters=4, latent_dim=8)

@@ -13,7 +13,7 @@ PAGES = (48 << 20) // 4096  # of the block below
 # 32 MB), then prints the minor page faults that took, before and after the call.
 PROBE = """
 import ctypes, resource, sys
-from gan_tf import devices
+from gan_tf.training import devices
 libc = ctypes.CDLL("libc.so.6")
 libc.malloc.restype = ctypes.c_void_p
 libc.malloc.argtypes = [ctypes.c_size_t]

@@ -3,11 +3,11 @@
 import keras
 import numpy as np
 
-from gan_tf import diagnostics
-from gan_tf.callbacks import TrainingDiagnostics
-from gan_tf.data import make_dataset
+from gan_tf.data.reader import make_dataset
 from gan_tf.families.fashion_gan.config import FashionGANConfig
 from gan_tf.families.fashion_gan.model import FashionGAN
+from gan_tf.metrics import diagnostics
+from gan_tf.training.callbacks import TrainingDiagnostics
 
 TINY = FashionGANConfig(generator_filters=8, discriminator_filters=(8, 8, 8, 8), latent_dim=16)
 

@@ -1,6 +1,6 @@
 """tf.distribute: one fit epoch under MirroredStrategy over two logical CPU devices gives the
 losses and weights of the single-device run with the same global batch (FashionGAN and the
-VAE), every other family trains under it with finite losses, and the helpers of `gan_tf.distribute` reduce to plain batch means on one device.
+VAE), every other family trains under it with finite losses, and the helpers of `gan_tf.training.distribute` reduce to plain batch means on one device.
 
 The two-device runs happen in a subprocess (tests/distribute_worker.py): logical devices can
 only be configured before TensorFlow initialises, which this pytest process already did.
@@ -65,7 +65,7 @@ def test_history_pool_is_kept_per_replica(two_device_runs):
 def test_helpers_are_the_plain_batch_mean_and_draw_on_one_device():
     import keras
 
-    from gan_tf import distribute, losses
+    from gan_tf.training import distribute, losses
 
     values = np.arange(12, dtype=np.float32).reshape(3, 2, 2)
     assert float(distribute.global_batch_average(values)) == pytest.approx(values.mean())
@@ -81,7 +81,7 @@ def test_helpers_are_the_plain_batch_mean_and_draw_on_one_device():
 def test_strategy_names():
     import tensorflow as tf
 
-    from gan_tf import distribute
+    from gan_tf.training import distribute
 
     assert distribute.make_strategy("default") is tf.distribute.get_strategy()
     with pytest.raises(ValueError, match="unknown strategy"):
@@ -111,7 +111,7 @@ def test_multi_worker_reader_needs_a_shard_per_worker(small_data_dir, monkeypatc
     refused, and a worker's reader drops the whole-split record count check."""
     import tensorflow as tf
 
-    from gan_tf import data
+    from gan_tf.data import reader as data
 
     monkeypatch.setattr(data, "worker_count", lambda strategy: 5)  # the fixture has 4 shards
     with pytest.raises(data.DataError, match="4 train shards cannot be shared by 5 workers"):

@@ -59,7 +59,7 @@ def test_site_builds_strict_with_generated_references(tmp_path):
     assert "--generator-ema" in cli_page and 'id="gan-tf-train-stackgan"' in cli_page
     assert "gan-tf cli reference" not in cli_page  # the marker was replaced
     api_page = open(tmp_path / "site" / "reference" / "api" / "training" / "index.html").read()
-    assert 'id="gan_tf.training.train"' in api_page and 'id="gan_tf.data.make_dataset"' in api_page
+    assert 'id="gan_tf.training.driver.train"' in api_page and 'id="gan_tf.data.reader.make_dataset"' in api_page
     assert os.path.exists(tmp_path / "site" / "quickstart_150s.png")
 
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf import export, serving
 from gan_tf.families.fashion_gan.config import FashionGANConfig
 from gan_tf.families.fashion_gan.model import FashionGAN
+from gan_tf.serving import export, tf_serving as serving
 
 TINY = FashionGANConfig(generator_filters=8, discriminator_filters=(8, 8, 8, 8), latent_dim=16)
 

@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf import export, families, registry, training
+from gan_tf import families, registry
+from gan_tf.serving import export
+from gan_tf.training import driver as training
 
 TEMPLATE = os.path.join(os.path.dirname(__file__), "..", "docs", "family_template")
 

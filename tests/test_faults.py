@@ -17,11 +17,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf import cli, run_state, training
-from gan_tf.callbacks import EpochCheckpoint, NonFiniteLossError, NonFiniteStateError, StopOnNonFiniteLoss
-from gan_tf.data import make_dataset
+from gan_tf import cli
+from gan_tf.data.reader import make_dataset
 from gan_tf.families.fashion_gan.config import FashionGANConfig
 from gan_tf.families.fashion_gan.model import FashionGAN
+from gan_tf.training import driver as training, run_state
+from gan_tf.training.callbacks import EpochCheckpoint, NonFiniteLossError, NonFiniteStateError, StopOnNonFiniteLoss
 
 TINY = FashionGANConfig(generator_filters=8, discriminator_filters=(8, 8, 8, 8), latent_dim=16)
 TINY_FLAGS = ["--generator-filters", "8", "--discriminator-filters", "8,8,8,8", "--latent-dim", "16"]
@@ -240,8 +241,8 @@ def test_data_of_another_shape_than_the_default_is_said_in_one_line(capsys):
 
 
 def hold_lock(lock_path):
-    """A live process holding `lock_path` (gan_tf.folder_lock), until it is killed."""
-    code = ("import sys, time; from gan_tf.folder_lock import held\n"
+    """A live process holding `lock_path` (gan_tf.files.folder_lock), until it is killed."""
+    code = ("import sys, time; from gan_tf.files.folder_lock import held\n"
             "with held(sys.argv[1], 'x'):\n    print('held', flush=True); time.sleep(600)")
     process = subprocess.Popen([sys.executable, "-c", code, str(lock_path)], stdout=subprocess.PIPE, text=True)
     assert process.stdout.readline().strip() == "held"
@@ -267,7 +268,7 @@ def test_a_busy_run_folder_is_refused_naming_its_process_and_a_dead_ones_lock_ta
 
 
 def test_a_busy_preprocessing_output_is_refused(tmp_path):
-    from gan_tf.folder_lock import FolderBusyError
+    from gan_tf.files.folder_lock import FolderBusyError
     from gan_tf.pipeline import preprocess
 
     holder = hold_lock(tmp_path / ".data.lock")
@@ -302,7 +303,7 @@ def test_a_stop_signal_says_in_one_line_which_epoch_is_kept_and_how_to_resume(sm
 
 
 def test_resuming_on_other_data_is_refused_naming_the_difference(small_data_dir, tmp_path, capsys):
-    from gan_tf.data_fingerprint import DataChangedError
+    from gan_tf.data.fingerprint import DataChangedError
 
     data = tmp_path / "data"
     shutil.copytree(small_data_dir, data)

@@ -1,4 +1,4 @@
-"""The generator average (`gan_tf.averaging`): its update formula and ramp, and `generator_ema`
+"""The generator average (`gan_tf.training.averaging`): its update formula and ramp, and `generator_ema`
 on the latent GANs and the image-to-image families: each averaged generator follows the trained
 one update by update and draws every image outside training: samples or translations, `call`,
 the SavedModel and a reloaded `.keras` file."""
@@ -10,18 +10,19 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf import averaging, export
-from gan_tf.data import load_metadata, make_dataset
+from gan_tf.data.reader import load_metadata, make_dataset
 from gan_tf.families.cgan.config import ConditionalGANConfig
 from gan_tf.families.cgan.model import ConditionalGAN
-from gan_tf.families.fashion_gan.config import FashionGANConfig
 from gan_tf.families.cyclegan.config import CycleGANConfig
 from gan_tf.families.cyclegan.model import CycleGAN
+from gan_tf.families.fashion_gan.config import FashionGANConfig
 from gan_tf.families.fashion_gan.model import FashionGAN
 from gan_tf.families.pix2pix.config import Pix2PixConfig
 from gan_tf.families.pix2pix.model import Pix2Pix
-from gan_tf.images import to_uint8
 from gan_tf.models.base import load_trained_model
+from gan_tf.serving import export
+from gan_tf.training import averaging
+from gan_tf.viz.images import to_uint8
 from tests.average_checks import fit_and_check_average
 
 

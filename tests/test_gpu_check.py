@@ -1,6 +1,6 @@
 """The prepared GPU check end to end at its `--quick` budgets on a CPU: every section runs, and
 the JSON and the Markdown table hold the rows docs/benchmarks.md takes from them. (`--jit off`: XLA's
-compiles would take most of the time; `--jit auto` is `gan_tf.jit_choice`, tested on its own.)"""
+compiles would take most of the time; `--jit auto` is `gan_tf.training.jit_choice`, tested on its own.)"""
 
 import json
 

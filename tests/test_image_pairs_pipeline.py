@@ -8,8 +8,8 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from gan_tf import records
-from gan_tf.data import DataError, make_dataset
+from gan_tf.data import records
+from gan_tf.data.reader import DataError, make_dataset
 from gan_tf.pipeline import preprocess
 from gan_tf.pipeline.sources.image_pairs import DomainFolderSource, decode_side_by_side
 

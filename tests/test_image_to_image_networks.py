@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf.layers import FusedBatchNormalization, InstanceNormalization, ReflectionPadding2D, normalization
+from gan_tf.networks.layers import FusedBatchNormalization, InstanceNormalization, ReflectionPadding2D, normalization
 from gan_tf.networks.image_to_image import (
     build_generator,
     patchgan_discriminator,

@@ -5,10 +5,10 @@ import json
 
 import numpy as np
 
-from gan_tf import jit_choice
-from gan_tf.data import make_dataset
+from gan_tf.data.reader import make_dataset
 from gan_tf.families.vae.config import VAEConfig
 from gan_tf.families.vae.model import VAE
+from gan_tf.training import jit_choice
 
 
 def test_choice_restores_the_state_and_is_cached(small_data_dir, tmp_path):

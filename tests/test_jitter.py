@@ -3,7 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-from gan_tf import jitter
+from gan_tf.data import jitter
 
 
 def test_jitter_keeps_size_and_moves_pairs_together():

@@ -5,11 +5,11 @@ import keras
 import numpy as np
 import pytest
 
-from gan_tf import distribute
 from gan_tf.families.fashion_gan.config import FashionGANConfig
 from gan_tf.families.fashion_gan.model import FashionGAN
 from gan_tf.families.vae.config import VAEConfig
 from gan_tf.families.vae.model import VAE
+from gan_tf.training import distribute
 
 TINY_GAN = FashionGANConfig(latent_dim=8, generator_filters=8, discriminator_filters=(4, 8))
 

@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from gan_tf.data import make_dataset
+from gan_tf.data.reader import make_dataset
 from gan_tf.families.cvae.model import CVAE
 from tests.conftest import SHARED_DATASETS, read_idx, write_idx
 

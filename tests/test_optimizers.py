@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from bench import adam_update
-from gan_tf.optimizers import FusedAdam
+from gan_tf.training.optimizers import FusedAdam
 
 
 def _train(optimizer, steps=5):

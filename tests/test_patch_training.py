@@ -7,14 +7,15 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf import export, jitter, tiling
-from gan_tf.data import load_metadata
+from gan_tf.data import jitter
+from gan_tf.data.reader import load_metadata
 from gan_tf.families.cyclegan.config import CycleGANConfig
 from gan_tf.families.cyclegan.model import CycleGAN
 from gan_tf.families.pix2pix.config import Pix2PixConfig
 from gan_tf.families.pix2pix.model import Pix2Pix
 from gan_tf.metrics import translation
 from gan_tf.networks.image_to_image import build_generator
+from gan_tf.serving import export, tiling
 
 PATCHES = {"image_size": 32, "load_size": 64, "generator_filters": 4, "discriminator_filters": 4}
 

@@ -14,7 +14,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from gan_tf import records
+from gan_tf.data import records
 from gan_tf.pipeline import preprocess
 from gan_tf.pipeline.datasets import OfflineError, _check_reachable, idx_source
 from gan_tf.pipeline.errors import CorruptSourceError
@@ -199,7 +199,7 @@ def test_a_killed_preprocess_leaves_nothing_the_next_run_keeps(messy_image_folde
     live = tmp_path / f"out.tmp-{os.getpid()}-def"  # a run still writing: never touched
     live.mkdir()
     preprocess.run(ImageFolderSource(str(messy_image_folder), image_size=8), str(tmp_path / "out"))
-    assert sorted(os.listdir(tmp_path)) == [".out.lock", "images", "out", live.name]  # the lock file stays (gan_tf.folder_lock)
+    assert sorted(os.listdir(tmp_path)) == [".out.lock", "images", "out", live.name]  # the lock file stays (gan_tf.files.folder_lock)
     assert not [n for n in os.listdir(tmp_path / "out") if n.startswith("beam-temp")]
 
 

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf import export
-from gan_tf.data import load_metadata
+from gan_tf.data.reader import load_metadata
 from gan_tf.families.pix2pix.config import Pix2PixConfig
 from gan_tf.families.pix2pix.model import Pix2Pix
+from gan_tf.serving import export
 
 TINY = Pix2PixConfig(image_size=64, generator_filters=4, discriminator_filters=4)
 
@@ -62,7 +62,7 @@ def test_colourisation_of_an_image_folder(small_horse2zebra_dir, tmp_path, monke
 
 
 def test_keep_luminance_sets_the_luminance_and_passes_only_colour_gradients():
-    from gan_tf.layers import KeepLuminance
+    from gan_tf.networks.layers import KeepLuminance
 
     grey = tf.constant(np.random.RandomState(0).uniform(-0.5, 0.5, (2, 8, 8, 1)), tf.float32)
     colour = tf.Variable(np.random.RandomState(1).uniform(-0.4, 0.4, (2, 8, 8, 3)), dtype=tf.float32)

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf.callbacks import QualityMetrics
-from gan_tf.data import make_dataset
+from gan_tf.data.reader import make_dataset
 from gan_tf.families.fashion_gan.config import FashionGANConfig
 from gan_tf.families.fashion_gan.model import FashionGAN
 from gan_tf.metrics.classifier import train_domain_classifier
 from gan_tf.metrics.features import classifier_features, stream_features
 from gan_tf.metrics.report import quality_report, real_image_batches
+from gan_tf.training.callbacks import QualityMetrics
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,12 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from gan_tf import export
-from gan_tf.data import make_dataset
+from gan_tf.data.reader import make_dataset
 from gan_tf.metrics.classifier import train_domain_classifier
 from gan_tf.metrics.features import classifier_features, stream_features
 from gan_tf.metrics.report import evaluate_model, real_image_batches
 from gan_tf.registry import family
+from gan_tf.serving import export
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +129,7 @@ def test_stackgan_quality_run_scores_both_stages_on_the_test_captions(classifier
     drawn from the test captions as `serving_default` draws them, and their class agreement
     (the text-conditioning accuracy) is recorded against training seconds."""
     from bench import quality_run
-    from gan_tf.caption_data import fixed_captions
+    from gan_tf.data.captions import fixed_captions
     from gan_tf.models.base import load_trained_model
 
     tiny = "stage1_size=16+stage2_size=32+code_dim=8+latent_dim=8+generator_filters=4+" \

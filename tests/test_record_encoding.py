@@ -1,4 +1,4 @@
-"""Records encoded without TensorFlow (`gan_tf.example_proto`) are TensorFlow's own bytes for
+"""Records encoded without TensorFlow (`gan_tf.data.example_proto`) are TensorFlow's own bytes for
 every kind of record the pipeline writes, parse back exactly, and batches of them are sharded
 and summed as single records were; IDX chunks read each file once and keep its checks."""
 
@@ -12,7 +12,7 @@ import pytest
 import tensorflow as tf
 from tensorflow.core.example import example_pb2, feature_pb2
 
-from gan_tf import records
+from gan_tf.data import records
 from gan_tf.pipeline.errors import CorruptSourceError
 from gan_tf.pipeline.preprocess import pixel_sums, serialize_batch
 from gan_tf.pipeline.sources.idx import read_idx_chunks

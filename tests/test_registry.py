@@ -10,8 +10,9 @@ import sys
 
 import pytest
 
-from gan_tf import cli, registry, training
-from gan_tf.run_options import RunOptions
+from gan_tf import cli, registry
+from gan_tf.training import driver as training
+from gan_tf.training.run_options import RunOptions
 
 PACKAGE = os.path.join(os.path.dirname(__file__), "..", "gan_tf")
 

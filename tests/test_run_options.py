@@ -1,4 +1,4 @@
-"""Run options are declared once (`gan_tf.run_options`): the CLI's defaults are the Python
+"""Run options are declared once (`gan_tf.training.run_options`): the CLI's defaults are the Python
 defaults, flags reach the driver as the same fields, and `train` leaves the process's dtype
 policy and random streams as it found them."""
 
@@ -11,9 +11,10 @@ import keras
 import numpy as np
 import pytest
 
-from gan_tf import registry, training
+from gan_tf import registry
 from gan_tf.cli import add_run_options
-from gan_tf.run_options import RunOptions
+from gan_tf.training import driver as training
+from gan_tf.training.run_options import RunOptions
 
 
 def parse(family, *flags):

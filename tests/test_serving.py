@@ -19,10 +19,10 @@ import pytest
 import tensorflow as tf
 from tensorflow_serving.apis import model_pb2, predict_pb2, prediction_service_pb2_grpc
 
-from gan_tf import export, serving
 from gan_tf.families.fashion_gan.config import FashionGANConfig
 from gan_tf.families.fashion_gan.model import FashionGAN
 from gan_tf.registry import FAMILIES
+from gan_tf.serving import export, tf_serving as serving
 from tests.serving_double import PredictionServiceDouble, ServedModel
 
 TINY = FashionGANConfig(generator_filters=8, discriminator_filters=(8, 8, 8, 8), latent_dim=16)

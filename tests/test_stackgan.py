@@ -10,15 +10,16 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf import cli, export, serving
-from gan_tf.caption_data import fixed_captions, make_caption_dataset, read_captioned
-from gan_tf.data import load_metadata
+from gan_tf import cli
+from gan_tf.data.captions import fixed_captions, make_caption_dataset, read_captioned
+from gan_tf.data.reader import load_metadata
 from gan_tf.families.stackgan import networks
 from gan_tf.families.stackgan.config import StackGANConfig
 from gan_tf.families.stackgan.model import StackGANStageI, StackGANStageII
-from gan_tf.images import to_uint8
-from gan_tf.layers import ConditioningAugmentation
 from gan_tf.models.base import load_trained_model
+from gan_tf.networks.layers import ConditioningAugmentation
+from gan_tf.serving import export, tf_serving as serving
+from gan_tf.viz.images import to_uint8
 from tests.average_checks import fit_and_check_average
 from tests.extras import require_minilm_weights
 
@@ -133,7 +134,7 @@ def test_wrong_captions_never_pair_an_image_with_its_own(small_captioned_data):
 
 
 def test_mismatched_falls_back_to_the_next_image_without_other_classes():
-    from gan_tf.caption_data import mismatched
+    from gan_tf.data.captions import mismatched
 
     np.testing.assert_array_equal(mismatched(tf.constant([3, 3, 3])), [1, 2, 0])
     np.testing.assert_array_equal(mismatched(tf.constant([-1, -1])), [1, 0])
@@ -229,8 +230,8 @@ def test_export_with_the_minilm_encoder_takes_caption_strings(tmp_path):
 def test_data_embedded_with_minilm_dir_exports_with_the_weights_in_dir(tmp_path, monkeypatch):
     """`--embedder minilm:DIR` (DIR relative, weights package absent): the data's metadata names
     DIR absolutely, the model takes it from there and the export loads the encoder from DIR."""
-    from gan_tf.text import minilm
     from gan_tf.pipeline.embedders import make_embedder
+    from gan_tf.text import minilm
 
     weights = tmp_path / "weights"
     weights.symlink_to(require_minilm_weights(), target_is_directory=True)
@@ -325,8 +326,8 @@ def test_generator_average_draws_every_image_outside_training(small_captioned_da
 
 
 def test_anneal_lowers_both_stages_learning_rates_at_the_end_of_a_budget():
-    from gan_tf.callbacks import TimeAnnealing, TrainingClock
-    from gan_tf.training import budget_callbacks
+    from gan_tf.training.callbacks import TimeAnnealing, TrainingClock
+    from gan_tf.training.driver import budget_callbacks
 
     assert budget_callbacks(StackGANStageI(TINY), 100.0, TrainingClock()) == []
     for config in (dataclasses.replace(TINY, anneal=0.5), dataclasses.replace(TINY, stage=2, anneal=0.5)):

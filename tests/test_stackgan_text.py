@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf import records
+from gan_tf.data import records
 from gan_tf.pipeline.embedders import HashEmbedder, MiniLMEmbedder, make_embedder
 from gan_tf.pipeline.sources.captions import CLASS_PHRASES, THRESHOLDS, image_attributes, make_captions
 from tests.extras import require_minilm_weights

@@ -12,10 +12,11 @@ import tensorflow as tf
 from PIL import Image
 
 from bench.faults import bad_translate_batch
-from gan_tf import cli, export, tiling
+from gan_tf import cli
 from gan_tf.families.cyclegan.config import CycleGANConfig
 from gan_tf.families.cyclegan.model import CycleGAN
-from gan_tf.layers import normalization
+from gan_tf.networks.layers import normalization
+from gan_tf.serving import export, tiling
 from tests.write_faults import CODES, fail_writes_under, files_under
 
 SIZES = [(257, 1000), (10, 7), (1, 1), (64, 64), (65, 129)]  # odd, smaller than a tile, exact
@@ -196,8 +197,8 @@ def test_translate_lists_bad_inputs_and_still_writes_the_rest(tiled_export, tmp_
 
 def test_translate_scales_16_bit_images_like_preprocessing(tmp_path):
     """A 16-bit grey PNG keeps its top 8 bits (image_folder's scaling), it is not clipped."""
-    from gan_tf.translation import read_image
-    from gan_tf.image_files import to_8bit
+    from gan_tf.data.image_files import to_8bit
+    from gan_tf.serving.translate_client import read_image
 
     deep = np.arange(0, 65536, 64, dtype=np.uint16).reshape(32, 32)
     Image.fromarray(deep).save(tmp_path / "deep.png")

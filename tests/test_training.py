@@ -9,9 +9,10 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from gan_tf import animation, cli, registry
-from gan_tf.data import load_metadata
-from gan_tf.training import train
+from gan_tf import cli, registry
+from gan_tf.data.reader import load_metadata
+from gan_tf.training.driver import train
+from gan_tf.viz import animation
 from tests.test_animation import gif_frames
 
 TINY = {"generator_filters": 8, "discriminator_filters": (8, 8, 8, 8), "latent_dim": 16}
@@ -96,8 +97,8 @@ def test_a_terminal_gets_keras_progress_bar_inside_the_epoch(small_data_dir, cap
 
 
 def test_annealing_brings_the_learning_rates_to_zero_at_the_end_of_the_budget(small_data_dir):
-    from gan_tf import callbacks as cb
     from gan_tf import train
+    from gan_tf.training import callbacks as cb
 
     annealing = cb.TimeAnnealing(100.0, 0.5, cb.TrainingClock())
     assert [annealing.scale(s) for s in (0, 50, 75, 100, 120)] == [1.0, 1.0, 0.5, 0.0, 0.0]
@@ -129,7 +130,8 @@ def test_every_fast_preset_trains_at_its_batch_through_the_driver(family, reques
 def test_a_recorded_train_call_reads_the_data_folders_metadata_once(small_data_dir, tmp_path, monkeypatch):
     """The driver opens the folder once (`DataFolder`) and hands it to the model, the monitor,
     the fingerprint, the diagnostics and the readers."""
-    from gan_tf import data, train
+    from gan_tf import train
+    from gan_tf.data import reader as data
 
     reads = []
     parse = data.parse_metadata

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from bench import translation_picture
-from gan_tf.images import make_grid
+from gan_tf.viz.images import make_grid
 
 
 def test_jpeg_fits_the_limit_at_the_highest_quality_that_does(tmp_path):

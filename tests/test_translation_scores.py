@@ -11,11 +11,12 @@ import pytest
 import tensorflow as tf
 
 from bench import quality_run
-from gan_tf import export, training
-from gan_tf.data import load_metadata
+from gan_tf.data.reader import load_metadata
 from gan_tf.families.pix2pix.config import Pix2PixConfig
 from gan_tf.families.pix2pix.model import Pix2Pix
 from gan_tf.metrics import translation
+from gan_tf.serving import export
+from gan_tf.training import driver as training
 
 TINY = {"image_size": 32, "generator_filters": 4, "discriminator_filters": 4, "jitter": False}
 

@@ -8,12 +8,12 @@ import pytest
 import tensorflow as tf
 
 from gan_tf import cli
-from gan_tf.callbacks import PictureMonitor
 from gan_tf.families.cvae.config import CVAEConfig
 from gan_tf.families.cvae.model import CVAE
 from gan_tf.families.vae.config import VAEConfig
 from gan_tf.families.vae.model import VAE
 from gan_tf.metrics.classifier import build_domain_classifier
+from gan_tf.training.callbacks import PictureMonitor
 from tests.conftest import read_idx
 
 METRICS = {"loss", "reconstruction_loss", "kl_loss"}

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf import export
 from gan_tf.families.cvae.model import CVAE
 from gan_tf.families.vae.model import VAE
+from gan_tf.serving import export
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf import toy_data
+from gan_tf.families.vanilla import toy_data
 from gan_tf.families.vanilla.config import VanillaGANConfig
 from gan_tf.families.vanilla.model import VanillaGAN
 from tests.conftest import SHARED_DATASETS, copy_idx_subset
@@ -66,7 +66,7 @@ def mnist_data_dir(tmp_path_factory):
 
 
 def test_short_fit_on_flattened_mnist_gives_finite_losses(mnist_data_dir):
-    from gan_tf.data import load_metadata
+    from gan_tf.data.reader import load_metadata
 
     config = VanillaGAN.config_for_data(VanillaGANConfig(hidden_units=(32, 32), latent_dim=16),
                                         load_metadata(mnist_data_dir))

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from gan_tf import losses
-from gan_tf.layers import Sampling, reparameterise
+from gan_tf.networks.layers import Sampling, reparameterise
+from gan_tf.training import losses
 
 
 def test_kl_matches_the_closed_form_on_known_gaussians():

@@ -15,10 +15,13 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from gan_tf import callbacks, cli, export, writes
+from gan_tf import cli
 from gan_tf.families.fashion_gan.config import FashionGANConfig
 from gan_tf.families.fashion_gan.model import FashionGAN
-from gan_tf.images import save_png
+from gan_tf.files import writes
+from gan_tf.serving import export
+from gan_tf.training import callbacks
+from gan_tf.viz.images import save_png
 from tests.write_faults import CODES, fail_writes_under, files_under
 
 TINY_FLAGS = ["--generator-filters", "8", "--discriminator-filters", "8,8,8,8", "--latent-dim", "16"]
@@ -209,7 +212,7 @@ def test_a_json_write_keeps_the_file_already_there(tmp_path, monkeypatch, code):
 
 
 def test_an_unwritable_jit_cache_costs_a_warning_not_the_run(tmp_path, monkeypatch, capsys):
-    from gan_tf import jit_choice
+    from gan_tf.training import jit_choice
 
     fail_writes_under(monkeypatch, tmp_path, errno.EROFS)
     jit_choice.remember(str(tmp_path / "jit.json"), {"key": {"jit": True}})
@@ -319,7 +322,7 @@ def test_a_sample_grid_on_a_full_disk_stops_training_naming_the_kept_checkpoint(
 
 def test_a_progress_gif_on_a_full_disk_is_a_warning_after_the_model_is_saved(small_data_dir, tmp_path, monkeypatch,
                                                                              capsys):
-    from gan_tf import training
+    from gan_tf.training import driver as training
 
     run_dir = tmp_path / "run"
     (run_dir / "progress.gif").parent.mkdir()

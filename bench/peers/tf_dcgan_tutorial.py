@@ -14,8 +14,8 @@ import keras
 import tensorflow as tf
 from keras import layers
 
-from gan_tf.data import TANH_RANGE, make_dataset
-from gan_tf.images import make_grid, to_uint8
+from gan_tf.data.reader import TANH_RANGE, make_dataset
+from gan_tf.viz.images import make_grid, to_uint8
 
 NOISE_DIM = 100
 SETTINGS = {

@@ -3,7 +3,7 @@
 
 import keras
 
-from gan_tf.data import TANH_RANGE
+from gan_tf.data.reader import TANH_RANGE
 from gan_tf.families.template_gan import networks
 from gan_tf.families.template_gan.config import TemplateGANConfig
 from gan_tf.models.adversarial import AdversarialModel

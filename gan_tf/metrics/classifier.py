@@ -11,8 +11,8 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from gan_tf.data import make_dataset
-from gan_tf.layers import MirrorLeftRight
+from gan_tf.data.reader import make_dataset
+from gan_tf.networks.layers import MirrorLeftRight
 
 
 def build_domain_classifier(image_shape, num_classes):
@@ -32,7 +32,7 @@ def build_domain_classifier(image_shape, num_classes):
 
 def train_domain_classifier(data_dir, epochs=3, batch_size=128, limit=None, seed=0, verbose="auto"):
     """(classifier, test accuracy) after training on the data set's train split."""
-    from gan_tf.data import load_metadata
+    from gan_tf.data.reader import load_metadata
 
     metadata = load_metadata(data_dir)
     keras.utils.set_random_seed(seed)
@@ -94,7 +94,7 @@ def train_domains_classifier(data_dir, epochs=20, batch_size=32, holdout=0.1, se
     `holdout` of trainA and trainB (flips and shifts as augmentation, a cosine-decayed rate)
     and then `flip_averaged`; accuracies on that held-out part ("val") and on testA + testB
     ("test")."""
-    from gan_tf.data import load_metadata
+    from gan_tf.data.reader import load_metadata
 
     splits = load_metadata(data_dir)["splits"]
     keras.utils.set_random_seed(seed)

@@ -3,7 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-from gan_tf.data import make_dataset
+from gan_tf.data.reader import make_dataset
 from gan_tf.metrics.features import stream_features
 from gan_tf.metrics.scores import (
     FeatureStatistics,

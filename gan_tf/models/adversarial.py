@@ -5,24 +5,24 @@ update then one generator update and reports `d_loss` and `g_loss` (`TwoPlayerMo
 Families give the networks (`build_networks` sets `self.generator` and `self.discriminator`,
 which returns logits) and their default optimizers; they override the hooks, not `train_step`.
 
-The config's `AdversarialConfig` fields choose the loss (`gan_tf.losses.LOSSES`), a WGAN-GP
+The config's `AdversarialConfig` fields choose the loss (`gan_tf.training.losses.LOSSES`), a WGAN-GP
 gradient penalty and the number of critic updates per generator update, so every family gets
 WGAN-GP, hinge and least-squares training from the same step. Conditional families override
 `generate`/`discriminate` to feed the batch's labels to both networks.
 
 Under a `tf.distribute` strategy (build and compile the model in `strategy.scope()`) the step
 runs per replica: the losses are the replica's share of the global-batch mean, latents are
-drawn per replica (`gan_tf.distribute`), and the trackers get the global values.
+drawn per replica (`gan_tf.training.distribute`), and the trackers get the global values.
 """
 
 import keras
 import tensorflow as tf
 from keras import ops
 
-from gan_tf import losses
-from gan_tf.distribute import draw_per_replica, minimize
-from gan_tf.images import to_uint8
 from gan_tf.models.two_player import TwoPlayerModel
+from gan_tf.training import losses
+from gan_tf.training.distribute import draw_per_replica, minimize
+from gan_tf.viz.images import to_uint8
 
 
 def _has_batch_norm(network):
@@ -175,7 +175,7 @@ class AdversarialModel(TwoPlayerModel):
         return [self.drawing_generator]
 
     def serving_endpoints(self):
-        """{signature name: (function, input TensorSpecs)} for `gan_tf.export`.
+        """{signature name: (function, input TensorSpecs)} for `gan_tf.serving.export`.
 
         `serving_default` maps a float32 `latent` batch to uint8 `images`; `sample` draws
         `count` images from the prior reproducibly from an int64 `seed`.

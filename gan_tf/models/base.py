@@ -16,8 +16,8 @@ import zlib
 import keras
 import tensorflow as tf
 
-from gan_tf.data import UNIT_RANGE, make_dataset
-from gan_tf.images import make_grid
+from gan_tf.data.reader import UNIT_RANGE, make_dataset
+from gan_tf.viz.images import make_grid
 
 _SEED_STATE = "seed_generator_state"
 

@@ -1,6 +1,6 @@
 """The base CycleGAN and pix2pix share, over `TwoPlayerModel`'s optimizers and named loss
 trackers: jittered data, fixed monitor inputs and the image-in/image-out serving endpoints
-(the driver adds the papers' learning-rate schedule, `gan_tf.training.family_callbacks`).
+(the driver adds the papers' learning-rate schedule, `gan_tf.training.driver.family_callbacks`).
 
 A family lists its networks in `generators`/`discriminators` (one Adam each for all generators
 and for all discriminators, as in the papers' code), names its reported losses in `loss_names`,
@@ -12,16 +12,17 @@ get an image of the size they sent; the network itself only ever sees its traine
 patch-trained model (`load_size` above `image_size`) is served at the scale it learnt: images
 are resized to `load_size` and translated in overlapping `image_size` tiles, tones matched.
 Tiled endpoints (`gan-tf export --tiled`, `tiled_endpoints`) instead translate the image at its
-own resolution in overlapping trained-size tiles (`gan_tf.tiling`).
+own resolution in overlapping trained-size tiles (`gan_tf.serving.tiling`).
 """
 
 import numpy as np
 import tensorflow as tf
 
-from gan_tf import jitter, tiling
-from gan_tf.data import TANH_RANGE, load_metadata, make_dataset
-from gan_tf.images import to_uint8
+from gan_tf.data import jitter
+from gan_tf.data.reader import TANH_RANGE, load_metadata, make_dataset
 from gan_tf.models.two_player import TwoPlayerModel
+from gan_tf.serving import tiling
+from gan_tf.viz.images import to_uint8
 
 
 class ImageTranslationModel(TwoPlayerModel):

@@ -5,7 +5,7 @@ It owns what they share: one optimizer for the generators' variables and one for
 discriminators' (built at `compile`, so a restored checkpoint brings back their slots), their
 serialization in `.keras` files, loss trackers named in `loss_names`, and, when the config has
 `generator_ema` (a decay, 0: off), a moving average of each generator named in
-`averaged_names` (`gan_tf.averaging`, kept as `averaged_<name>`) that draws every image outside
+`averaged_names` (`gan_tf.training.averaging`, kept as `averaged_<name>`) that draws every image outside
 training. A family gives its
 networks (`generator_variables`, `discriminator_variables`) and a `train_step` that ends with
 `return self.report(name=loss, ...)`, which updates every named tracker with the loss's global
@@ -14,10 +14,10 @@ value (all replicas' shares) and returns the logs `fit` shows.
 
 import keras
 
-from gan_tf import averaging
-from gan_tf.distribute import global_value, loss_scaled, step_logs
 from gan_tf.models.base import GenerativeModel
-from gan_tf.optimizers import FusedAdam
+from gan_tf.training import averaging
+from gan_tf.training.distribute import global_value, loss_scaled, step_logs
+from gan_tf.training.optimizers import FusedAdam
 
 
 class TwoPlayerModel(GenerativeModel):

@@ -21,7 +21,7 @@ import math
 
 import keras
 
-from gan_tf.layers import KeepLuminance, ReflectionPadding2D, normalization
+from gan_tf.networks.layers import KeepLuminance, ReflectionPadding2D, normalization
 
 GENERATORS = ("resnet", "unet")
 UPSAMPLINGS = ("transpose", "resize")

@@ -1,7 +1,7 @@
 """Sources: each turns raw files into PCollections of batches of examples per split.
 
 An example is (uint8 image [H, W, C], label, ...) in the argument order of
-`gan_tf.records.serialize_example`. A batch holds its examples' fields as columns (images,
+`gan_tf.data.records.serialize_example`. A batch holds its examples' fields as columns (images,
 labels, ...: arrays or lists, one entry per example): a chunk of a file of many images, or the
 one example of an image file. Sources of small images so pay Beam's per-element costs per
 chunk rather than per image, and a chunk's images stay one array (Beam sizes its elements by

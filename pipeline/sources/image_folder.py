@@ -20,8 +20,8 @@ import numpy as np
 from apache_beam.io.filesystems import FileSystems
 from PIL import Image
 
-from gan_tf import image_files
-from gan_tf.records import NO_LABEL
+from gan_tf.data import image_files
+from gan_tf.data.records import NO_LABEL
 from gan_tf.pipeline.sources import ACCEPTED, Source, rejection, split_outcomes
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")

@@ -12,12 +12,12 @@ import math
 import keras
 import tensorflow as tf
 
-from gan_tf.data import TANH_RANGE
+from gan_tf.data.reader import TANH_RANGE
 from gan_tf.families.cgan import networks
 from gan_tf.families.cgan.config import ConditionalGANConfig
-from gan_tf.images import to_uint8
 from gan_tf.models.adversarial import AdversarialModel
 from gan_tf.networks import small_dcgan
+from gan_tf.viz.images import to_uint8
 
 
 @keras.saving.register_keras_serializable(package="gan_tf")

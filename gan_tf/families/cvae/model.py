@@ -8,7 +8,7 @@ from keras import ops
 
 from gan_tf.families.cvae.config import CVAEConfig
 from gan_tf.families.vae.model import GRID_SIDE, VAE
-from gan_tf.images import make_grid
+from gan_tf.viz.images import make_grid
 
 
 @keras.saving.register_keras_serializable(package="gan_tf")

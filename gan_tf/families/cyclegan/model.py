@@ -13,12 +13,12 @@ import dataclasses
 import keras
 import tensorflow as tf
 
-from gan_tf import losses
-from gan_tf.distribute import minimize
 from gan_tf.families.cyclegan.config import CycleGANConfig
-from gan_tf.history_pool import HistoryPool
 from gan_tf.models.image_to_image import ImageTranslationModel, require_splits
 from gan_tf.networks.image_to_image import build_generator, patchgan_discriminator
+from gan_tf.training import losses
+from gan_tf.training.distribute import minimize
+from gan_tf.training.history_pool import HistoryPool
 
 TRAIN_SPLITS = ("trainA", "trainB")
 

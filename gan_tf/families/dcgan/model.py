@@ -7,7 +7,7 @@ critic).
 
 import keras
 
-from gan_tf.data import TANH_RANGE
+from gan_tf.data.reader import TANH_RANGE
 from gan_tf.families.dcgan import networks
 from gan_tf.families.dcgan.config import DCGANConfig
 from gan_tf.models.adversarial import AdversarialModel

@@ -6,12 +6,12 @@ pair of `gan_tf.networks.small_dcgan` (images in [-1, 1]) that the `fast` preset
 
 import keras
 
-from gan_tf.data import TANH_RANGE, UNIT_RANGE
+from gan_tf.data.reader import TANH_RANGE, UNIT_RANGE
 from gan_tf.families.fashion_gan import networks
 from gan_tf.families.fashion_gan.config import FashionGANConfig
 from gan_tf.models.adversarial import AdversarialModel
 from gan_tf.networks import small_dcgan
-from gan_tf.optimizers import FusedAdam
+from gan_tf.training.optimizers import FusedAdam
 
 ARCHITECTURES = ("source", "dcgan")
 

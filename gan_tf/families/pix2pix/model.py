@@ -13,12 +13,12 @@ import dataclasses
 import keras
 import tensorflow as tf
 
-from gan_tf import losses
-from gan_tf.data import load_metadata
-from gan_tf.distribute import minimize
+from gan_tf.data.reader import load_metadata
 from gan_tf.families.pix2pix.config import Pix2PixConfig
 from gan_tf.models.image_to_image import ImageTranslationModel
 from gan_tf.networks.image_to_image import patchgan_discriminator, unet_generator
+from gan_tf.training import losses
+from gan_tf.training.distribute import minimize
 
 MONITOR_SPLITS = ("test", "val", "train")
 

@@ -24,7 +24,7 @@ class StackGANConfig(Config):
     image averaged down to Stage-I's size with the Stage-I image, holding only the coarse
     picture. `generator_ema` (0: off, as the source) is the decay of a moving average of the
     generator's weights that draws every image outside training (monitor, scores, export;
-    `gan_tf.averaging`); `anneal` is the GANs' (the learning rates fall to zero over that
+    `gan_tf.training.averaging`); `anneal` is the GANs' (the learning rates fall to zero over that
     fraction of a `--seconds` budget). `embedding_dim`, `channels`, `data_name` and
     `text_encoder` are taken from the data's metadata (`minilm`, or `minilm:DIR` for captions
     embedded with the weights in DIR, which the export then loads). The `fast` preset (captioned

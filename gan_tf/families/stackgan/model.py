@@ -10,7 +10,7 @@ Stage-II's optional anchor to the Stage-I image, `stage1_anchor_weight`, at Stag
 with `stage1_anchor_reduced` at Stage-I's). The KL is averaged over the code's dimensions, as
 the official code does, so lambda means what it means there (1 for Stage-I, 2 for Stage-II by
 default). With `generator_ema` a moving average of the generator's weights draws every image
-outside training (`gan_tf.averaging`). `fit` reports d_loss (the total), d_loss_real,
+outside training (`gan_tf.training.averaging`). `fit` reports d_loss (the total), d_loss_real,
 d_loss_wrong, d_loss_fake, g_loss (adversarial + weighted KL [+ anchor]) and kl_loss.
 """
 
@@ -20,15 +20,16 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from gan_tf import losses, plots
-from gan_tf.caption_data import embedding_dim, fixed_captions, make_caption_dataset
-from gan_tf.data import TANH_RANGE
-from gan_tf.distribute import draw_per_replica, minimize
+from gan_tf.data.captions import embedding_dim, fixed_captions, make_caption_dataset
+from gan_tf.data.reader import TANH_RANGE
 from gan_tf.families.stackgan import networks
 from gan_tf.families.stackgan.config import StackGANConfig
-from gan_tf.images import to_uint8
 from gan_tf.models.base import load_trained_model
 from gan_tf.models.two_player import TwoPlayerModel
+from gan_tf.training import losses
+from gan_tf.training.distribute import draw_per_replica, minimize
+from gan_tf.viz import plots
+from gan_tf.viz.images import to_uint8
 
 DEFAULT_KL_WEIGHT = {1: 1.0, 2: 2.0}
 TEXT_ENCODERS = ("minilm",)  # encoders the export can put in front of the generator

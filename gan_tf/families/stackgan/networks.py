@@ -19,7 +19,7 @@ import math
 import keras
 from keras import layers
 
-from gan_tf.layers import ConditioningAugmentation, RefineImage
+from gan_tf.networks.layers import ConditioningAugmentation, RefineImage
 
 
 def _init():

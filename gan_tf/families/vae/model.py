@@ -11,15 +11,16 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from gan_tf import losses, plots
-from gan_tf.distribute import global_value, loss_scaled, minimize, step_logs
-from gan_tf.data import DataFolder, make_dataset, scale_images
+from gan_tf.data.reader import DataFolder, make_dataset, scale_images
 from gan_tf.families.vae import networks
 from gan_tf.families.vae.config import VAEConfig
-from gan_tf.images import make_grid, to_uint8
-from gan_tf.layers import Sampling
 from gan_tf.models.base import GenerativeModel
-from gan_tf.optimizers import FusedAdam
+from gan_tf.networks.layers import Sampling
+from gan_tf.training import losses
+from gan_tf.training.distribute import global_value, loss_scaled, minimize, step_logs
+from gan_tf.training.optimizers import FusedAdam
+from gan_tf.viz import plots
+from gan_tf.viz.images import make_grid, to_uint8
 
 PICTURE_RECORDS = 5000  # test images encoded for the latent scatter plot
 GRID_SIDE = 10
@@ -105,7 +106,7 @@ class VAE(GenerativeModel):
 
     def compute_losses(self, images, labels=None, training=False):
         """(total, reconstruction, KL), each averaged over the (global) batch, in nats per
-        image; under a strategy each is this replica's share (see `gan_tf.distribute`)."""
+        image; under a strategy each is this replica's share (see `gan_tf.training.distribute`)."""
         mean, log_var = self.encode(images, labels, training=training)
         reconstruction = self.decode(self.sampling([mean, log_var]), labels, training=training)
         reconstruction_loss = losses.average(losses.bernoulli_reconstruction_loss(

@@ -1,12 +1,12 @@
 """The vanilla GAN: fully connected networks on 2-D toy points or flattened images.
 
-On the toy distributions of `gan_tf.toy_data` it learns in seconds on a CPU, which makes it
+On the toy distributions of `gan_tf.families.vanilla.toy_data` it learns in seconds on a CPU, which makes it
 the quickest end-to-end check that the shared adversarial step really learns.
 """
 
 import keras
 
-from gan_tf.data import TANH_RANGE
+from gan_tf.data.reader import TANH_RANGE
 from gan_tf.families.vanilla import networks
 from gan_tf.families.vanilla.config import VanillaGANConfig
 from gan_tf.models.adversarial import AdversarialModel

@@ -8,7 +8,7 @@ collapse) at a glance. The other per-epoch pictures families save beside them
 `progress_<series>.gif` the same way. A GIF holds 256 colours per frame: greyscale grids are
 kept exactly, colour grids are quantised by Pillow (an adaptive palette per frame). An epoch cut
 short by the --seconds budget is labelled with the steps it ran (the monitor grid's PNG text
-`gan_tf.callbacks.STOPPED_KEY`, "412/937"), not shown as a whole epoch.
+`gan_tf.training.callbacks.STOPPED_KEY`, "412/937"), not shown as a whole epoch.
 """
 
 import io
@@ -18,7 +18,7 @@ import re
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from gan_tf import writes
+from gan_tf.files import writes
 
 FRAME = re.compile(r"^(?:(\w+)_)?epoch_(\d+)\.png$")  # series ("": ModelMonitor's grid), epoch
 BAND = 20  # pixels of the label band above each frame
@@ -94,7 +94,7 @@ def animate(run_dir, output=None, fps=2, last_epoch=None, kept=""):
     `progress_<series>.gif`), up to `last_epoch` (default: the epoch of its newest checkpoint
     when it has one, else all); `stopped` is {epoch: "412/937"} for epochs cut short; `kept`
     goes into a failed write's error (`write_gif`)."""
-    from gan_tf.callbacks import STOPPED_KEY, EpochCheckpoint
+    from gan_tf.training.callbacks import EpochCheckpoint, STOPPED_KEY
 
     if last_epoch is None:
         last_epoch = EpochCheckpoint(os.path.join(run_dir, "backup")).saved_epoch()

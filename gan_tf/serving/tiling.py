@@ -20,8 +20,8 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from gan_tf.data import scale_images
-from gan_tf.images import to_uint8
+from gan_tf.data.reader import scale_images
+from gan_tf.viz.images import to_uint8
 
 DEFAULT_BATCH = 8  # tiles per generator call
 

@@ -1,7 +1,7 @@
 """The one reader models get data through: TFRecord shards -> batched `tf.data.Dataset`.
 
 Shards are listed from `metadata.json` (a folder without it was never completely written) and
-checked against it when opened (`gan_tf.shard_checks`: counts, shards, one decoded record each),
+checked against it when opened (`gan_tf.data.shard_checks`: counts, shards, one decoded record each),
 read as a file dataset so `tf.distribute` can auto-shard by file, decoded once, cached, then
 shuffled, batched, scaled to the model's value range and prefetched.
 
@@ -18,9 +18,9 @@ import os
 
 import tensorflow as tf
 
-from gan_tf import records
-from gan_tf.distribute import worker_count
-from gan_tf.shard_checks import DataError, check_split, locate_bad_record, parse_metadata
+from gan_tf.data import records
+from gan_tf.data.shard_checks import DataError, check_split, locate_bad_record, parse_metadata
+from gan_tf.training.distribute import worker_count
 
 UNIT_RANGE = (0.0, 1.0)
 TANH_RANGE = (-1.0, 1.0)

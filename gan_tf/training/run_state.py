@@ -16,7 +16,8 @@ import os
 
 import keras
 
-from gan_tf import registry, tempfiles, writes
+from gan_tf import registry
+from gan_tf.files import tempfiles, writes
 
 CONFIG_FILE = "config.json"
 

@@ -7,7 +7,7 @@ TensorFlow: `gan-tf --help` builds its parsers from here.
 
 import dataclasses
 
-from gan_tf import numbers
+from gan_tf.console import numbers
 
 STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
 JIT_SETTINGS = {"auto": "auto", "on": True, "off": False}

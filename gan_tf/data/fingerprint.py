@@ -9,7 +9,7 @@ shard, count and source checksum) and the counts, shape and `--limit` in words f
 import json
 import os
 
-from gan_tf import writes
+from gan_tf.files import writes
 
 FINGERPRINT_FILE = "data.json"
 
@@ -20,7 +20,7 @@ class DataChangedError(ValueError):
 
 def fingerprint(folder, limit):
     """What identifies the data a run trains on (the folder's path does not: it may move), of
-    an open `gan_tf.data.DataFolder`."""
+    an open `gan_tf.data.reader.DataFolder`."""
     metadata = folder.metadata
     return {"metadata_sha256": folder.metadata_sha256,
             "counts": {split: info.get("count") for split, info in sorted(metadata["splits"].items())},

@@ -23,7 +23,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from gan_tf.run_options import STRATEGIES
+from gan_tf.training.run_options import STRATEGIES
 
 
 # -- Replica layout -----------------------------------------------------------------------

@@ -13,7 +13,7 @@ so they cost nothing per step and work for every `AdversarialModel`:
 import numpy as np
 import tensorflow as tf
 
-from gan_tf.images import to_uint8
+from gan_tf.viz.images import to_uint8
 
 
 def mean_pairwise_distance(images):

@@ -14,7 +14,7 @@ replica's), and each replica takes its own part of the random draws (`draw_per_r
 import keras
 import tensorflow as tf
 
-from gan_tf.distribute import draw_per_replica
+from gan_tf.training.distribute import draw_per_replica
 
 
 @keras.saving.register_keras_serializable(package="gan_tf")

@@ -16,7 +16,7 @@ import zlib
 import google_crc32c
 import numpy as np
 
-from gan_tf import example_proto
+from gan_tf.data import example_proto
 
 IMAGE_KEY = "image"
 LABEL_KEY = "label"
@@ -79,7 +79,7 @@ def serialize_example(image, label=NO_LABEL, target=None, captions=None, embeddi
     """A serialized `tf.train.Example` for one image, its label and optionally a target image,
     or its captions with one embedding row per caption.
 
-    Encoded by `gan_tf.example_proto` (TensorFlow's deterministic bytes, map keys sorted, so a
+    Encoded by `gan_tf.data.example_proto` (TensorFlow's deterministic bytes, map keys sorted, so a
     record is the same on every runner and worker) without importing TensorFlow.
     """
     feature = {IMAGE_KEY: example_proto.bytes_feature([encode_png(image)]),

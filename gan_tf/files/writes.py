@@ -12,7 +12,7 @@ import errno
 import json
 import os
 
-from gan_tf.tempfiles import temp_name
+from gan_tf.files.tempfiles import temp_name
 
 HINTS = {
     errno.ENOSPC: "free some space",

@@ -10,8 +10,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gan_tf import tempfiles, writes
-from gan_tf.images import save_png
+from gan_tf.files import tempfiles, writes
+from gan_tf.viz.images import save_png
 
 STOPPED_KEY = "gan_tf stopped after"  # PNG text of a stopped epoch's grid: "steps run/steps"
 
@@ -425,7 +425,7 @@ class TranslationScores(PeriodicScores):
 
 
 class TrainingDiagnostics(keras.callbacks.Callback):
-    """Logs `gan_tf.diagnostics` each epoch (and every `every_steps` steps of `clock`) and
+    """Logs `gan_tf.metrics.diagnostics` each epoch (and every `every_steps` steps of `clock`) and
     prints a warning on collapse or dead gradients at the end of an epoch.
 
     `real_images` is one fixed batch (in the model's value range), with its `labels` for
@@ -455,7 +455,7 @@ class TrainingDiagnostics(keras.callbacks.Callback):
         self.last = None
 
     def measure(self, step):
-        from gan_tf import diagnostics
+        from gan_tf.metrics import diagnostics
 
         latent = self.model.seeded_latent(self.num_samples, self.seed)
         self.last = diagnostics.measure(self.model, self.real_images, latent, self.classifier, self.labels)
@@ -467,7 +467,7 @@ class TrainingDiagnostics(keras.callbacks.Callback):
             self.measure(self.clock.step)
 
     def on_epoch_end(self, epoch, logs=None):
-        from gan_tf import diagnostics
+        from gan_tf.metrics import diagnostics
 
         self.measure(self.clock.step if self.clock else epoch + 1)
         trained = int(tf.convert_to_tensor(self.model.g_optimizer.iterations)) >= self.warmup_steps

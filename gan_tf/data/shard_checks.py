@@ -14,7 +14,7 @@ import json
 import os
 import struct
 
-from gan_tf import records
+from gan_tf.data import records
 
 HEADER = 12  # little-endian uint64 length, then its masked CRC-32C
 FOOTER = 4  # the data's masked CRC-32C

@@ -9,9 +9,9 @@ import re
 
 import tensorflow as tf
 
-from gan_tf import serving
-from gan_tf.images import make_grid
-from gan_tf.plots import captioned_rows
+from gan_tf.serving import tf_serving as serving
+from gan_tf.viz.images import make_grid
+from gan_tf.viz.plots import captioned_rows
 
 
 def load_export(path):

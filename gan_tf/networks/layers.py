@@ -11,7 +11,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from gan_tf.distribute import draw_per_replica
+from gan_tf.training.distribute import draw_per_replica
 
 
 def reparameterise(mean, log_var, seed=None, noise=None):

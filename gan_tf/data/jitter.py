@@ -5,7 +5,7 @@ back at a random place, flip left-right at random. With a larger `load` it crops
 larger picture instead (patch training: the network learns at that scale and translates whole
 images in tiles). A paired example's images are jittered
 together (same crop, same flip) so input and target stay aligned. Images come in as uint8 and
-leave as float32 on the 0-255 scale, which `gan_tf.data.scale_images` accepts.
+leave as float32 on the 0-255 scale, which `gan_tf.data.reader.scale_images` accepts.
 """
 
 import tensorflow as tf

@@ -22,13 +22,15 @@ import time
 import keras
 import tensorflow as tf
 
-from gan_tf import callbacks as cb
-from gan_tf import (animation, data_fingerprint, devices, distribute, folder_lock, jit_choice, process_state,
-                    registry, run_state, stopping, writes)
-from gan_tf.data import DataFolder, batches_per_epoch, make_dataset, record_errors
-from gan_tf.run_options import RunOptions
+from gan_tf import registry
+from gan_tf.data import fingerprint as data_fingerprint
+from gan_tf.data.reader import DataFolder, batches_per_epoch, make_dataset, record_errors
+from gan_tf.files import folder_lock, writes
+from gan_tf.training import callbacks as cb, devices, distribute, jit_choice, process_state, run_state, stopping
+from gan_tf.training.run_options import RunOptions
+from gan_tf.viz import animation
 
-LOCK_FILE = ".lock"  # in the run folder: one training at a time (gan_tf.folder_lock)
+LOCK_FILE = ".lock"  # in the run folder: one training at a time (gan_tf.files.folder_lock)
 RUN_SUBFOLDERS = (("backup", "checkpoint folder"), ("samples", "samples folder"),
                   ("logs", "TensorBoard log folder"))  # probed with the run folder before work
 
@@ -81,9 +83,9 @@ def build_model(model_class, config, strategy=None, jit=True):
 def train(family, data, options=None, *, preset=None, record=True, callbacks=(), verbose="auto",
           **settings):
     """Trains `family` on the preprocessed folder `data` (a path or an open
-    `gan_tf.data.DataFolder`); returns a `TrainingRun`.
+    `gan_tf.data.reader.DataFolder`); returns a `TrainingRun`.
 
-    `options` is a `RunOptions` (`gan_tf.run_options`: epochs, batch size, time budget,
+    `options` is a `RunOptions` (`gan_tf.training.run_options`: epochs, batch size, time budget,
     strategy, metrics, ...; `gan-tf train`'s flags are the same fields); `settings` are keywords
     over it (`epochs=20`) and config fields (`generator_filters=64`, ...) over the named
     `preset`'s (default: "source"; for an alias such as `wgan_gp`, its own preset stands for
@@ -96,7 +98,7 @@ def train(family, data, options=None, *, preset=None, record=True, callbacks=(),
     `runs/wgan_gp`): a checkpoint after every epoch, from which the same call resumes (`fresh`
     discards it; other data than it was trained on is refused unless `allow_data_change`),
     sample grids, TensorBoard logs (losses every `log_every` steps), and `model.keras` at the
-    end, with the sample grids animated into `progress.gif` (`animate`, `gan_tf.animation`);
+    end, with the sample grids animated into `progress.gif` (`animate`, `gan_tf.viz.animation`);
     `record=False` writes nothing (benchmarks). `classifier` (a domain classifier `.keras`) adds
     FID/KID/... every `metrics_every` epochs and/or every `metrics_seconds` seconds; for CycleGAN the classifier
     is a domain-A-vs-B one and both test domains' translations are scored, and `score_split`
@@ -106,7 +108,7 @@ def train(family, data, options=None, *, preset=None, record=True, callbacks=(),
     The process is left as it was found: the dtype policy (`mixed_precision`) and the global
     random seeds (set from the config's `seed` so weights and data order repeat) are restored
     on return. Op determinism is turned on only by `deterministic`, and glibc's memory tuning
-    only by the caller (`gan_tf.devices.keep_freed_host_memory`, as `gan-tf train` does).
+    only by the caller (`gan_tf.training.devices.keep_freed_host_memory`, as `gan-tf train` does).
     """
     options, overrides = RunOptions.split(options, settings)
     with process_state.restored():
@@ -198,7 +200,7 @@ def _train(entry, run_name, data, options, preset, record, callbacks, verbose, o
                                 steps_per_epoch=steps,
                                 callbacks=[*run_callbacks, *callbacks, cb.EpochProgress()],
                                 verbose=verbose, shuffle=False)  # the dataset shuffles; Keras warns it ignores True
-        except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM (gan_tf.stopping)
+        except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM (gan_tf.training.stopping)
             raise stopping.training_stopped(interrupt, checkpoint) from None
         except (OSError, tf.errors.OpError) as error:  # a full disk met by a picture or the logs
             failure = _stopped_by_disk(error, checkpoint, log_dir) if run_dir else None
@@ -241,7 +243,7 @@ def _animate(run_dir, last_epoch):
 
 def _choose_xla(model, jit, entry, config, data, batch_size, precision, strategy):
     """(XLA on?, a note for the run's first line): `jit` itself unless it is "auto", which
-    times the compiled model's step both ways on its first batch (`gan_tf.jit_choice`)."""
+    times the compiled model's step both ways on its first batch (`gan_tf.training.jit_choice`)."""
     if jit != "auto":
         return jit, ""
     # Read to its end (one batch): a cached dataset left half-read warns that it drops its cache.

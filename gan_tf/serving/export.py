@@ -7,7 +7,7 @@ whose names are not numbers); the warm-up requests go in before the rename. A ki
 export's temporary folder is removed by the next export to the same name. Endpoints come
 from `model.serving_endpoints()`: {signature name: (function, input TensorSpecs)}; named
 specs give stable serving names. `tiling` adds the image-to-image models' tiled signatures
-(`gan_tf.tiling`: any image size, in trained-size tiles).
+(`gan_tf.serving.tiling`: any image size, in trained-size tiles).
 """
 
 import os
@@ -16,10 +16,10 @@ import shutil
 import tensorflow as tf
 from keras.export import ExportArchive
 
-from gan_tf import writes
 from gan_tf.config import MAX_PIXELS, MAX_SAMPLE_COUNT
-from gan_tf.serving import versions, write_warmup_requests
-from gan_tf.tempfiles import clean_stale, temp_name
+from gan_tf.files import writes
+from gan_tf.files.tempfiles import clean_stale, temp_name
+from gan_tf.serving.tf_serving import versions, write_warmup_requests
 
 
 COUNT_INPUT = "count"  # a scalar integer input of this name asks for that many images

@@ -14,8 +14,8 @@ true pairs fake.
 import numpy as np
 import tensorflow as tf
 
-from gan_tf import records
-from gan_tf.data import TANH_RANGE, DataError, DataFolder, scale_images
+from gan_tf.data import records
+from gan_tf.data.reader import DataError, DataFolder, TANH_RANGE, scale_images
 
 
 def embedding_dim(metadata, data_dir):
@@ -71,7 +71,7 @@ def make_caption_dataset(data_dir, split="train", batch_size=64, image_size=None
                          value_range=TANH_RANGE, shuffle=True, seed=None, limit=None,
                          first_epoch=None):
     """Batches as described in the module docstring. `first_epoch` replays the seeded
-    shuffle up to that epoch (endless dataset), like `gan_tf.data.make_dataset`."""
+    shuffle up to that epoch (endless dataset), like `gan_tf.data.reader.make_dataset`."""
     dataset, count = read_captioned(data_dir, split, limit)
     dataset = dataset.cache()
     if shuffle:

@@ -2,7 +2,7 @@
 
 Files are read with Pillow as greyscale, greyscale + alpha, RGB or RGBA (other modes become RGB
 or RGBA; 16-bit images are scaled to 8 bits as preprocessing scales them) and written as
-`<output>/<name>.png` at the input's size (`gan_tf.tiling` does the work). Usage mistakes are
+`<output>/<name>.png` at the input's size (`gan_tf.serving.tiling` does the work). Usage mistakes are
 refused before the first file is translated, so a typo does not cost a long run: a missing
 input, two inputs with one output name, an --output that is a file or not writable. A file that
 cannot be used (empty, corrupt, a decompression bomb) is reported with its reason and the others
@@ -16,9 +16,11 @@ from typing import NamedTuple, Optional
 import numpy as np
 from PIL import UnidentifiedImageError
 
-from gan_tf import image_files, tiling, writes
-from gan_tf.images import save_png
-from gan_tf.sampling import load_export
+from gan_tf.data import image_files
+from gan_tf.files import writes
+from gan_tf.serving import tiling
+from gan_tf.serving.sample_client import load_export
+from gan_tf.viz.images import save_png
 
 KEPT_MODES = ("L", "LA", "RGB", "RGBA")
 

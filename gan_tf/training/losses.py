@@ -5,7 +5,7 @@ A discriminator loss is called as `d_loss(real_logits, fake_logits)` and a gener
 share them and users can swap them.
 
 Every loss is computed per example (averaged over its pixels or patches) and reduced with
-`gan_tf.distribute.global_batch_average`: on one device that is the batch mean; inside a
+`gan_tf.training.distribute.global_batch_average`: on one device that is the batch mean; inside a
 `tf.distribute` replica it is the replica's share of the global-batch mean (sum / global
 batch), so the gradients the optimizer sums over replicas equal the single-device gradient.
 A custom loss passed to `compile()` should reduce the same way (`average` below). Losses are
@@ -17,7 +17,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from gan_tf.distribute import draw_per_replica, global_batch_average
+from gan_tf.training.distribute import draw_per_replica, global_batch_average
 
 
 def _f32(x):

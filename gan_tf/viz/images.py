@@ -7,7 +7,7 @@ import zlib
 import numpy as np
 import tensorflow as tf
 
-from gan_tf import writes
+from gan_tf.files import writes
 
 
 def to_uint8(images, value_range):

@@ -18,8 +18,8 @@ import time
 import keras
 import tensorflow as tf
 
-from gan_tf import writes
-from gan_tf.data import repeated_batch
+from gan_tf.data.reader import repeated_batch
+from gan_tf.files import writes
 
 CACHE = os.path.join(os.path.expanduser("~"), ".cache", "gan_tf", "jit.json")
 

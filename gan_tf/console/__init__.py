@@ -1,0 +1,1 @@
+"""Command-line helpers: range-checked argument types and quiet native logs."""

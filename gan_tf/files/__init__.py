@@ -1,0 +1,1 @@
+"""Files: writes that fail cleanly, temporary names and folder locks."""

@@ -1,0 +1,1 @@
+"""Serving: SavedModel export, TensorFlow Serving glue, tiled translation and the clients."""

@@ -1,0 +1,1 @@
+"""Training: the driver, run options and state, callbacks, losses, optimizers, tf.distribute."""

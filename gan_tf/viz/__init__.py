@@ -1,0 +1,1 @@
+"""Pictures: image grids and PNG files, plots and animations."""
