@@ -26,16 +26,17 @@ from bench.fashion_gan_throughput import input_rate
 from bench.report import fit_timed, precision_policy
 from gan_tf.data.reader import load_metadata, repeated_batch
 from gan_tf.families.stackgan.config import StackGANConfig
-from gan_tf.registry import family
+from gan_tf.registry import family, preset_of
 from gan_tf.training import devices, driver as training, jit_choice
 
 COLUMNS = ["family", "batch", "train, jit on", "train, jit off", "jit on/off", "input pipeline",
            "GFLOP/image/step", "GFLOP/s", "of matmul"]
 
 
-def family_config(model_class, translation_size):
-    """The family's default config; image-to-image families at `translation_size` px."""
-    config = model_class.config_class()
+def family_config(name, translation_size):
+    """The config a run of `name` starts from (an alias's own preset: `wgan_gp`); image-to-image
+    families at `translation_size` px."""
+    config = family(name).config_class.from_preset(preset_of(name))
     if hasattr(config, "image_size"):
         config = dataclasses.replace(config, image_size=translation_size)
     return config
@@ -115,7 +116,7 @@ def measure(families, data, batch_size, steps, translation_size, input_batches=4
     rows = []
     for name in families:
         model_class = family(name).model_class()
-        config = family_config(model_class, translation_size)
+        config = family_config(name, translation_size)
         batch = batch_size_for(name, batch_size)
         row = {"family": name, "batch_size": batch}
         jit_on = training_row(model_class, config, batch, steps, True)

@@ -44,7 +44,7 @@ def train_rows(families, budget, matmul_gflops, jit="auto"):
     rows = []
     for name in families:
         model_class = family(name).model_class()
-        config = family_throughput.family_config(model_class, budget["translation_size"])
+        config = family_throughput.family_config(name, budget["translation_size"])
         batch = family_throughput.batch_size_for(name, budget["batch_size"])
         for precision, mixed in PRECISIONS.items():
             row = family_throughput.training_row(model_class, config, batch, budget["train_steps"], jit,

@@ -72,7 +72,7 @@ def measure(families, batch_sizes, translation_size, repeats=20, seconds=5.0, ma
     rows = []
     with tempfile.TemporaryDirectory() as base:
         for name in families:
-            config = family_config(family(name).model_class(), translation_size)
+            config = family_config(name, translation_size)
             path, _, _, model = export_untrained(name, base, config)
             function, specs = default_endpoint(model)
             signature = tf.saved_model.load(path).signatures["serving_default"]

@@ -39,7 +39,7 @@ def child(path, batch_size, calls):
         tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
     name = os.environ["BENCH_FAMILY"]
     model_class = family(name).model_class()
-    config = family_config(model_class, int(os.environ["BENCH_TRANSLATION_SIZE"]))
+    config = family_config(name, int(os.environ["BENCH_TRANSLATION_SIZE"]))
     inputs = signature_inputs(default_endpoint(model_class(config))[1], batch_size, config)
     signature = tf.saved_model.load(path).signatures["serving_default"]
     before = roofline.matmul_rate(samples=3)
@@ -74,7 +74,7 @@ def measure(args):
     from gan_tf.serving import export
 
     model_class = family(args.family).model_class()
-    config = family_config(model_class, args.translation_size)
+    config = family_config(args.family, args.translation_size)
     with tempfile.TemporaryDirectory() as base:
         path, _, _, model = export_untrained(args.family, base, config)
         exports = {"default": path, "xla": export.export(model, base, f"{args.family}_xla", xla=True)}

@@ -60,12 +60,11 @@ def run_on_random_batch(family, strategy):
     import keras
 
     from bench.family_throughput import family_config, synthetic_batch
-    from gan_tf.registry import family as registered, preset_of
+    from gan_tf.registry import family as registered
 
     keras.utils.set_random_seed(0)
     model_class = registered(family).model_class()
-    config = family_config(model_class, 32)
-    config = dataclasses.replace(config, **config.preset_values(preset_of(family)))  # wgan-gp: its preset
+    config = family_config(family, 32)  # wgan_gp: dcgan's wgan_gp preset
     if family == "stackgan":  # also the generator average's cross-replica update
         config = dataclasses.replace(config, generator_ema=0.9)
     with strategy.scope():
