@@ -78,6 +78,15 @@ def test_package_has_no_import_cycle():
     assert find_cycle(import_graph(gan_tf_modules())) is None
 
 
+def test_the_package_root_holds_the_entry_points_and_packages_grouped_by_concern():
+    modules = gan_tf_modules()
+    top = {name for name in modules if name.count(".") == 1}
+    packages = {name for name in top if modules[name].endswith("__init__.py")}
+    assert top - packages == {"gan_tf.cli", "gan_tf.config", "gan_tf.registry"}
+    assert {"gan_tf.data", "gan_tf.training", "gan_tf.serving", "gan_tf.families"} <= packages
+    assert "gan_tf.families.vanilla.toy_data" in modules  # its one user's folder
+
+
 def test_every_module_imports_alone():
     """Each module is imported in a fresh state of the package (TensorFlow stays loaded)."""
     script = (
