@@ -69,7 +69,7 @@ def test_records_are_tensorflows_bytes_and_parse_back_exactly(kind):
 
 
 def test_serializing_does_not_import_tensorflow():
-    code = ("import sys, numpy as np; from gan_tf import records; "
+    code = ("import sys, numpy as np; from gan_tf.data import records; "
             "records.serialize_example(np.zeros((4, 4, 1), np.uint8), 1, captions=['x'], embeddings=[[0.5]]); "
             "print('tensorflow' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
