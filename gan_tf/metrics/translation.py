@@ -87,9 +87,9 @@ def paired_test_images(data_dir, split="test", batch_size=16):
     """(inputs, targets): uint8 arrays of a split as stored, each pair as the family trains on
     it: stored (input, target) pairs, or (grey, colour) for a colour image folder
     (colourisation)."""
-    from gan_tf.data.reader import load_metadata, make_dataset
+    from gan_tf.data.reader import DataFolder, make_dataset
 
-    paired = "target_shape" in load_metadata(data_dir)
+    paired = DataFolder.open(data_dir).paired
     dataset = make_dataset(data_dir, split, batch_size, (0.0, 255.0), shuffle=False, cache=False,
                            drop_remainder=False, with_targets=paired)
     if not paired:

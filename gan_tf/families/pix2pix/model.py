@@ -13,7 +13,7 @@ import dataclasses
 import keras
 import tensorflow as tf
 
-from gan_tf.data.reader import load_metadata
+from gan_tf.data.reader import DataFolder
 from gan_tf.families.pix2pix.config import Pix2PixConfig
 from gan_tf.models.image_to_image import ImageTranslationModel
 from gan_tf.networks.image_to_image import patchgan_discriminator, unet_generator
@@ -81,14 +81,10 @@ class Pix2Pix(ImageTranslationModel):
 
     # -- Data ------------------------------------------------------------------------------
 
-    @staticmethod
-    def is_paired(metadata):
-        return "target_shape" in metadata
-
     @classmethod
     def config_for_data(cls, config, metadata):
         """Paired data gives both channel counts; a plain image folder means colourisation."""
-        if cls.is_paired(metadata):
+        if "target_shape" in metadata:  # paired records (`DataFolder.paired`)
             channels = metadata["image_shape"][-1], metadata["target_shape"][-1]
         else:
             if metadata["image_shape"][-1] != 3:
@@ -99,7 +95,7 @@ class Pix2Pix(ImageTranslationModel):
     @classmethod
     def read_pairs(cls, data_dir, split, config, batch_size, training=True, limit=None):
         """(inputs, targets) batches of `split`: stored pairs, or colourisation pairs."""
-        paired = cls.is_paired(load_metadata(data_dir))
+        paired = DataFolder.open(data_dir).paired
         return cls.read_split(data_dir, split, config, batch_size, training, limit,
                               with_targets=paired,
                               transform=None if paired else colourisation_pair)
@@ -110,7 +106,7 @@ class Pix2Pix(ImageTranslationModel):
         return cls.read_pairs(data_dir, "train", config, batch_size, limit=limit)
 
     def read_monitor_inputs(self, data_dir, count):
-        splits = load_metadata(data_dir)["splits"]
+        splits = DataFolder.open(data_dir).splits
         split = next(s for s in MONITOR_SPLITS if s in splits)
         rows = max(1, count // 3)
         return self.first_batch(self.read_pairs(data_dir, split, self.config, rows,
