@@ -11,7 +11,7 @@ import tempfile
 
 from bench import harness
 from gan_tf.registry import family
-from gan_tf.serving import export
+from gan_tf.serving import export, signatures
 
 
 def folder_size(path):
@@ -22,7 +22,7 @@ def export_untrained(name, base, config=None):
     """(export path, parameter count, export seconds, model) of an untrained `name` model."""
     model_class = family(name).model_class()
     model = model_class(config or model_class.config_class())
-    parameters = sum(int(w.numpy().size) for n in model.serving_networks() for w in n.weights)
+    parameters = sum(int(w.numpy().size) for n in signatures.networks(model) for w in n.weights)
     with harness.Timer() as timer:
         path = export.export(model, base, name)
     return path, parameters, timer.seconds, model
@@ -37,7 +37,7 @@ def main(argv=None):
         for name in args.families:
             path, parameters, seconds, model = export_untrained(name, base)
             harness.print_row([name, f"{parameters:,}", f"{seconds:.1f}", f"{folder_size(path) / 2**20:.1f}",
-                               ", ".join(model.serving_endpoints())])
+                               ", ".join(signatures.endpoints(model))])
 
 
 if __name__ == "__main__":

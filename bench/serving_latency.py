@@ -23,6 +23,7 @@ from bench import harness, roofline
 from bench.export_cost import export_untrained
 from bench.family_throughput import family_config
 from gan_tf.registry import family
+from gan_tf.serving import signatures
 
 COLUMNS = ["family", "batch", "latency ms", "images/s", "GFLOP/image", "GFLOP/s", "of matmul"]
 
@@ -30,7 +31,7 @@ COLUMNS = ["family", "batch", "latency ms", "images/s", "GFLOP/image", "GFLOP/s"
 def default_endpoint(model):
     """(function, named input specs) of the model's first endpoint: the export's
     `serving_default` (image-to-image families name theirs `a_to_b`, `translate`)."""
-    return next(iter(model.serving_endpoints().values()))
+    return next(iter(signatures.endpoints(model).values()))
 
 
 def signature_inputs(specs, batch_size, config):

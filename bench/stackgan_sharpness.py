@@ -43,7 +43,8 @@ def real_images(data_dir, size, count):
 def stage_images(model, embeddings):
     stage1, stage2 = [], []
     for seed, start in enumerate(range(0, len(embeddings), BATCH)):
-        drawn = model.seeded_stage_images(tf.constant(embeddings[start:start + BATCH]), tf.constant(seed, tf.int64))
+        batch = embeddings[start:start + BATCH]
+        drawn = model.sample(len(batch), seed, batch)
         stage1.append(drawn["stage1_images"])
         stage2.append(drawn["stage2_images"])
     return tf.concat(stage1, 0), tf.concat(stage2, 0)

@@ -21,6 +21,7 @@ from bench import harness
 from bench.report import preprocessed, train_on_data
 from gan_tf.data.reader import make_dataset
 from gan_tf.metrics.classifier import train_domain_classifier
+from gan_tf.serving.signatures.latent import images as served_images
 
 SAMPLES_PER_CLASS = 100
 CLASSIFIER_RECORDS = 20_000
@@ -34,7 +35,7 @@ def negative_elbo(model, data):
 
 def label_agreement(cvae, reader):
     wanted = np.repeat(np.arange(cvae.num_classes), SAMPLES_PER_CLASS)
-    images = cvae.generate_images(cvae.seeded_latent(len(wanted), 0), wanted)
+    images = served_images(cvae, cvae.seeded_latent(len(wanted), 0), wanted)
     predicted = reader.predict(np.asarray(images, np.float32), verbose=0).argmax(axis=1)
     return float(np.mean(predicted == wanted))
 

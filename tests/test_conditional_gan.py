@@ -9,6 +9,7 @@ from gan_tf.families.cgan.config import ConditionalGANConfig
 from gan_tf.families.cgan.model import ConditionalGAN
 from gan_tf.serving import export
 from gan_tf.training.callbacks import ModelMonitor
+from gan_tf.serving.signatures.latent import images as served_images
 
 TINY = ConditionalGANConfig(latent_dim=8, embedding_dim=4, generator_filters=8,
                             discriminator_filters=8)
@@ -63,7 +64,7 @@ def test_monitor_grid_has_one_row_per_class(model, tmp_path):
     assert grid.shape == (10 * 30 + 2, 3 * 30 + 2, 1)  # 10 rows of 3, 28 px + 2 px padding
     images = model.monitor_images(25, 0).numpy()
     # the same latent down each column: rows differ only by the class
-    np.testing.assert_array_equal(images[0], model.generate_images(
+    np.testing.assert_array_equal(images[0], served_images(model,
         model.seeded_latent(3, 0)[:1], tf.constant([0])).numpy()[0])
 
 
@@ -74,7 +75,7 @@ def test_export_takes_labels_and_matches_keras(model, tmp_path):
     labels = tf.constant([0, 3, 7, 9], tf.int32)
     images = loaded.signatures["serving_default"](latent=latent, labels=labels)["images"]
     assert images.dtype == tf.uint8 and images.shape == (4, 28, 28, 1)
-    np.testing.assert_array_equal(images.numpy(), model.generate_images(latent, labels).numpy())
+    np.testing.assert_array_equal(images.numpy(), served_images(model, latent, labels).numpy())
     sampled = loaded.signatures["sample"](count=tf.constant(12), seed=tf.constant(5, tf.int64))
     np.testing.assert_array_equal(sampled["labels"].numpy(), np.arange(12) % 10)
     with pytest.raises(tf.errors.InvalidArgumentError, match="labels must be < 10"):

@@ -9,6 +9,7 @@ import tensorflow as tf
 from gan_tf.families.fashion_gan.config import FashionGANConfig
 from gan_tf.families.fashion_gan.model import FashionGAN
 from gan_tf.serving import export, tf_serving as serving
+from gan_tf.serving.signatures.latent import images as served_images
 
 TINY = FashionGANConfig(generator_filters=8, discriminator_filters=(8, 8, 8, 8), latent_dim=16)
 
@@ -26,12 +27,30 @@ def test_export_round_trip_matches_the_keras_generator(model, tmp_path):
     latent = tf.random.normal([5, 16], seed=1)
     images = loaded.signatures["serving_default"](latent=latent)["images"]
     assert images.dtype == tf.uint8 and images.shape == (5, 28, 28, 1)
-    np.testing.assert_array_equal(images.numpy(), model.generate_images(latent).numpy())
+    np.testing.assert_array_equal(images.numpy(), served_images(model, latent).numpy())
     first = loaded.signatures["sample"](count=tf.constant(3), seed=tf.constant(7, tf.int64))
     again = loaded.signatures["sample"](count=tf.constant(3), seed=tf.constant(7, tf.int64))
     assert first["images"].shape == (3, 28, 28, 1)
     np.testing.assert_array_equal(first["images"], again["images"])
-    np.testing.assert_array_equal(first["images"], model.generate_images(first["latent"]))
+    np.testing.assert_array_equal(first["images"], served_images(model, first["latent"]))
+
+
+def test_every_family_names_a_serving_kind_and_none_serves_from_the_model():
+    """Serving lives with the export code per kind (`gan_tf.serving.signatures`), not on the
+    models: every family names its kind, and a model naming none is refused by name."""
+    from gan_tf.registry import FAMILIES
+    from gan_tf.serving import signatures
+
+    for name, family in FAMILIES.items():
+        model_class = family.model_class()
+        assert model_class.serving_kind in signatures.KINDS, name
+        assert not any(hasattr(model_class, old) for old in ("serving_endpoints", "serving_networks",
+                                                             "generate_images", "seeded_stage_images"))
+    class Unnamed:
+        serving_kind = None
+
+    with pytest.raises(ValueError, match="Unnamed names no serving kind"):
+        signatures.endpoints(Unnamed())
 
 
 def test_export_holds_only_the_generator(model, tmp_path):
@@ -69,7 +88,7 @@ def test_xla_export_compiles_latent_signatures_and_keeps_the_checks(model, tmp_p
     assert not _xla_compiled(loaded.signatures["sample"])  # count is a value, not a shape
     latent = tf.random.normal([5, 16], seed=1)
     images = loaded.signatures["serving_default"](latent=latent)["images"].numpy().astype(int)
-    assert np.abs(images - model.generate_images(latent).numpy()).max() <= 1  # XLA's float order
+    assert np.abs(images - served_images(model, latent).numpy()).max() <= 1  # XLA's float order
     with pytest.raises(tf.errors.InvalidArgumentError, match="input latent must be finite"):
         loaded.signatures["serving_default"](latent=tf.fill([2, 16], float("nan")))
     plain = tf.saved_model.load(export.export(model, str(tmp_path), "p"))

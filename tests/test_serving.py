@@ -23,6 +23,8 @@ from gan_tf.families.fashion_gan.config import FashionGANConfig
 from gan_tf.families.fashion_gan.model import FashionGAN
 from gan_tf.registry import FAMILIES
 from gan_tf.serving import export, tf_serving as serving
+from gan_tf.serving import signatures
+from gan_tf.serving.signatures.latent import images as served_images
 from tests.serving_double import PredictionServiceDouble, ServedModel
 
 TINY = FashionGANConfig(generator_filters=8, discriminator_filters=(8, 8, 8, 8), latent_dim=16)
@@ -87,13 +89,13 @@ def test_rest_requests_in_both_formats(exported):
     latent = np.random.default_rng(0).normal(size=(2, 16)).astype("float32")
     rows = serving.predict_rest(loaded, {"instances": latent.tolist()})
     columns = serving.predict_rest(loaded, {"signature_name": "serving_default", "inputs": {"latent": latent.tolist()}})
-    expected = model.generate_images(latent).numpy()
+    expected = served_images(model, latent).numpy()
     np.testing.assert_array_equal(np.array(rows["predictions"]), expected)
     np.testing.assert_array_equal(np.array(columns["outputs"]), expected)  # one output: no name
     sampled = serving.predict_rest(loaded, '{"signature_name": "sample", "inputs": {"count": 2, "seed": 7}}')
     assert np.array(sampled["outputs"]["images"]).shape == (2, 28, 28, 1)
     latent_out = np.array(sampled["outputs"]["latent"], np.float32)
-    np.testing.assert_array_equal(np.array(sampled["outputs"]["images"]), model.generate_images(latent_out))
+    np.testing.assert_array_equal(np.array(sampled["outputs"]["images"]), served_images(model, latent_out))
     with pytest.raises(serving.RestError, match=r"^Missing named input: seed in 'inputs' object\.$"):
         serving.predict_rest(loaded, {"signature_name": "sample", "inputs": {"count": 2}})
 
@@ -214,10 +216,10 @@ def test_grpc_client_takes_dtypes_from_the_model_metadata(exported, grpc_stub):
     model, path, _ = exported
     result = serving.grpc_predict(grpc_stub, "fashion_gan", "sample", {"count": 4, "seed": 7})
     assert result["images"].shape == (4, 28, 28, 1) and result["images"].dtype == np.uint8
-    np.testing.assert_array_equal(result["images"], model.generate_images(result["latent"]).numpy())
+    np.testing.assert_array_equal(result["images"], served_images(model, result["latent"]).numpy())
     latent = np.random.default_rng(0).normal(size=(2, 16))  # float64: sent as the signature's float32
     images = serving.grpc_predict(grpc_stub, "fashion_gan", "serving_default", {"latent": latent})["images"]
-    np.testing.assert_array_equal(images, model.generate_images(latent.astype(np.float32)).numpy())
+    np.testing.assert_array_equal(images, served_images(model, latent.astype(np.float32)).numpy())
     signatures = serving.export_signature_defs(path)
     assert list(signatures["sample"].inputs["count"].tensor_shape.dim) == []
     assert [d.size for d in signatures["serving_default"].inputs["latent"].tensor_shape.dim] == [-1, 16]
@@ -259,7 +261,7 @@ def test_every_family_exports_warmup_requests_that_run(family, tmp_path):
     path = export.export(model, str(tmp_path), family)
     loaded = tf.saved_model.load(path)
     requests = serving.read_warmup_requests(path)
-    assert {r.model_spec.signature_name for r in requests} == set(model.serving_endpoints())
+    assert {r.model_spec.signature_name for r in requests} == set(signatures.endpoints(model))
     assert "serving_default" in loaded.signatures  # TF Serving needs it; the first is aliased
     for request in requests:
         outputs = loaded.signatures[request.model_spec.signature_name](
@@ -273,7 +275,7 @@ def test_every_input_is_declared_and_checked_before_anything_runs(family, tmp_pa
     over --max-count (here 2), a negative count and a NaN are refused with the input named."""
     model = FAMILIES[family].model_class()()
     served = ServedModel(export.export(model, str(tmp_path), family, max_count=2))
-    for signature, (_, specs) in model.serving_endpoints().items():
+    for signature, (_, specs) in signatures.endpoints(model).items():
         declared = served.signature_defs[signature].inputs
         for spec in specs:
             shape = declared[spec.name].tensor_shape
@@ -306,7 +308,7 @@ COUNT_SIGNATURES = [("fashion_gan", "sample"), ("vanilla", "sample"), ("dcgan", 
 def test_an_over_limit_count_is_refused_at_once_without_allocating(family, signature, tmp_path):
     model = FAMILIES[family].model_class()()
     served = ServedModel(export.export(model, str(tmp_path), family))  # --max-count 4096
-    _, specs = model.serving_endpoints()[signature]
+    _, specs = signatures.endpoints(model)[signature]
     valid = serving.example_inputs(specs)
     served.run(signature, valid)  # warm-up, as the server does at load
     before = peak_memory_mb()
@@ -319,7 +321,7 @@ def test_an_over_limit_count_is_refused_at_once_without_allocating(family, signa
 def test_stackgan_refuses_too_many_embeddings_at_once(tmp_path):
     model = FAMILIES["stackgan"].model_class()()
     served = ServedModel(export.export(model, str(tmp_path), "stackgan"))
-    _, specs = model.serving_endpoints()["serving_default"]
+    _, specs = signatures.endpoints(model)["serving_default"]
     valid = serving.example_inputs(specs)
     served.run("serving_default", valid)
     embeddings = np.zeros([4097, specs[0].shape[1]], np.float32)

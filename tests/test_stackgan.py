@@ -193,7 +193,7 @@ def test_export_round_trip_of_both_stages(trained, tmp_path):
     embeddings = tf.constant(stage2.monitor_embeddings)
     seed = tf.constant(11, tf.int64)
     served = loaded.signatures["serving_default"](embeddings=embeddings, seed=seed)
-    expected = stage2.seeded_stage_images(embeddings, seed)
+    expected = stage2.sample(len(embeddings), seed, embeddings)
     assert served["stage1_images"].dtype == tf.uint8 and served["stage1_images"].shape == (3, 16, 16, 1)
     assert served["stage2_images"].shape == (3, 32, 32, 1)
     for name in ("stage1_images", "stage2_images"):
@@ -304,7 +304,7 @@ def test_generator_average_draws_every_image_outside_training(small_captioned_da
 
     embeddings, seed = tf.constant(fixed_captions(small_captioned_data, 3)[1]), tf.constant(5, tf.int64)
     latent, noises = model.seeded_inputs(3, seed)
-    drawn = model.seeded_stage_images(embeddings, seed)["stage1_images"].numpy()
+    drawn = model.sample(len(embeddings), seed, embeddings)["stage1_images"].numpy()
     by_average = model.averaged_generator([latent, noises[0], embeddings])[0]
     by_trained = model.generator([latent, noises[0], embeddings])[0]
     np.testing.assert_array_equal(drawn, to_uint8(by_average, model.value_range).numpy())
@@ -316,7 +316,7 @@ def test_generator_average_draws_every_image_outside_training(small_captioned_da
     path = str(tmp_path / "model.keras")
     model.save(path)
     reloaded = load_trained_model(path)
-    np.testing.assert_array_equal(reloaded.seeded_stage_images(embeddings, seed)["stage1_images"].numpy(), drawn)
+    np.testing.assert_array_equal(reloaded.sample(len(embeddings), seed, embeddings)["stage1_images"].numpy(), drawn)
     stage2 = StackGANStageII(dataclasses.replace(config, stage=2, stage1_model=path))
     stage2.warm_start()
     for copied, average in zip(stage2.stage1_generator.weights, model.averaged_generator.weights):

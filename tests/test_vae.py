@@ -14,6 +14,7 @@ from gan_tf.families.vae.config import VAEConfig
 from gan_tf.families.vae.model import VAE
 from gan_tf.metrics.classifier import build_domain_classifier
 from gan_tf.training.callbacks import PictureMonitor
+from gan_tf.serving.signatures.latent import images as served_images
 from tests.conftest import read_idx
 
 METRICS = {"loss", "reconstruction_loss", "kl_loss"}
@@ -121,7 +122,7 @@ def test_saved_model_file_reloads_with_its_optimizer_state(fashion, tmp_path):
     loaded = keras.models.load_model(path)
     assert isinstance(loaded, CVAE) and int(loaded.optimizer.iterations) == 2
     latent, labels = model.seeded_latent(4, 1), tf.constant([0, 1, 2, 3])
-    np.testing.assert_array_equal(loaded.generate_images(latent, labels), model.generate_images(latent, labels))
+    np.testing.assert_array_equal(served_images(loaded, latent, labels), served_images(model, latent, labels))
 
 
 def classifier(images, labels):
@@ -141,7 +142,7 @@ def test_cvae_samples_are_classified_as_their_conditioning_label(fashion):
     model.fit(images, labels, batch_size=64, epochs=2, verbose=0)
     reader = classifier(images, labels)
     wanted = np.repeat(np.arange(10), 50)
-    samples = model.generate_images(model.seeded_latent(len(wanted), 0), wanted)
+    samples = served_images(model, model.seeded_latent(len(wanted), 0), wanted)
     predicted = reader.predict(samples.numpy().astype("float32"), verbose=0).argmax(axis=1)
     agreement = float(np.mean(predicted == wanted))
     assert agreement > 0.5, agreement  # chance is 0.1

@@ -18,6 +18,8 @@ images (issue #29's protocol):
 import numpy as np
 import tensorflow as tf
 
+from gan_tf.serving import signatures
+
 
 def _float(images):
     return tf.cast(tf.convert_to_tensor(images), tf.float32)
@@ -101,7 +103,7 @@ def paired_test_images(data_dir, split="test", batch_size=16):
 def translate(model, images, signature="translate", batch_size=8):
     """uint8 translations of uint8 `images` through the function the export serves as
     `signature` (same resizing, same uint8 rounding)."""
-    function = tf.function(model.serving_endpoints()[signature][0])
+    function = tf.function(signatures.endpoints(model)[signature][0])
     return np.concatenate([np.asarray(function(tf.constant(images[start:start + batch_size]))["images"])
                            for start in range(0, len(images), batch_size)])
 

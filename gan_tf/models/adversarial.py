@@ -22,7 +22,6 @@ from keras import ops
 from gan_tf.models.two_player import TwoPlayerModel
 from gan_tf.training import losses
 from gan_tf.training.distribute import draw_per_replica, minimize
-from gan_tf.viz.images import to_uint8
 
 
 def _has_batch_norm(network):
@@ -35,6 +34,7 @@ class AdversarialModel(TwoPlayerModel):
     """A generator, a discriminator returning logits, and the GAN training step."""
 
     loss_names = ("d_loss", "g_loss")
+    serving_kind = "latent"
 
     def __init__(self, config=None, **kwargs):
         super().__init__(config, **kwargs)
@@ -160,37 +160,3 @@ class AdversarialModel(TwoPlayerModel):
             loss = self.g_loss_fn(fake_logits)
         minimize(tape, loss, self.g_optimizer, self.generator.trainable_variables)
         return loss
-
-    # -- Sampling and serving --------------------------------------------------------------
-
-    def generate_images(self, latent):
-        """uint8 images for a latent batch, in inference mode."""
-        return to_uint8(self.generate(latent, training=False), self.value_range)
-
-    def monitor_images(self, count, seed):
-        """uint8 images from fixed latents, for `ModelMonitor`."""
-        return self.generate_images(self.seeded_latent(count, seed))
-
-    def serving_networks(self):
-        return [self.drawing_generator]
-
-    def serving_endpoints(self):
-        """{signature name: (function, input TensorSpecs)} for `gan_tf.serving.export`.
-
-        `serving_default` maps a float32 `latent` batch to uint8 `images`; `sample` draws
-        `count` images from the prior reproducibly from an int64 `seed`.
-        """
-
-        def generate(latent):
-            return {"images": self.generate_images(latent)}
-
-        return {
-            "serving_default": (
-                generate,
-                [tf.TensorSpec([None, self.latent_dim], tf.float32, name="latent")],
-            ),
-            "sample": (
-                self.sample,
-                [tf.TensorSpec([], tf.int32, name="count"), tf.TensorSpec([], tf.int64, name="seed")],
-            ),
-        }

@@ -4,8 +4,9 @@ A family's model (`gan_tf/families/<name>/model.py`) is a `GenerativeModel` subc
 `config_class` (a `gan_tf.config.Config` dataclass whose defaults are the source's) and
 `build_networks()`. The base keeps the config for `get_config` (so `.keras` files reload), owns
 the seeded random stream and saves its state with the weights (so resumed runs continue it),
-reads its training data through the one reader, and names the hooks that the callbacks and the
-export path call.
+reads its training data through the one reader, and names the hooks that the driver's callbacks
+call. What an export serves is `gan_tf.serving.signatures`' business: a model names its kind
+in `serving_kind`.
 """
 
 import dataclasses
@@ -17,7 +18,7 @@ import keras
 import tensorflow as tf
 
 from gan_tf.data.reader import UNIT_RANGE, make_dataset
-from gan_tf.viz.images import make_grid
+from gan_tf.viz.images import make_grid, to_uint8
 
 _SEED_STATE = "seed_generator_state"
 
@@ -63,6 +64,7 @@ class GenerativeModel(keras.Model):
 
     config_class = None
     value_range = UNIT_RANGE  # range of the model's images and of the data it is fed
+    serving_kind = None  # which signatures an export serves (`gan_tf.serving.signatures.KINDS`)
     uses_labels = False  # whether training batches are (images, labels)
 
     def __init__(self, config=None, **kwargs):
@@ -152,8 +154,9 @@ class GenerativeModel(keras.Model):
         `monitor_images`; families sampling from a prior need no data."""
 
     def monitor_images(self, count, seed):
-        """uint8 [N, H, W, C] pictures from fixed inputs, drawn by `ModelMonitor` each epoch."""
-        raise NotImplementedError
+        """uint8 [N, H, W, C] pictures from fixed inputs, drawn by `ModelMonitor` each epoch:
+        by default `sample`'s images of (count, seed)."""
+        return self.sample(count, seed)["images"]
 
     def held_out_batches(self, data_dir):
         """Batches of the data's test split for `held_out_scores`; None for families without
@@ -176,19 +179,30 @@ class GenerativeModel(keras.Model):
             tf.stack([count, self.latent_dim]), seed=tf.stack([tf.cast(seed, tf.int64), 0])
         )
 
+    def generate(self, inputs, labels=None, training=False):
+        """The family's images (tensors in `value_range`) for a batch of its inputs (latents,
+        for the families drawing from a prior), in training or not."""
+        raise NotImplementedError
+
     def sample(self, count, seed, conditions=None):
         """What the export's sampling signature and `gan-tf sample` return for (count, seed),
         `images` (uint8) always the final images, as a user sees them and the quality metrics
         score them. A family drawing from a latent prior gives {"images", "latent"[, "labels"]}:
         `count` images from the prior draw of (count, seed), conditional families with
-        `sample_labels(count)`. A family drawing from `conditions` (StackGAN's text embeddings)
-        draws one image per row of them."""
-        if conditions is not None:
+        `sample_labels(count)` unless `conditions` gives the labels. A family drawing from
+        `conditions` (StackGAN's text embeddings) draws one image per row of them."""
+        if conditions is not None and not self.uses_labels:
             raise ValueError(f"{type(self).__name__} draws from a latent prior: it takes no conditions")
-        latent, labels = self.seeded_latent(count, seed), self.sample_labels(count)
+        latent = self.seeded_latent(count, seed)
+        labels = self.sample_labels(count) if conditions is None else conditions
+        images = self.to_uint8(self.generate(latent, labels, training=False))
         if labels is None:
-            return {"images": self.generate_images(latent), "latent": latent}
-        return {"images": self.generate_images(latent, labels), "latent": latent, "labels": labels}
+            return {"images": images, "latent": latent}
+        return {"images": images, "latent": latent, "labels": labels}
+
+    def to_uint8(self, images):
+        """uint8 pictures of images in the model's `value_range`."""
+        return to_uint8(images, self.value_range)
 
     def scoring_inputs(self, data_dir, count):
         """(inputs, labels) of up to `count` held-out conditions the quality metrics draw from
@@ -212,14 +226,6 @@ class GenerativeModel(keras.Model):
         image-to-image epoch decay): models do not make callbacks."""
         return None
 
-    def serving_networks(self):
-        """The networks an export needs (never a discriminator)."""
-        raise NotImplementedError
-
-    def serving_endpoints(self):
-        """{signature name: (function, [named tf.TensorSpec])}; the first is serving_default."""
-        raise NotImplementedError
-
     def checked_labels(self, labels, count):
         """`labels` once checked to be `count` class indices: the ops that use them only run
         after the checks, so a bad label is a named error, never an out-of-range lookup."""
@@ -231,7 +237,3 @@ class GenerativeModel(keras.Model):
         ]
         with tf.control_dependencies(checks):
             return tf.identity(labels)
-
-    def serving_resources(self):
-        """Non-variable resources the endpoints use (lookup tables), tracked by the export."""
-        return []

@@ -1,18 +1,11 @@
 """The base CycleGAN and pix2pix share, over `TwoPlayerModel`'s optimizers and named loss
-trackers: jittered data, fixed monitor inputs and the image-in/image-out serving endpoints
-(the driver adds the papers' learning-rate schedule, `gan_tf.training.driver.family_callbacks`).
+trackers: jittered data and fixed monitor inputs (the driver adds the papers' learning-rate
+schedule, `gan_tf.training.driver.family_callbacks`).
 
 A family lists its networks in `generators`/`discriminators` (one Adam each for all generators
 and for all discriminators, as in the papers' code), names its reported losses in `loss_names`,
-and supplies `train_step`, `read_pairs` and `monitor_images`.
-
-Serving size policy: an endpoint takes uint8 images of any size, resizes them (bilinear) to the
-trained `image_size`, translates, and resizes the result back to the input's size, so callers
-get an image of the size they sent; the network itself only ever sees its trained size. A
-patch-trained model (`load_size` above `image_size`) is served at the scale it learnt: images
-are resized to `load_size` and translated in overlapping `image_size` tiles, tones matched.
-Tiled endpoints (`gan-tf export --tiled`, `tiled_endpoints`) instead translate the image at its
-own resolution in overlapping trained-size tiles (`gan_tf.serving.tiling`).
+and supplies `train_step`, `read_pairs`, `monitor_images` and `translation_networks` (what an
+export serves, and how: `gan_tf.serving.signatures.translation`).
 """
 
 import numpy as np
@@ -21,14 +14,13 @@ import tensorflow as tf
 from gan_tf.data import jitter
 from gan_tf.data.reader import TANH_RANGE, load_metadata, make_dataset
 from gan_tf.models.two_player import TwoPlayerModel
-from gan_tf.serving import tiling
-from gan_tf.viz.images import to_uint8
 
 
 class ImageTranslationModel(TwoPlayerModel):
     """Generators and discriminators trained on image batches in [-1, 1]."""
 
     value_range = TANH_RANGE
+    serving_kind = "translation"
 
     def __init__(self, config=None, **kwargs):
         super().__init__(config, **kwargs)
@@ -100,62 +92,10 @@ class ImageTranslationModel(TwoPlayerModel):
     def first_batch(dataset):
         return tf.nest.map_structure(np.asarray, next(iter(dataset)))
 
-    # -- Sampling and serving --------------------------------------------------------------
-
-    def to_uint8(self, images):
-        return to_uint8(images, self.value_range)
-
-    def translation_endpoint(self, network):
-        """(function, specs) of an endpoint: uint8 `images` of any size -> uint8 `images` of
-        the same size, through `network` at the trained size, or in tiles at `load_size` for
-        a patch-trained model (see the module's size policy)."""
-        config = self.config
-        pixels = tiling.pixel_translator(network)[0]
-        if self.patch_trained(config):
-            scale = config.load_size
-            whole = lambda images: tiling.tiled(images, pixels, config.image_size, config.image_size // 8,
-                                                match_tone=True)
-        else:
-            scale, whole = config.image_size, pixels
-
-        def translate(images):
-            input_size = tf.shape(images)[1:3]
-            outputs = whole(tf.image.resize(tf.cast(images, tf.float32), [scale, scale]))
-            return {"images": to_uint8(tf.image.resize(outputs, input_size), (0.0, 255.0))}
-
-        channels = network.input_shape[-1]
-        return translate, [tf.TensorSpec([None, None, None, channels], tf.uint8, name="images")]
-
-    def tiled_endpoint(self, network, overlap, batch_size=tiling.DEFAULT_BATCH):
-        """(function, specs) like `translation_endpoint`'s, translating in trained-size tiles
-        overlapping by `overlap`, `batch_size` tiles per network call, tones matched."""
-        size = self.config.image_size
-        tiling.check_tiling(size, overlap, batch_size)
-        translate, channels = tiling.pixel_translator(network)
-
-        def translate_tiled(images):
-            pixels = tiling.tiled(tf.cast(images, tf.float32), translate, size, overlap, batch_size,
-                                  match_tone=True)
-            return {"images": to_uint8(pixels, (0.0, 255.0))}
-
-        return translate_tiled, [tf.TensorSpec([None, None, None, channels], tf.uint8, name="images")]
-
-    def tiled_endpoints(self, overlap=None, batch_size=tiling.DEFAULT_BATCH):
-        """`<signature>_tiled` for each of `serving_endpoints`' translations (overlap: default
-        an eighth of the trained size)."""
-        overlap = self.config.image_size // 8 if overlap is None else overlap
-        return {f"{name}_tiled": self.tiled_endpoint(network, overlap, batch_size)
-                for name, network in self.translation_networks().items()}
-
     def translation_networks(self):
-        """{signature name: generator} of the translations this model serves."""
+        """{signature name: generator} of the translations an export serves
+        (`gan_tf.serving.signatures.translation`)."""
         raise NotImplementedError
-
-    def serving_endpoints(self):
-        return {name: self.translation_endpoint(network) for name, network in self.translation_networks().items()}
-
-    def serving_networks(self):
-        return list(self.translation_networks().values())
 
 
 def require_splits(data_dir, splits, family):

@@ -5,9 +5,9 @@ number. The SavedModel is written into a hidden temporary folder beside it and r
 place, so a version number only ever names a complete export (TF Serving ignores folders
 whose names are not numbers); the warm-up requests go in before the rename. A killed
 export's temporary folder is removed by the next export to the same name. Endpoints come
-from `model.serving_endpoints()`: {signature name: (function, input TensorSpecs)}; named
-specs give stable serving names. `tiling` adds the image-to-image models' tiled signatures
-(`gan_tf.serving.tiling`: any image size, in trained-size tiles).
+from the model's kind (`gan_tf.serving.signatures`): {signature name: (function, input
+TensorSpecs)}; named specs give stable serving names. `tiling` adds the image-to-image models'
+tiled signatures (`gan_tf.serving.tiling`: any image size, in trained-size tiles).
 """
 
 import os
@@ -19,6 +19,8 @@ from keras.export import ExportArchive
 from gan_tf.config import MAX_PIXELS, MAX_SAMPLE_COUNT
 from gan_tf.files import writes
 from gan_tf.files.tempfiles import clean_stale, temp_name
+from gan_tf.serving import signatures
+from gan_tf.serving.signatures import translation
 from gan_tf.serving.tf_serving import versions, write_warmup_requests
 
 
@@ -26,14 +28,14 @@ COUNT_INPUT = "count"  # a scalar integer input of this name asks for that many 
 
 
 def endpoints(model, tiling=None):
-    """{signature: (function, specs)} of `model`: its `serving_endpoints()`, plus with `tiling`
-    ({"overlap": pixels, "batch_size": tiles per call}) its tiled ones (image-to-image only)."""
-    found = model.serving_endpoints()
+    """{signature: (function, specs)} of `model`'s kind, plus with `tiling` ({"overlap":
+    pixels, "batch_size": tiles per call}) its tiled ones (image-to-image only)."""
+    found = signatures.endpoints(model)
     if tiling is not None:
-        if not hasattr(model, "tiled_endpoints"):
+        if signatures.kind(model) is not translation:
             raise ValueError(f"{type(model).__name__} does not translate images: only cyclegan and "
                              "pix2pix exports can tile")
-        found.update(model.tiled_endpoints(**tiling))
+        found.update(translation.tiled_endpoints(model, **tiling))
     return found
 
 
@@ -41,8 +43,8 @@ def build_archive(model, served, max_count=MAX_SAMPLE_COUNT, max_pixels=MAX_PIXE
     """An `ExportArchive` of the networks `model` serves, with the `served` endpoints
     ({signature: (function, specs)}, from `endpoints`; `xla`: see `compiled`).
 
-    Only `model.serving_networks()` are exported: a GAN's discriminator and optimizers stay
-    out; lookup tables and other resources come from `model.serving_resources()`. Their
+    Only the kind's `networks(model)` are exported: a GAN's discriminator and optimizers stay
+    out; lookup tables and other resources come from its `resources(model)`. Their
     variables are listed once, as the raw `tf.Variable`s the endpoints capture:
     `ExportArchive.track()` would store every weight twice (the Keras wrapper and the
     tf.Variable), doubling the SavedModel (measured: 16.6 MB instead of 8.4 MB for FashionGAN).
@@ -53,9 +55,9 @@ def build_archive(model, served, max_count=MAX_SAMPLE_COUNT, max_pixels=MAX_PIXE
             function = compiled(function, input_signature)
         archive.add_endpoint(name, *validating(function, input_signature, max_count, max_pixels))
     archive.add_variable_collection(
-        "variables", [v.value for network in model.serving_networks() for v in network.variables]
+        "variables", [v.value for network in signatures.networks(model) for v in network.variables]
     )
-    for resource in model.serving_resources():
+    for resource in signatures.resources(model):
         archive.track(resource)
     return archive
 

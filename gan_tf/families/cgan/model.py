@@ -17,7 +17,6 @@ from gan_tf.families.cgan import networks
 from gan_tf.families.cgan.config import ConditionalGANConfig
 from gan_tf.models.adversarial import AdversarialModel
 from gan_tf.networks import small_dcgan
-from gan_tf.viz.images import to_uint8
 
 
 @keras.saving.register_keras_serializable(package="gan_tf")
@@ -69,10 +68,6 @@ class ConditionalGAN(AdversarialModel):
         latent, labels = inputs
         return self.generate(latent, labels, training=training)
 
-    def generate_images(self, latent, labels):
-        """uint8 images of the given classes, in inference mode."""
-        return to_uint8(self.generate(latent, labels, training=False), self.value_range)
-
     def monitor_columns(self, count):
         return math.ceil(count / self.num_classes)
 
@@ -81,34 +76,4 @@ class ConditionalGAN(AdversarialModel):
         columns = self.monitor_columns(count)
         latent = tf.tile(self.seeded_latent(columns, seed), [self.num_classes, 1])
         labels = tf.repeat(tf.range(self.num_classes), columns)
-        return self.generate_images(latent, labels)
-
-    def serving_endpoints(self):
-        """`serving_default`: (latent, labels int32 [N]) -> images; `sample`: (count, seed) ->
-        images, latent and labels, the labels cycling through the classes.
-
-        `labels` is the name the CVAE's exports use too; exports before gan_tf 0.2 named it
-        `label`, and the signature `serving_default_label` keeps that name until 0.3."""
-
-        def generate(latent, labels):
-            return {"images": self.generate_images(latent, self.checked_labels(labels, tf.shape(latent)[0]))}
-
-        def generate_label(latent, label):
-            return generate(latent, label)
-
-        return {
-            "serving_default": (
-                generate,
-                [tf.TensorSpec([None, self.latent_dim], tf.float32, name="latent"),
-                 tf.TensorSpec([None], tf.int32, name="labels")],
-            ),
-            "sample": (
-                self.sample,
-                [tf.TensorSpec([], tf.int32, name="count"), tf.TensorSpec([], tf.int64, name="seed")],
-            ),
-            "serving_default_label": (
-                generate_label,
-                [tf.TensorSpec([None, self.latent_dim], tf.float32, name="latent"),
-                 tf.TensorSpec([None], tf.int32, name="label")],
-            ),
-        }
+        return self.to_uint8(self.generate(latent, labels))

@@ -33,13 +33,8 @@ class CVAE(VAE):
     def condition(self, labels):
         return [ops.one_hot(ops.cast(labels, "int32"), self.num_classes)]
 
-    def monitor_images(self, count, seed):
-        """Prior samples labelled 0, 1, 2, ... in turn."""
-        labels = tf.range(count) % self.num_classes
-        return self.generate_images(self.seeded_latent(count, seed), labels)
-
     def grid_pictures(self):
         """One row per class, the same GRID_SIDE prior draws in every row."""
         latent = tf.tile(self.seeded_latent(GRID_SIDE, self.config.seed), [self.num_classes, 1])
         labels = tf.repeat(tf.range(self.num_classes), GRID_SIDE)
-        return {"class_grid": make_grid(self.generate_images(latent, labels), GRID_SIDE)}
+        return {"class_grid": make_grid(self.to_uint8(self.generate(latent, labels)), GRID_SIDE)}

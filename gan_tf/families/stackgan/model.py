@@ -26,13 +26,12 @@ from gan_tf.families.stackgan import networks
 from gan_tf.families.stackgan.config import StackGANConfig
 from gan_tf.models.base import load_trained_model
 from gan_tf.models.two_player import TwoPlayerModel
+from gan_tf.text.builtin import TEXT_ENCODERS
 from gan_tf.training import losses
 from gan_tf.training.distribute import draw_per_replica, minimize
 from gan_tf.viz import plots
-from gan_tf.viz.images import to_uint8
 
 DEFAULT_KL_WEIGHT = {1: 1.0, 2: 2.0}
-TEXT_ENCODERS = ("minilm",)  # encoders the export can put in front of the generator
 
 
 @keras.saving.register_keras_serializable(package="gan_tf")
@@ -42,6 +41,7 @@ class StackGANStageI(TwoPlayerModel):
     config_class = StackGANConfig
     value_range = TANH_RANGE
     loss_names = ("d_loss", "d_loss_real", "d_loss_wrong", "d_loss_fake", "g_loss", "kl_loss")
+    serving_kind = "captions"
     stage = 1
 
     @classmethod
@@ -124,12 +124,6 @@ class StackGANStageI(TwoPlayerModel):
         latent, noises = self.random_inputs(ops.shape(embeddings)[0])
         return self.stage_images(embeddings, latent, noises, training)[0][-1]
 
-    def seeded_stage_images(self, embeddings, seed):
-        """{"stage1_images"[, "stage2_images"]: uint8} for an embedding batch and a seed."""
-        latent, noises = self.seeded_inputs(tf.shape(embeddings)[0], seed)
-        stages, _, _ = self.stage_images(embeddings, latent, noises)
-        return {f"stage{k + 1}_images": to_uint8(images, self.value_range) for k, images in enumerate(stages)}
-
     # -- Training ------------------------------------------------------------------------------
 
     def kl_divergence(self, mean, log_var):
@@ -191,14 +185,17 @@ class StackGANStageI(TwoPlayerModel):
         `serving_default` and `captions` return them, and the last stage's again as `images`."""
         if conditions is None:
             raise ValueError("StackGAN draws from text embeddings: pass them as `conditions`")
-        stages = self.seeded_stage_images(tf.constant(conditions), tf.constant(seed, tf.int64))
-        return {**stages, "images": stages[f"stage{self.stage}_images"]}
+        embeddings = tf.convert_to_tensor(conditions)
+        latent, noises = self.seeded_inputs(tf.shape(embeddings)[0], tf.cast(seed, tf.int64))
+        stages, _, _ = self.stage_images(embeddings, latent, noises)
+        drawn = {f"stage{k + 1}_images": self.to_uint8(images) for k, images in enumerate(stages)}
+        return {**drawn, "images": drawn[f"stage{self.stage}_images"]}
 
     def _monitor_stages(self, count, seed):
         if self.monitor_embeddings is None:
             raise ValueError("no captions to draw: call use_data_for_monitoring(data_dir, count) first")
         embeddings = tf.constant(self.monitor_embeddings[:count])
-        images = self.seeded_stage_images(embeddings, seed)
+        images = self.sample(len(embeddings), seed, embeddings)
         return [images[f"stage{k + 1}_images"].numpy() for k in range(self.stage)]
 
     def monitor_images(self, count, seed):
@@ -207,59 +204,6 @@ class StackGANStageI(TwoPlayerModel):
     def monitor_grid(self, count, seed, columns=None):
         """Rows of caption | Stage-I image [| Stage-II image], the same captions every epoch."""
         return plots.captioned_rows(list(self.monitor_captions[:count]), self._monitor_stages(count, seed))
-
-    # -- Serving -------------------------------------------------------------------------------
-
-    def serving_networks(self):
-        encoder = [_text_encoder(self.config.text_encoder)[0]] if self.config.text_encoder else []
-        return [self.drawing_generator, *encoder]
-
-    def serving_resources(self):
-        return [_text_encoder(self.config.text_encoder)[1]] if self.config.text_encoder else []
-
-    def serving_endpoints(self):
-        """`serving_default`: (embeddings float32 [N, dim], seed int64) -> uint8 images of each
-        stage; with the built-in encoder also `captions`: (captions string [N], seed) -> the
-        same plus the captions' `embeddings`."""
-
-        def generate(embeddings, seed):
-            return self.seeded_stage_images(embeddings, seed)
-
-        seed_spec = tf.TensorSpec([], tf.int64, name="seed")
-        endpoints = {"serving_default": (
-            generate, [tf.TensorSpec([None, self.config.embedding_dim], tf.float32, name="embeddings"), seed_spec])}
-        if self.config.text_encoder:
-            encoder, tokenizer = _text_encoder(self.config.text_encoder)
-
-            def from_captions(captions, seed):
-                embeddings = encoder(tokenizer(captions))
-                return {**generate(embeddings, seed), "embeddings": embeddings}
-
-            endpoints["captions"] = (from_captions, [tf.TensorSpec([None], tf.string, name="captions"), seed_spec])
-        return endpoints
-
-
-def _text_encoder(spec):
-    """(encoder, in-graph tokenizer) of a built-in text encoder, loaded once per process;
-    `spec` is its name, or `name:DIR` for weights in DIR (as the data's embedder named them)."""
-    import os
-
-    from gan_tf.text.minilm import default_model_dir, load_encoder
-    from gan_tf.text.wordpiece import WordPieceTokenizer
-
-    name, _, model_dir = spec.partition(":")
-    if name not in TEXT_ENCODERS:
-        raise ValueError(f"unknown text encoder {name!r}; built in: {', '.join(TEXT_ENCODERS)}")
-    if model_dir and not os.path.isdir(model_dir):
-        raise FileNotFoundError(f"{model_dir}: the {name} weights the data was embedded with ({spec}) are "
-                                "not there; put them back or preprocess the captions again")
-    if spec not in _ENCODERS:
-        model_dir = model_dir or default_model_dir()
-        _ENCODERS[spec] = (load_encoder(model_dir), WordPieceTokenizer(os.path.join(model_dir, "vocab.txt")))
-    return _ENCODERS[spec]
-
-
-_ENCODERS = {}
 
 
 @keras.saving.register_keras_serializable(package="gan_tf")
@@ -316,6 +260,3 @@ class StackGANStageII(StackGANStageI):
             return weight * losses.l1_distance(stage1, reduced)
         enlarged = ops.image.resize(stage1, ops.shape(stage2)[1:3], interpolation="bilinear")
         return weight * losses.l1_distance(enlarged, stage2)
-
-    def serving_networks(self):
-        return [self.stage1_generator, *super().serving_networks()]

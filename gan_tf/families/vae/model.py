@@ -11,7 +11,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from gan_tf.data.reader import DataFolder, make_dataset, scale_images
+from gan_tf.data.reader import DataFolder, make_dataset
 from gan_tf.families.vae import networks
 from gan_tf.families.vae.config import VAEConfig
 from gan_tf.models.base import GenerativeModel
@@ -20,7 +20,7 @@ from gan_tf.training import losses
 from gan_tf.training.distribute import global_value, loss_scaled, minimize, step_logs
 from gan_tf.training.optimizers import FusedAdam
 from gan_tf.viz import plots
-from gan_tf.viz.images import make_grid, to_uint8
+from gan_tf.viz.images import make_grid
 
 PICTURE_RECORDS = 5000  # test images encoded for the latent scatter plot
 GRID_SIDE = 10
@@ -32,6 +32,7 @@ class VAE(GenerativeModel):
     """`VAE()` then `compile()` then `fit(images)`; images in [0, 1]."""
 
     config_class = VAEConfig
+    serving_kind = "vae"
     num_classes = None  # set by conditional subclasses
 
     def __init__(self, config=None, **kwargs):
@@ -92,15 +93,15 @@ class VAE(GenerativeModel):
         """Reconstruction probabilities of images (VAE) or (images, labels) (CVAE)."""
         images, labels = inputs if self.num_classes else (inputs, None)
         mean, log_var = self.encode(images, labels, training=training)
-        return self.decode(self.sampling([mean, log_var]), labels, training=training)
+        return self.generate(self.sampling([mean, log_var]), labels, training=training)
 
     def encode(self, images, labels=None, training=False):
         """Images in [0, 1] (and integer labels, for the CVAE) -> (z_mean, z_log_var)."""
         inputs = [ops.convert_to_tensor(images), *self.condition(labels)]
         return self.encoder(inputs if len(inputs) > 1 else images, training=training)
 
-    def decode(self, latent, labels=None, training=False):
-        """z (and integer labels, for the CVAE) -> pixel probabilities in [0, 1]."""
+    def generate(self, latent, labels=None, training=False):
+        """Decodes z (and integer labels, for the CVAE) to pixel probabilities in [0, 1]."""
         inputs = [ops.convert_to_tensor(latent), *self.condition(labels)]
         return self.decoder(inputs if len(inputs) > 1 else latent, training=training)
 
@@ -108,7 +109,7 @@ class VAE(GenerativeModel):
         """(total, reconstruction, KL), each averaged over the (global) batch, in nats per
         image; under a strategy each is this replica's share (see `gan_tf.training.distribute`)."""
         mean, log_var = self.encode(images, labels, training=training)
-        reconstruction = self.decode(self.sampling([mean, log_var]), labels, training=training)
+        reconstruction = self.generate(self.sampling([mean, log_var]), labels, training=training)
         reconstruction_loss = losses.average(losses.bernoulli_reconstruction_loss(
             ops.cast(images, "float32"), ops.cast(reconstruction, "float32")))
         kl_loss = losses.average(losses.gaussian_kl_divergence(
@@ -159,14 +160,6 @@ class VAE(GenerativeModel):
 
     # -- Data and pictures -----------------------------------------------------------------
 
-    def generate_images(self, latent, labels=None):
-        """uint8 images decoded from z [, integer labels], in inference mode."""
-        return to_uint8(self.decode(latent, labels), self.value_range)
-
-    def monitor_images(self, count, seed):
-        """Decoded prior samples, for `ModelMonitor`."""
-        return self.generate_images(self.seeded_latent(count, seed))
-
     def latent_grid(self, side=GRID_SIDE, extent=GRID_EXTENT):
         """[side*side, latent_dim] points of a regular grid over the first two latent axes (the
         rest 0), row by row from the top (second axis high) to the bottom."""
@@ -186,7 +179,7 @@ class VAE(GenerativeModel):
         return pictures
 
     def grid_pictures(self):
-        return {"latent_grid": make_grid(self.generate_images(self.latent_grid()), GRID_SIDE)}
+        return {"latent_grid": make_grid(self.to_uint8(self.generate(self.latent_grid())), GRID_SIDE)}
 
     def picture_inputs(self, data_dir):
         """The latent pictures' records: the first of the test split (train if none)."""
@@ -197,41 +190,3 @@ class VAE(GenerativeModel):
             limit=PICTURE_RECORDS, drop_remainder=False, value_range=self.value_range,
         )))
         return images.numpy(), labels.numpy(), folder.metadata.get("class_names")
-
-    # -- Serving -----------------------------------------------------------------------------
-
-    def serving_networks(self):
-        return [self.encoder, self.decoder]
-
-    def serving_endpoints(self):
-        """serving_default: (count, seed) -> prior samples; encode: uint8 images -> (mean,
-        log_var); decode: latent -> uint8 images. The CVAE adds `labels` inputs."""
-        height, width, channels = self.config.image_shape
-        conditional = bool(self.num_classes)
-        image_spec = tf.TensorSpec([None, height, width, channels], tf.uint8, name="images")
-        latent_spec = tf.TensorSpec([None, self.latent_dim], tf.float32, name="latent")
-        labels_spec = [tf.TensorSpec([None], tf.int32, name="labels")] if conditional else []
-        count_seed = [tf.TensorSpec([], tf.int32, name="count"), tf.TensorSpec([], tf.int64, name="seed")]
-
-        def sample(count, seed, labels=None):
-            if conditional:
-                labels = self.checked_labels(labels, count)
-            latent = self.seeded_latent(count, seed)
-            return {"images": self.generate_images(latent, labels), "latent": latent}
-
-        def encode(images, labels=None):
-            if conditional:
-                labels = self.checked_labels(labels, tf.shape(images)[0])
-            mean, log_var = self.encode(scale_images(images, self.value_range), labels)
-            return {"mean": mean, "log_var": log_var}
-
-        def decode(latent, labels=None):
-            if conditional:
-                labels = self.checked_labels(labels, tf.shape(latent)[0])
-            return {"images": self.generate_images(latent, labels)}
-
-        return {
-            "serving_default": (sample, count_seed + labels_spec),
-            "encode": (encode, [image_spec] + labels_spec),
-            "decode": (decode, [latent_spec] + labels_spec),
-        }
