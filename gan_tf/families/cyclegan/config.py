@@ -16,6 +16,7 @@ class CycleGANConfig(ImageTranslationConfig):
     annealed over the second half of a `--seconds` budget."""
 
     DATA_FIELDS: ClassVar[tuple[str, ...]] = ("channels",)
+    f_generator_filters: int = 0  # F's (B -> A) width when it differs from G's; 0: generator_filters
     PRESETS: ClassVar[dict[str, dict]] = {
         "fast": {"image_size": 128, "load_size": 256, "generator_filters": 16, "residual_blocks": 6,
                  "upsample": "resize", "discriminator_filters": 32, "anneal": 0.5}}

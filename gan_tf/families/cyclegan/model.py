@@ -34,14 +34,15 @@ class CycleGAN(ImageTranslationModel):
     def build_networks(self, config):
         super().build_networks(config)
         size, channels = config.image_size, config.channels
-        generator = lambda name: build_generator(
-            config.generator, size, channels, channels, config.generator_filters, config.norm,
+        generator = lambda name, filters: build_generator(
+            config.generator, size, channels, channels, filters, config.norm,
             residual_blocks=config.residual_blocks, upsample=config.upsample, name=name)
         discriminator = lambda name: patchgan_discriminator(
             size, channels, config.discriminator_filters, config.norm,
             config.discriminator_layers, name=name)
-        self.generator_g = generator("generator_g")  # A -> B
-        self.generator_f = generator("generator_f")  # B -> A
+        self.generator_g = generator("generator_g", config.generator_filters)  # A -> B
+        f_filters = config.f_generator_filters or config.generator_filters
+        self.generator_f = generator("generator_f", f_filters)  # B -> A
         self.discriminator_a = discriminator("discriminator_a")
         self.discriminator_b = discriminator("discriminator_b")
         shape = (size, size, channels)
