@@ -183,6 +183,17 @@ def test_unet_generators_with_instance_norm_are_an_option():
     assert model.generator_f(images(0, 1)).shape == (1, 64, 64, 3)
 
 
+def test_f_can_be_wider_than_g():
+    """`f_generator_filters` widens F (B -> A) alone: its first convolution has that many
+    filters, G keeps `generator_filters`, and both still translate at the trained size."""
+    model = CycleGAN(CycleGANConfig(**{**TINY.to_dict(), "f_generator_filters": 8}))
+    first_filters = lambda network: next(layer.filters for layer in network.layers
+                                         if isinstance(layer, keras.layers.Conv2D))
+    assert (first_filters(model.generator_g), first_filters(model.generator_f)) == (4, 8)
+    assert model.generator_f.count_params() > 2 * model.generator_g.count_params()
+    assert model.generator_f(images(0, 1)).shape == model.generator_g(images(0, 1)).shape == (1, 64, 64, 3)
+
+
 def test_training_data_must_have_both_domains(small_data_dir):
     with pytest.raises(ValueError, match="trainA, trainB"):
         CycleGAN.training_dataset(small_data_dir, TINY, batch_size=1)

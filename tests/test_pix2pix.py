@@ -1,5 +1,7 @@
 """pix2pix: real facades pairs, colourisation of an image folder, L1 falling, export."""
 
+import dataclasses
+
 import keras
 import numpy as np
 import pytest
@@ -75,6 +77,17 @@ def test_keep_luminance_sets_the_luminance_and_passes_only_colour_gradients():
     with pytest.raises(ValueError, match="grey input and a colour output"):
         from gan_tf.networks.image_to_image import unet_generator
         unet_generator(16, 3, 3, 4, keep_luminance=True)
+
+
+def test_the_colourise_preset_is_fast_with_a_generator_average():
+    """`--preset colourise` (docs/families/pix2pix.md: chosen on the photos' val split) differs
+    from `fast` only in the 0.997 average of the generator that translates outside training."""
+    from gan_tf.training.driver import resolve_config
+
+    model_class, colourise = resolve_config("pix2pix", preset="colourise")
+    fast = resolve_config("pix2pix", preset="fast")[1]
+    assert model_class is Pix2Pix and colourise.generator_ema == 0.997 and fast.generator_ema == 0.0
+    assert dataclasses.replace(colourise, generator_ema=0.0) == fast
 
 
 def test_colourisation_needs_colour_images(small_data_dir):

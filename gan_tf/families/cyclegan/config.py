@@ -13,7 +13,8 @@ class CycleGANConfig(ImageTranslationConfig):
     `fast` preset (chosen on a held-out part of horse2zebra's train split:
     docs/families/cyclegan.md) trains 128-px crops of the picture at 256 px with narrow networks
     (16-filter ResNet-6 generators, resize-convolution upsampling, 32-filter discriminators),
-    annealed over the second half of a `--seconds` budget."""
+    annealed over the second half of a `--seconds` budget. `f_generator_filters` gives F (B -> A)
+    its own width, for a direction that needs more than the other."""
 
     DATA_FIELDS: ClassVar[tuple[str, ...]] = ("channels",)
     f_generator_filters: int = 0  # F's (B -> A) width when it differs from G's; 0: generator_filters
