@@ -5,6 +5,8 @@ from typing import ClassVar
 
 from gan_tf.config import ImageTranslationConfig
 
+FAST = {"image_size": 128, "load_size": 256, "norm": "instance", "anneal": 0.5, "l1_weight": 150.0}
+
 
 @dataclasses.dataclass(frozen=True)
 class Pix2PixConfig(ImageTranslationConfig):
@@ -22,9 +24,7 @@ class Pix2PixConfig(ImageTranslationConfig):
 
     DATA_FIELDS: ClassVar[tuple[str, ...]] = ("input_channels", "output_channels")
     PRESETS: ClassVar[dict[str, dict]] = {
-        "fast": {"image_size": 128, "load_size": 256, "norm": "instance", "anneal": 0.5, "l1_weight": 150.0},
-        "colourise": {"image_size": 128, "load_size": 256, "norm": "instance", "anneal": 0.5, "l1_weight": 150.0,
-                      "generator_ema": 0.997}}
+        "fast": FAST, "colourise": {**FAST, "generator_ema": 0.997}}
     input_channels: int = 3
     output_channels: int = 3
     norm: str = "batch"

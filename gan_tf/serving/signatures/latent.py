@@ -8,20 +8,24 @@ named it `label`, and the signature `serving_default_label` keeps that name unti
 
 import tensorflow as tf
 
-from gan_tf.viz.images import to_uint8
+COUNT_SEED = [tf.TensorSpec([], tf.int32, name="count"), tf.TensorSpec([], tf.int64, name="seed")]
+LABELS = tf.TensorSpec([None], tf.int32, name="labels")
 
 
 def images(model, latent, labels=None):
     """The uint8 images a latent batch [and its labels] serve as, in inference mode."""
-    return to_uint8(model.generate(latent, labels, training=False), model.value_range)
+    return model.to_uint8(model.generate(latent, labels, training=False))
+
+
+def latent_spec(model):
+    return tf.TensorSpec([None, model.latent_dim], tf.float32, name="latent")
 
 
 def endpoints(model):
-    latent_spec = tf.TensorSpec([None, model.latent_dim], tf.float32, name="latent")
-    count_seed = [tf.TensorSpec([], tf.int32, name="count"), tf.TensorSpec([], tf.int64, name="seed")]
+    latent_input = latent_spec(model)
     if not model.uses_labels:
-        return {"serving_default": (lambda latent: {"images": images(model, latent)}, [latent_spec]),
-                "sample": (model.sample, count_seed)}
+        return {"serving_default": (lambda latent: {"images": images(model, latent)}, [latent_input]),
+                "sample": (model.sample, COUNT_SEED)}
 
     def generate(latent, labels):
         return {"images": images(model, latent, model.checked_labels(labels, tf.shape(latent)[0]))}
@@ -30,9 +34,9 @@ def endpoints(model):
         return generate(latent, label)
 
     return {
-        "serving_default": (generate, [latent_spec, tf.TensorSpec([None], tf.int32, name="labels")]),
-        "sample": (model.sample, count_seed),
-        "serving_default_label": (generate_label, [latent_spec, tf.TensorSpec([None], tf.int32, name="label")]),
+        "serving_default": (generate, [latent_input, LABELS]),
+        "sample": (model.sample, COUNT_SEED),
+        "serving_default_label": (generate_label, [latent_input, tf.TensorSpec([None], tf.int32, name="label")]),
     }
 
 

@@ -5,6 +5,7 @@ CVAE adds an int32 `labels` input to each."""
 import tensorflow as tf
 
 from gan_tf.data.reader import scale_images
+from gan_tf.serving.signatures.latent import COUNT_SEED, LABELS, latent_spec
 from gan_tf.serving.signatures.latent import images as decoded
 
 
@@ -12,9 +13,7 @@ def endpoints(model):
     height, width, channels = model.config.image_shape
     conditional = bool(model.num_classes)
     image_spec = tf.TensorSpec([None, height, width, channels], tf.uint8, name="images")
-    latent_spec = tf.TensorSpec([None, model.latent_dim], tf.float32, name="latent")
-    labels_spec = [tf.TensorSpec([None], tf.int32, name="labels")] if conditional else []
-    count_seed = [tf.TensorSpec([], tf.int32, name="count"), tf.TensorSpec([], tf.int64, name="seed")]
+    labels_spec = [LABELS] if conditional else []
     checked = lambda labels, count: model.checked_labels(labels, count) if conditional else None
 
     def sample(count, seed, labels=None):
@@ -29,9 +28,9 @@ def endpoints(model):
         return {"images": decoded(model, latent, checked(labels, tf.shape(latent)[0]))}
 
     return {
-        "serving_default": (sample, count_seed + labels_spec),
+        "serving_default": (sample, COUNT_SEED + labels_spec),
         "encode": (encode, [image_spec] + labels_spec),
-        "decode": (decode, [latent_spec] + labels_spec),
+        "decode": (decode, [latent_spec(model)] + labels_spec),
     }
 
 
